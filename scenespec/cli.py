@@ -1,0 +1,135 @@
+"""Command line: `scenespec render`, `scenespec validate`.
+
+User mistakes print `file:line: key: message` and exit 2; output problems exit 1;
+neither shows a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from scenespec import __version__
+from scenespec.errors import RenderError, SpecError
+from scenespec.validate.scene import OUTPUT_FORMATS
+
+EXIT_SPEC_ERROR = 2
+EXIT_RENDER_ERROR = 1
+EXIT_INTERRUPTED = 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="scenespec",
+        description="Render animations of machine learning from declarative TOML/JSON specs.",
+        epilog="Example: scenespec render specs/linreg.toml -o linreg.gif",
+    )
+    parser.add_argument("--version", action="version", version=f"scenespec {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    render = commands.add_parser(
+        "render",
+        help="render a spec to a GIF, PNG(s) or the screen",
+        description="Render a spec. The output format follows -o's extension (.gif, .png, a folder for a "
+        "PNG sequence) unless --format says otherwise. Default output: <spec name>.gif in the current folder.",
+    )
+    render.add_argument("spec", help="the spec file (.toml or .json)")
+    render.add_argument("-o", "--output", help="output path (default: the spec's [output] or <spec name>.gif)")
+    render.add_argument("--format", choices=OUTPUT_FORMATS, help="output format (default: from the output path)")
+    render.add_argument("--dpi", type=int, help="override scene.dpi (pixels = size × dpi)")
+    render.add_argument(
+        "--frame", type=int, metavar="N", help="write only frame N as a PNG (negative counts from the end)"
+    )
+    render.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY.PATH=VALUE",
+        help="override a spec value, validated like the file, e.g. --set frames.fps=20 (repeatable)",
+    )
+    render.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
+
+    validate = commands.add_parser(
+        "validate",
+        help="check specs without rendering",
+        description="Check specs (and their bindings) without running any source.",
+    )
+    validate.add_argument("specs", nargs="+", help="spec files, or folders searched for *.toml and *.json")
+    validate.add_argument(
+        "--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE", help="override a spec value"
+    )
+    return parser
+
+
+def _spec_files(items: Sequence[str]) -> list[Path]:
+    files: list[Path] = []
+    for item in items:
+        path = Path(item)
+        if path.is_dir():
+            files += sorted(p for p in path.rglob("*") if p.suffix.lower() in (".toml", ".json"))
+        else:
+            files.append(path)
+    return files
+
+
+def _cmd_render(args: argparse.Namespace) -> int:
+    from scenespec.pipeline import render
+
+    overrides = list(args.overrides) + ([f"scene.dpi={args.dpi}"] if args.dpi is not None else [])
+    result = render(
+        args.spec,
+        out=args.output,
+        fmt=args.format,
+        frame=args.frame,
+        overrides=overrides,
+        progress=False if args.quiet else None,
+    )
+    if not args.quiet and result.target.path is not None:
+        width, height = result.pixels
+        noun = "frame" if result.frames == 1 else "frames"
+        print(
+            f"wrote {result.target.path} ({result.target.format}): {result.frames} {noun}, "
+            f"{width}×{height} px, in {result.seconds:.1f} s"
+        )
+    return 0
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from scenespec.pipeline import load_and_validate
+
+    failed = 0
+    files = _spec_files(args.specs)
+    if not files:
+        print("error: no spec files found", file=sys.stderr)
+        return EXIT_SPEC_ERROR
+    for file in files:
+        try:
+            load_and_validate(file, args.overrides)
+        except SpecError as exc:
+            failed += 1
+            print(f"error: {exc}", file=sys.stderr)
+        else:
+            print(f"ok: {file}")
+    return EXIT_SPEC_ERROR if failed else 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return {"render": _cmd_render, "validate": _cmd_validate}[args.command](args)
+    except SpecError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_SPEC_ERROR
+    except RenderError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_RENDER_ERROR
+    except KeyboardInterrupt:
+        print("\ninterrupted; any earlier output was left as it was", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,109 @@
+"""Compile stage: Scene + Traces -> ArtistGraph (figure, panels, painters, limits, legends)."""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from scenespec.compile.graph import ArtistGraph, LayerNode, PanelNode
+from scenespec.compile.limits import data_range, padded
+from scenespec.layers.base import LAYERS, BuildContext, Extent, Painter
+from scenespec.resolve.trace import Trace
+from scenespec.schedule.frames import Frame
+from scenespec.validate.base import split_binding
+from scenespec.validate.scene import PanelSpec, Scene
+
+
+def make_painter(layer, traces: dict[str, Trace]) -> Painter:
+    """The layer's painter, given the trace fields its bindings name."""
+    fields = {}
+    for key, binding in layer.bindings().items():
+        source, name = split_binding(binding)
+        fields[key] = traces[source].field(name)
+    return LAYERS.load()[layer.kind].painter(layer, fields)
+
+
+def new_figure(scene: Scene) -> Figure:
+    """An off-screen figure: Agg canvas, no pyplot, so nothing needs a display."""
+    figure = Figure(figsize=scene.scene.size, dpi=scene.scene.dpi)
+    FigureCanvasAgg(figure)
+    return figure
+
+
+def compile_scene(
+    scene: Scene, traces: dict[str, Trace], frames: list[Frame], figure: Figure | None = None
+) -> ArtistGraph:
+    """Build every artist, showing the first frame; limits cover every frame."""
+    figure = figure if figure is not None else new_figure(scene)
+    frame_steps = np.array([f.step for f in frames], dtype=np.int64)
+    axes = figure.subplots(len(scene.panels), 1, squeeze=False)[:, 0]
+    if scene.scene.title:
+        figure.suptitle(scene.scene.title)
+    panels: list[PanelNode] = []
+    nodes: list[LayerNode] = []
+    for index, (spec, ax) in enumerate(zip(scene.panels, axes, strict=True)):
+        painters = [make_painter(layer, traces) for layer in spec.layers]
+        panel = PanelNode(spec, ax, ax.twinx() if any(layer.twin for layer in spec.layers) else None)
+        extents = [p.extent(frame_steps) for p in painters]
+        x_data = _configure_axes(panel, painters, extents)
+        for painter in painters:
+            target = panel.twin_ax if painter.spec.twin else panel.ax
+            painter.build(BuildContext(target, frame_steps, x_data), int(frame_steps[0]))
+            nodes.append(LayerNode(painter, index, painter.spec.twin, painter.dynamic))
+        _legend(panel, [p for p in painters if not p.spec.twin] + [p for p in painters if p.spec.twin])
+        panels.append(panel)
+    _fix_layout(figure)
+    return ArtistGraph(figure, panels, nodes)
+
+
+def _configure_axes(
+    panel: PanelNode, painters: list[Painter], extents: list[Extent | None]
+) -> tuple[float, float] | None:
+    """Labels, scales and fixed limits; returns the x range of the panel's data."""
+    spec: PanelSpec = panel.spec
+    ax = panel.ax
+    for setter, value in ((ax.set_title, spec.title), (ax.set_xlabel, spec.xlabel), (ax.set_ylabel, spec.ylabel)):
+        if value:
+            setter(value)
+    ax.set_xscale(spec.xscale)
+    ax.set_yscale(spec.yscale)
+    if spec.grid:
+        ax.grid(True, alpha=0.4)
+    main = [e for p, e in zip(painters, extents, strict=True) if e is not None and not p.spec.twin]
+    twin = [e for p, e in zip(painters, extents, strict=True) if e is not None and p.spec.twin]
+    x_log = spec.xscale == "log"
+    x_data = data_range([e.x for e in main + twin], x_log)
+    _set_limits(ax.set_xlim, spec.xlim, x_data, x_log)
+    _set_limits(ax.set_ylim, spec.ylim, data_range([e.y for e in main], spec.yscale == "log"), spec.yscale == "log")
+    if panel.twin_ax is not None:
+        twin_ax = panel.twin_ax
+        twin_ax.set_yscale(spec.twin_yscale)
+        if spec.twin_ylabel:
+            twin_ax.set_ylabel(spec.twin_ylabel)
+        twin_log = spec.twin_yscale == "log"
+        _set_limits(twin_ax.set_ylim, spec.twin_ylim, data_range([e.y for e in twin], twin_log), twin_log)
+    return x_data
+
+
+def _set_limits(setter, fixed: tuple[float, float] | None, span: tuple[float, float] | None, log: bool) -> None:
+    limits = fixed if fixed is not None else padded(span, log)
+    if limits is not None:
+        setter(*limits)
+
+
+def _legend(panel: PanelNode, painters: list[Painter]) -> None:
+    """One legend per panel with the entries of both y axes, on top of both."""
+    handles = [h for p in painters for h in p.legend_handles()]
+    if not handles or panel.spec.legend is False:
+        return
+    loc = "best" if panel.spec.legend is True else panel.spec.legend
+    host = panel.twin_ax if panel.twin_ax is not None else panel.ax
+    host.legend(handles=handles, loc=loc)
+
+
+def _fix_layout(figure: Figure) -> None:
+    """Lay the panels out once (constrained layout), then freeze it so frames don't shift."""
+    figure.set_layout_engine("constrained")
+    figure.canvas.draw()
+    figure.set_layout_engine("none")

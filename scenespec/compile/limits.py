@@ -1,0 +1,38 @@
+"""Axis limits from every frame's data, computed once so that axes never jump."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+
+MARGIN = 0.05  # matplotlib's default axes margin
+
+
+def data_range(arrays: Iterable[np.ndarray | None], log: bool = False) -> tuple[float, float] | None:
+    """Min and max of the finite (and, on a log axis, positive) values of all arrays."""
+    lo, hi = np.inf, -np.inf
+    for values in arrays:
+        if values is None:
+            continue
+        flat = np.asarray(values, dtype=float).ravel()
+        flat = flat[np.isfinite(flat) & (flat > 0)] if log else flat[np.isfinite(flat)]
+        if flat.size:
+            lo, hi = min(lo, float(flat.min())), max(hi, float(flat.max()))
+    return (lo, hi) if lo <= hi else None
+
+
+def padded(span: tuple[float, float] | None, log: bool = False) -> tuple[float, float] | None:
+    """The span with a margin on each side (multiplicative on a log axis); a point gets a unit span."""
+    if span is None:
+        return None
+    lo, hi = span
+    if log:
+        llo, lhi = np.log10(lo), np.log10(hi)
+        pad = (lhi - llo) * MARGIN if lhi > llo else 0.5
+        return float(10 ** (llo - pad)), float(10 ** (lhi + pad))
+    if hi == lo:
+        pad = abs(lo) * 0.1 or 1.0
+        return lo - pad, hi + pad
+    pad = (hi - lo) * MARGIN
+    return lo - pad, hi + pad

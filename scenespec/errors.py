@@ -1,0 +1,64 @@
+"""User-facing errors: each one names where in the spec the problem is.
+
+Every stage raises `SpecError` for mistakes a user can fix; the CLI prints them
+as ``file:line: key.path: message`` and exits non-zero without a traceback.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+KeyPath = tuple[str | int, ...]
+
+
+def format_path(path: KeyPath) -> str:
+    """`('panels', 0, 'layers', 1, 'x')` -> `panels[0].layers[1].x`."""
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text
+
+
+def did_you_mean(name: str, choices: Iterable[str]) -> str:
+    """A "; did you mean 'x'?" suffix for the closest choice, or ''."""
+    matches = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
+    return f"; did you mean {matches[0]!r}?" if matches else ""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a spec, located as precisely as we know."""
+
+    message: str
+    path: KeyPath = ()
+    file: str | None = None
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = ""
+        if self.file:
+            where = self.file + (f":{self.line}" if self.line else "") + ": "
+        key = f"{format_path(self.path)}: " if self.path else ""
+        return f"{where}{key}{self.message}"
+
+
+@dataclass
+class SpecError(Exception):
+    """One or more problems in a spec; the message lists them all."""
+
+    problems: list[Problem] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return "\n".join(str(p) for p in self.problems)
+
+
+class RenderError(Exception):
+    """A failure while producing output (unwritable path, no display, …)."""

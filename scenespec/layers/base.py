@@ -1,0 +1,130 @@
+"""What every layer kind provides: a spec model and a painter, side by side in one module.
+
+A painter builds its matplotlib artists once and then only updates them per frame
+(`set_data`, `set_offsets`, `set_text`); it never clears or redraws its axes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar, Generic, TypeVar
+
+import matplotlib.colors as mcolors
+import numpy as np
+from matplotlib.artist import Artist
+from matplotlib.axes import Axes
+from pydantic import Field, field_validator
+
+from scenespec.registry import Registry, kind_of
+from scenespec.resolve.trace import TraceField
+from scenespec.validate.base import SpecModel
+
+
+class LayerSpec(SpecModel):
+    """Fields every layer has."""
+
+    kind: str
+    zorder: float | None = Field(
+        None, description="Drawing order within the panel: higher is on top (matplotlib's default if unset)."
+    )
+    twin: bool = Field(False, description="Draw on the panel's twin y axis (right side) instead of the main one.")
+
+    binding_fields: ClassVar[tuple[str, ...]] = ()
+    """Names of this model's fields that hold `source.field` bindings."""
+    stepped_bindings: ClassVar[tuple[str, ...]] = ()
+    """Binding fields that must name a field recorded per step."""
+
+    def bindings(self) -> dict[str, str]:
+        """Spec field name -> binding, for every binding this layer uses."""
+        return {name: getattr(self, name) for name in self.binding_fields if getattr(self, name) is not None}
+
+
+def check_color(value: str | None) -> str | None:
+    """Reject colours matplotlib would not understand, at validation time."""
+    if value is not None and not mcolors.is_color_like(value):
+        raise ValueError(f"{value!r} is not a matplotlib colour (a name like 'red', 'C0', or '#1f77b4')")
+    return value
+
+
+class ColorChecked(LayerSpec):
+    """Mixin base: every field named `color`/`edgecolor` is checked as a colour."""
+
+    @field_validator("color", "edgecolor", check_fields=False)
+    @classmethod
+    def _valid_color(cls, value: str | None) -> str | None:
+        return check_color(value)
+
+
+@dataclass(frozen=True)
+class Extent:
+    """Data a layer shows over all frames, for axis limits (None: the layer adds no limits)."""
+
+    x: np.ndarray | None
+    y: np.ndarray | None
+
+
+@dataclass(frozen=True)
+class BuildContext:
+    """What a painter may need to know about its panel when it builds its artists."""
+
+    ax: Axes
+    frame_steps: np.ndarray
+    x_data_range: tuple[float, float] | None
+
+
+S = TypeVar("S", bound=LayerSpec)
+
+
+class Painter(Generic[S]):
+    """Draws one layer. `fields` maps the layer's binding field names to trace fields."""
+
+    def __init__(self, spec: S, fields: Mapping[str, TraceField]) -> None:
+        self.spec = spec
+        self.fields = dict(fields)
+        self.artists: list[Artist] = []
+
+    @property
+    def dynamic(self) -> bool:
+        """Whether anything this layer draws changes from frame to frame."""
+        return any(f.stepped for f in self.fields.values())
+
+    def extent(self, frame_steps: np.ndarray) -> Extent | None:
+        """The x and y data shown over all frames; by default the `x` and `y` bindings."""
+        if "x" in self.fields and "y" in self.fields:
+            return Extent(self.fields["x"].over(frame_steps), self.fields["y"].over(frame_steps))
+        return None
+
+    def value(self, name: str, step: int) -> np.ndarray:
+        return self.fields[name].at(step)
+
+    def build(self, ctx: BuildContext, step: int) -> None:
+        """Create the artists, showing `step`; store them in `self.artists`."""
+        raise NotImplementedError
+
+    def update(self, step: int) -> None:
+        """Show `step` by changing the artists' data (only called when dynamic)."""
+
+    def legend_handles(self) -> list[Artist]:
+        """Artists that should appear in the panel's legend."""
+        label = getattr(self.spec, "label", None)
+        return self.artists[:1] if label else []
+
+    def style_kwargs(self, **names: str) -> dict[str, Any]:
+        """Spec fields mapped to matplotlib keyword arguments, leaving out unset ones."""
+        out = {mpl: getattr(self.spec, field) for mpl, field in names.items()}
+        return {k: v for k, v in out.items() if v is not None}
+
+
+@dataclass(frozen=True)
+class LayerKind:
+    model: type[LayerSpec]
+    painter: type[Painter[Any]]
+
+
+LAYERS: Registry[LayerKind] = Registry("layer", "scenespec.layers")
+
+
+def register_layer(model: type[LayerSpec], painter: type[Painter[Any]]) -> None:
+    """Make a layer kind part of the spec language."""
+    LAYERS.register(kind_of(model), LayerKind(model, painter))

@@ -1,0 +1,50 @@
+"""Layer `line`: a curve through (x, y), e.g. the model's current fit line."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from matplotlib.axes._base import _process_plot_format
+from pydantic import Field, PositiveFloat, field_validator
+
+from scenespec.layers.base import BuildContext, ColorChecked, Painter, register_layer
+from scenespec.validate.base import Binding
+
+
+class LineLayer(ColorChecked):
+    """A line through (x, y); with a stepped y it moves from frame to frame."""
+
+    kind: Literal["line"]
+    x: Binding = Field(description="x values, e.g. `fit.x`.")
+    y: Binding = Field(description="y values, e.g. `fit.pred`.")
+    style: str | None = Field(None, description="Matplotlib format string, e.g. `g--` (green dashed).")
+    color: str | None = Field(None, description="Line colour; overrides the colour in `style`.")
+    linewidth: PositiveFloat = Field(2.0, description="Line width in points.")
+    alpha: float | None = Field(None, ge=0, le=1, description="Opacity, 0 to 1.")
+    label: str | None = Field(None, description="Legend entry.")
+
+    binding_fields = ("x", "y")
+
+    @field_validator("style")
+    @classmethod
+    def _valid_format(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                _process_plot_format(value)
+            except ValueError as exc:
+                raise ValueError(f"not a matplotlib format string: {exc}") from None
+        return value
+
+
+class LinePainter(Painter[LineLayer]):
+    def build(self, ctx: BuildContext, step: int) -> None:
+        s = self.spec
+        args = [s.style] if s.style else []
+        kwargs = self.style_kwargs(color="color", alpha="alpha", label="label", zorder="zorder")
+        self.artists = ctx.ax.plot(self.value("x", step), self.value("y", step), *args, lw=s.linewidth, **kwargs)
+
+    def update(self, step: int) -> None:
+        self.artists[0].set_data(self.value("x", step), self.value("y", step))
+
+
+register_layer(LineLayer, LinePainter)

@@ -1,0 +1,117 @@
+"""Layer `spline`: a per-step value (a cost) as a smooth curve, typically on a twin y axis.
+
+Article 001 draws the cost over the data's x range on a twin axis, smoothed by a
+spline, once training ends. Here the spline is fitted once over every shown value
+and revealed up to the current step (or only at the end), so the curve never
+changes shape while it grows. PCHIP is the default because it does not overshoot
+where the cost drops steeply (a cubic spline rings below zero there).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Literal
+
+import numpy as np
+from pydantic import Field, PositiveFloat, PositiveInt
+from scipy.interpolate import Akima1DInterpolator, CubicSpline, PchipInterpolator
+
+from scenespec.layers.base import BuildContext, ColorChecked, Extent, Painter, register_layer
+from scenespec.validate.base import Binding
+
+INTERPOLATORS = {"pchip": PchipInterpolator, "cubic": CubicSpline, "akima": Akima1DInterpolator}
+
+
+class SplineLayer(ColorChecked):
+    """A stepped scalar (e.g. `fit.loss`) drawn as a smoothed curve over the steps."""
+
+    kind: Literal["spline"]
+    y: Binding = Field(description="A scalar recorded at every step, e.g. `fit.loss`.")
+    method: Literal["pchip", "cubic", "akima", "linear"] = Field(
+        "pchip", description="Smoothing: `pchip` (shape-preserving, default), `cubic`, `akima`, or `linear` (none)."
+    )
+    along: Literal["steps", "frames"] = Field(
+        "steps",
+        description="`steps`: every recorded value at its step number; `frames`: the values at the shown frames, "
+        "evenly spaced one per frame (article 001's look when frames are sampled non-uniformly).",
+    )
+    stretch: bool | None = Field(
+        None,
+        description="Spread the steps over the x range of the panel's other data (article 001) instead of "
+        "plotting against step numbers. Default: true on a twin axis, false otherwise.",
+    )
+    reveal: Literal["progressive", "end"] = Field(
+        "progressive", description="`progressive`: grow with the frames; `end`: appear on the last frame only."
+    )
+    samples: PositiveInt = Field(400, description="Points on the smoothed curve.")
+    color: str | None = Field("b", description="Line colour.")
+    linewidth: PositiveFloat = Field(2.0, description="Line width in points.")
+    label: str | None = Field(None, description="Legend entry.")
+
+    binding_fields = ("y",)
+    stepped_bindings = ("y",)
+
+
+class SplinePainter(Painter[SplineLayer]):
+    """Fits the curve once at build; per frame shows the part up to the frame's step."""
+
+    curve_pos: np.ndarray
+    curve_x: np.ndarray
+    curve_y: np.ndarray
+    last_position: float
+
+    @property
+    def dynamic(self) -> bool:
+        return True  # it grows, or appears at the end, even though its data is fixed
+
+    @property
+    def stretched(self) -> bool:
+        return self.spec.twin if self.spec.stretch is None else self.spec.stretch
+
+    position_of: Callable[[int], float]
+
+    def knots(self, frame_steps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Positions along the curve and the values there; also fixes how a step maps to a position."""
+        field = self.fields["y"]
+        if self.spec.along == "frames":
+            self.position_of = lambda step: float(np.searchsorted(frame_steps, step, side="right") - 1)
+            values = np.array([np.asarray(field.at(int(s)), dtype=float) for s in frame_steps])
+            return np.arange(len(frame_steps), dtype=float), values
+        self.position_of = float
+        steps, values = field.upto(int(frame_steps[-1]))
+        return steps.astype(float), np.asarray(values, dtype=float)
+
+    def extent(self, frame_steps: np.ndarray) -> Extent:
+        steps, values = self.knots(frame_steps)
+        self.fit(steps, values)
+        return Extent(None if self.stretched else steps, self.curve_y)
+
+    def fit(self, steps: np.ndarray, values: np.ndarray) -> None:
+        dense = np.linspace(steps[0], steps[-1], max(self.spec.samples, 2))
+        if self.spec.method == "linear" or len(steps) < 3:
+            smooth = np.interp(dense, steps, values)
+        else:
+            smooth = INTERPOLATORS[self.spec.method](steps, values)(dense)
+        self.curve_pos, self.curve_y = dense, smooth
+        self.last_position = float(steps[-1])
+
+    def build(self, ctx: BuildContext, step: int) -> None:
+        steps, values = self.knots(ctx.frame_steps)
+        self.fit(steps, values)
+        self.curve_x = self.curve_pos
+        if self.stretched and ctx.x_data_range is not None and steps[-1] > steps[0]:
+            lo, hi = ctx.x_data_range
+            self.curve_x = lo + (self.curve_pos - steps[0]) / (steps[-1] - steps[0]) * (hi - lo)
+        kwargs = self.style_kwargs(color="color", label="label", zorder="zorder")
+        self.artists = ctx.ax.plot([], [], lw=self.spec.linewidth, **kwargs)
+        self.update(step)
+
+    def update(self, step: int) -> None:
+        if self.spec.reveal == "end" and self.position_of(step) < self.last_position:
+            self.artists[0].set_data([], [])
+            return
+        end = int(np.searchsorted(self.curve_pos, self.position_of(step), side="right"))
+        self.artists[0].set_data(self.curve_x[:end], self.curve_y[:end])
+
+
+register_layer(SplineLayer, SplinePainter)

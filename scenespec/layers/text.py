@@ -1,0 +1,103 @@
+"""Layer `text`: a format template filled with trace values at the current frame.
+
+`"Cost: {fit.loss:.3f}"` reads field `loss` of source `fit` at the frame's step and
+formats it with `.3f`. Templates are parsed, never evaluated: a field is a binding
+(or `step` / `frame`), nothing else.
+"""
+
+from __future__ import annotations
+
+import string
+from typing import Literal
+
+import numpy as np
+from pydantic import Field, PositiveFloat, field_validator
+
+from scenespec.layers.base import BuildContext, ColorChecked, Painter, register_layer
+from scenespec.validate.base import BINDING_RE
+
+BUILTIN_NAMES = ("step", "frame")
+
+
+def template_fields(template: str) -> list[tuple[str, str, str]]:
+    """(literal text, field name, format spec) parts of a template; raises ValueError if malformed."""
+    parts = []
+    for literal, name, spec, conversion in string.Formatter().parse(template):
+        if conversion:
+            raise ValueError(f"conversions like '!{conversion}' are not supported")
+        if name is not None and name not in BUILTIN_NAMES and not BINDING_RE.match(name):
+            raise ValueError(f"{{{name}}} is not a binding like {{source.field}} nor one of {BUILTIN_NAMES}")
+        if spec and "{" in spec:
+            raise ValueError("nested fields in a format spec are not supported")
+        parts.append((literal, name or "", spec or ""))
+    return parts
+
+
+class TextLayer(ColorChecked):
+    """Text at a position; `{source.field:fmt}`, `{step}` and `{frame}` are filled in per frame."""
+
+    kind: Literal["text"]
+    text: str = Field(description="Template, e.g. `Cost: {fit.loss:.3f}` or `epoch {step}`.")
+    at: tuple[float, float] = Field(description="Position [x, y] in the coordinates named by `coords`.")
+    coords: Literal["data", "axes"] = Field(
+        "data", description="`data`: axis units (article 001); `axes`: 0..1 fractions of the panel."
+    )
+    color: str | None = Field("r", description="Text colour.")
+    size: PositiveFloat = Field(12.0, description="Font size in points.")
+    ha: Literal["left", "center", "right"] = Field("left", description="Horizontal alignment at `at`.")
+    va: Literal["top", "center", "bottom", "baseline"] = Field("baseline", description="Vertical alignment.")
+
+    @field_validator("text")
+    @classmethod
+    def _valid_template(cls, value: str) -> str:
+        template_fields(value)
+        return value
+
+    def bindings(self) -> dict[str, str]:
+        return {name: name for _, name, _ in template_fields(self.text) if name and name not in BUILTIN_NAMES}
+
+
+class TextPainter(Painter[TextLayer]):
+    def __init__(self, spec: TextLayer, fields: dict) -> None:
+        super().__init__(spec, fields)
+        self.parts = template_fields(spec.text)
+        self.frame_of_step: dict[int, int] = {}
+
+    @property
+    def dynamic(self) -> bool:
+        return any(name in BUILTIN_NAMES for _, name, _ in self.parts) or super().dynamic
+
+    def extent(self, frame_steps: np.ndarray) -> None:
+        return None
+
+    def render_text(self, step: int) -> str:
+        out = []
+        for literal, name, spec in self.parts:
+            out.append(literal)
+            if name == "step":
+                out.append(format(step, spec))
+            elif name == "frame":
+                out.append(format(self.frame_of_step.get(step, 0), spec))
+            elif name:
+                value = np.asarray(self.value(name, step))
+                out.append(format(value.item() if value.size == 1 else value, spec))
+        return "".join(out)
+
+    def build(self, ctx: BuildContext, step: int) -> None:
+        self.frame_of_step = {int(s): i for i, s in enumerate(ctx.frame_steps)}
+        s = self.spec
+        transform = ctx.ax.transAxes if s.coords == "axes" else ctx.ax.transData
+        kwargs = self.style_kwargs(color="color", zorder="zorder")
+        text = ctx.ax.text(
+            *s.at, self.render_text(step), transform=transform, fontsize=s.size, ha=s.ha, va=s.va, **kwargs
+        )
+        self.artists = [text]
+
+    def update(self, step: int) -> None:
+        self.artists[0].set_text(self.render_text(step))
+
+    def legend_handles(self) -> list:
+        return []
+
+
+register_layer(TextLayer, TextPainter)

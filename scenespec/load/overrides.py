@@ -1,0 +1,64 @@
+"""`--set key.path=value`: change any spec value from the command line before validation."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from typing import Any
+
+from scenespec.errors import KeyPath, Problem, SpecError
+
+
+def parse_value(text: str) -> Any:
+    """Read a value as TOML (`20`, `true`, `[1, 2]`, `"s"`); anything else is a plain string."""
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+@dataclass(frozen=True)
+class Override:
+    """One parsed `--set`: the key path it writes and the value."""
+
+    text: str
+    path: KeyPath
+    value: Any
+
+    @classmethod
+    def parse(cls, text: str) -> Override:
+        key, sep, raw = text.partition("=")
+        parts = [p.strip() for p in key.strip().split(".")]
+        if not sep or not all(parts):
+            problem = Problem("expected KEY.PATH=VALUE, e.g. frames.fps=20", file=f"--set {text}")
+            raise SpecError([problem])
+        path = tuple(int(p) if p.isdigit() else p for p in parts)
+        return cls(text=text, path=path, value=parse_value(raw.strip()))
+
+
+def apply_overrides(data: dict[str, Any], overrides: list[Override]) -> None:
+    """Write each override into `data` in place, creating tables on the way."""
+    for override in overrides:
+        node: Any = data
+        *parents, last = override.path
+        for depth, part in enumerate(parents):
+            nxt = override.path[depth + 1]
+            if isinstance(node, list) and isinstance(part, int) and part < len(node):
+                node = node[part]
+            elif isinstance(node, dict) and isinstance(part, str):
+                node = node.setdefault(part, [] if isinstance(nxt, int) else {})
+            else:
+                _fail(override, f"cannot index {type(node).__name__} with {part!r}")
+        if isinstance(node, dict) and isinstance(last, str):
+            node[last] = override.value
+        elif isinstance(node, list) and isinstance(last, int) and last <= len(node):
+            if last == len(node):
+                node.append(override.value)
+            else:
+                node[last] = override.value
+        else:
+            _fail(override, f"cannot set {last!r} here")
+
+
+def _fail(override: Override, message: str) -> None:
+    raise SpecError([Problem(message, override.path, file=f"--set {override.text}")])

@@ -1,0 +1,123 @@
+"""The pipeline: load -> validate -> resolve -> schedule -> compile -> render.
+
+(The schedule runs before compile because compile sets axis limits from the data
+of exactly the frames that will be shown.)
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib.style
+from matplotlib.figure import Figure
+
+from scenespec.compile import ArtistGraph, compile_scene
+from scenespec.errors import RenderError
+from scenespec.load import LoadedSpec, load_spec
+from scenespec.render.output import Target, resolve_target
+from scenespec.render.progress import Progress
+from scenespec.render.renderer import render_frames
+from scenespec.render.sinks.base import Sink
+from scenespec.render.sinks.gif import GifSink
+from scenespec.render.sinks.png import PngSequenceSink, PngSink
+from scenespec.resolve.resolve import resolve_sources, source_fields, used_sources
+from scenespec.resolve.trace import Trace
+from scenespec.schedule import Frame, schedule
+from scenespec.validate.references import check_references, frames_source
+from scenespec.validate.scene import Scene
+from scenespec.validate.validate import validate
+
+SINKS: dict[str, type[Sink]] = {"gif": GifSink, "png": PngSink, "png-sequence": PngSequenceSink}
+
+
+@dataclass
+class Prepared:
+    """A validated scene with its traces and frames: everything but the figure."""
+
+    loaded: LoadedSpec
+    scene: Scene
+    traces: dict[str, Trace]
+    frames: list[Frame]
+
+
+def load_and_validate(path: str | Path, overrides: Sequence[str] = ()) -> tuple[LoadedSpec, Scene]:
+    """Parse and check a spec, including its bindings; runs no source."""
+    loaded = load_spec(path, list(overrides))
+    scene = validate(loaded)
+    check_references(scene, source_fields(scene, loaded), loaded.problem)
+    return loaded, scene
+
+
+def resolve_and_schedule(loaded: LoadedSpec, scene: Scene) -> Prepared:
+    fields = source_fields(scene, loaded)
+    timeline = frames_source(scene, fields)
+    traces = resolve_sources(scene, loaded, used_sources(scene, timeline))
+    steps = traces[timeline].steps if timeline else None
+    frames = schedule(scene.frames, steps, loaded.problem)
+    return Prepared(loaded, scene, traces, frames)
+
+
+def prepare(path: str | Path, overrides: Sequence[str] = ()) -> Prepared:
+    return resolve_and_schedule(*load_and_validate(path, overrides))
+
+
+@contextmanager
+def scene_style(scene: Scene) -> Iterator[None]:
+    """The scene's matplotlib style on top of the defaults, whatever the caller's rcParams are."""
+    with matplotlib.style.context(["default", scene.scene.style]):
+        yield
+
+
+def build(prepared: Prepared, figure: Figure | None = None) -> ArtistGraph:
+    """The artist graph (call inside `scene_style`)."""
+    return compile_scene(prepared.scene, prepared.traces, prepared.frames, figure)
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    target: Target
+    frames: int
+    pixels: tuple[int, int]
+    seconds: float
+
+
+def pick_frame(frames: list[Frame], index: int) -> list[Frame]:
+    if not -len(frames) <= index < len(frames):
+        raise RenderError(
+            f"--frame {index}: the scene has {len(frames)} frames (0..{len(frames) - 1}, or -1 for the last)"
+        )
+    return [frames[index]]
+
+
+def render(
+    path: str | Path,
+    out: str | None = None,
+    fmt: str | None = None,
+    frame: int | None = None,
+    overrides: Sequence[str] = (),
+    progress: bool | None = None,
+) -> RenderResult:
+    """Render a spec to its output; see `scenespec render --help`."""
+    started = time.perf_counter()
+    loaded, scene = load_and_validate(path, overrides)
+    target = resolve_target(scene, loaded, out, fmt, frame)
+    prepared = resolve_and_schedule(loaded, scene)
+    frames = prepared.frames if frame is None else pick_frame(prepared.frames, frame)
+    if target.format == "png" and frame is None:
+        frames = frames[-1:]  # a poster shows the trained model
+    with scene_style(scene):
+        if target.format == "screen":
+            from scenespec.render.sinks import screen
+
+            graph = build(prepared, screen.window_figure(scene.scene.size, scene.scene.dpi))
+            screen.play(graph, frames, scene.frames.loop)
+        else:
+            assert target.path is not None
+            graph = build(prepared)
+            sink = SINKS[target.format](target.path, loop=scene.frames.loop)
+            render_frames(graph, frames, sink, Progress(len(frames), enabled=progress))
+    return RenderResult(target, len(frames), graph.pixel_size, time.perf_counter() - started)

@@ -1,0 +1,45 @@
+"""Kind registries: a layer or source kind is one module that registers itself here.
+
+The spec language is built from what is registered, so adding a kind means adding
+one module to `scenespec/layers/` or `scenespec/sources/`, nothing else.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
+
+
+@dataclass
+class Registry(Generic[T]):
+    """Kinds by name; `package` is imported module by module on first use."""
+
+    what: str
+    package: str
+    kinds: dict[str, T] = field(default_factory=dict)
+    _loaded: bool = False
+
+    def register(self, kind: str, entry: T) -> None:
+        if kind in self.kinds:
+            raise ValueError(f"{self.what} kind {kind!r} is registered twice")
+        self.kinds[kind] = entry
+
+    def load(self) -> dict[str, T]:
+        """Import every module of the package so that each registers its kind."""
+        if not self._loaded:
+            self._loaded = True
+            package: ModuleType = importlib.import_module(self.package)
+            for info in pkgutil.iter_modules(package.__path__):
+                if not info.name.startswith("_") and info.name != "base":
+                    importlib.import_module(f"{self.package}.{info.name}")
+        return self.kinds
+
+
+def kind_of(model: Any) -> str:
+    """The literal `kind` value a spec model declares."""
+    return model.model_fields["kind"].annotation.__args__[0]

@@ -1,0 +1,45 @@
+"""Write outputs beside their destination and move them into place only when complete.
+
+A failed or interrupted render therefore never leaves a half-written file, and
+never destroys an earlier good output.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+
+def temp_file_for(target: Path) -> Path:
+    """A fresh temporary file in the target's folder (same file system, so the move is atomic)."""
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    os.close(fd)
+    return Path(name)
+
+
+def temp_dir_for(target: Path) -> Path:
+    return Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent))
+
+
+def commit_file(temp: Path, target: Path) -> None:
+    os.replace(temp, target)
+
+
+def commit_dir(temp: Path, target: Path) -> None:
+    """Swap a finished folder into place; the old one is removed only after the swap."""
+    if target.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent))
+        os.replace(target, old / "content")
+        os.replace(temp, target)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(temp, target)
+
+
+def discard(temp: Path) -> None:
+    if temp.is_dir():
+        shutil.rmtree(temp, ignore_errors=True)
+    else:
+        temp.unlink(missing_ok=True)

@@ -1,0 +1,54 @@
+"""A sink receives finished frames in order and writes them somewhere."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from scenespec.render.atomic import commit_dir, commit_file, discard, temp_dir_for, temp_file_for
+from scenespec.schedule.frames import Frame
+
+
+class Sink:
+    """Frames arrive as RGB uint8 arrays (height, width, 3); `close` finishes, `abort` cleans up."""
+
+    def __init__(self, target: Path, loop: bool = True) -> None:
+        self.target = target
+        self.loop = loop
+        self.frames_written = 0
+
+    def open(self) -> None: ...
+
+    def write(self, frame: Frame, rgb: np.ndarray) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None: ...
+
+    def abort(self) -> None: ...
+
+
+class FileSink(Sink):
+    """A sink whose output is one file, written to a temporary file first."""
+
+    def open(self) -> None:
+        self.temp = temp_file_for(self.target)
+
+    def close(self) -> None:
+        commit_file(self.temp, self.target)
+
+    def abort(self) -> None:
+        discard(self.temp)
+
+
+class DirSink(Sink):
+    """A sink whose output is a folder of files, built aside and swapped in."""
+
+    def open(self) -> None:
+        self.temp = temp_dir_for(self.target)
+
+    def close(self) -> None:
+        commit_dir(self.temp, self.target)
+
+    def abort(self) -> None:
+        discard(self.temp)

@@ -1,0 +1,63 @@
+"""Screen output: a matplotlib window that plays the animation.
+
+File outputs never touch pyplot; only this sink picks an interactive backend, and
+says clearly when there is no display to open a window on.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+from matplotlib.figure import Figure
+
+from scenespec.compile.graph import ArtistGraph
+from scenespec.errors import RenderError
+from scenespec.schedule.frames import Frame
+
+INTERACTIVE_BACKENDS = ("QtAgg", "TkAgg", "GTK4Agg", "GTK3Agg", "MacOSX", "WXAgg")
+NO_DISPLAY = "no display to open a window on{why}; render to a file instead, e.g. `-o out.gif`"
+
+
+def has_display() -> bool:
+    if sys.platform.startswith(("linux", "freebsd", "openbsd", "netbsd")):
+        return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    return True
+
+
+def window_figure(size: tuple[float, float], dpi: int) -> Figure:
+    """A pyplot figure on the first interactive backend that works here."""
+    if not has_display():
+        raise RenderError(NO_DISPLAY.format(why=" (neither DISPLAY nor WAYLAND_DISPLAY is set)"))
+    import matplotlib.pyplot as plt
+
+    for backend in INTERACTIVE_BACKENDS:
+        try:
+            plt.switch_backend(backend)
+        except (ImportError, RuntimeError):
+            continue
+        return plt.figure(figsize=size, dpi=dpi)
+    raise RenderError(
+        NO_DISPLAY.format(why=f" (no interactive matplotlib backend works: tried {', '.join(INTERACTIVE_BACKENDS)})")
+    )
+
+
+def play(graph: ArtistGraph, frames: list[Frame], loop: bool, block: bool = True) -> Any:
+    """Play the frames in the figure's window; returns the animation (keep it alive while it runs)."""
+    import matplotlib.pyplot as plt
+    from matplotlib.animation import FuncAnimation
+
+    artists = [a for node in graph.dynamic_layers for a in node.painter.artists]
+
+    def update(index: int) -> list:
+        graph.show(frames[index].step)
+        return artists
+
+    interval = frames[0].duration_ms
+    pause = frames[-1].duration_ms - interval
+    animation = FuncAnimation(
+        graph.figure, update, frames=len(frames), interval=interval, repeat=loop, repeat_delay=pause, blit=False
+    )
+    plt.show(block=block)
+    return animation

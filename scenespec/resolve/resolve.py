@@ -1,0 +1,42 @@
+"""Resolve stage: run (or load) each source the scene uses and collect its Trace."""
+
+from __future__ import annotations
+
+from scenespec.errors import SpecError
+from scenespec.load.loader import LoadedSpec
+from scenespec.resolve.trace import Trace
+from scenespec.sources.base import ResolveContext
+from scenespec.validate.base import split_binding
+from scenespec.validate.references import SourceFields
+from scenespec.validate.scene import Scene
+
+
+def context(name: str, loaded: LoadedSpec) -> ResolveContext:
+    return ResolveContext(base_dir=loaded.base_dir, path=("sources", name), locate=loaded.problem)
+
+
+def source_fields(scene: Scene, loaded: LoadedSpec) -> SourceFields:
+    """What each source will record, known before anything is trained."""
+    return {name: spec.fields(context(name, loaded)) for name, spec in scene.sources.items()}
+
+
+def used_sources(scene: Scene, timeline: str | None) -> list[str]:
+    """Sources that a layer binds to or that drive the timeline, in spec order."""
+    used = {split_binding(b)[0] for panel in scene.panels for layer in panel.layers for b in layer.bindings().values()}
+    if timeline:
+        used.add(timeline)
+    return [name for name in scene.sources if name in used]
+
+
+def resolve_sources(scene: Scene, loaded: LoadedSpec, names: list[str]) -> dict[str, Trace]:
+    """Traces of the named sources; each must record the fields it promised."""
+    traces = {}
+    for name in names:
+        ctx = context(name, loaded)
+        trace = scene.sources[name].resolve(ctx)
+        promised = scene.sources[name].fields(ctx)
+        missing = sorted(set(promised) - set(trace.names))
+        if missing:
+            raise SpecError([loaded.problem(f"source did not record {missing}", ("sources", name))])
+        traces[name] = trace
+    return traces

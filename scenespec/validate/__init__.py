@@ -1,0 +1,1 @@
+"""Validate stage: the spec language (pydantic models) and its checks."""

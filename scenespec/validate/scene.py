@@ -1,0 +1,146 @@
+"""The spec language: pydantic models of a whole scene. The JSON Schema comes from these.
+
+Layer and source unions are built from the registries, so a new kind appears here
+by registering itself.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Annotated, Any, Literal, Union
+
+import matplotlib.style
+from matplotlib.legend import Legend
+from pydantic import Field, NonNegativeFloat, PositiveFloat, field_validator
+
+from scenespec.errors import did_you_mean
+from scenespec.layers.base import LAYERS
+from scenespec.sources.base import SOURCES
+from scenespec.validate.base import SpecModel
+
+LEGEND_LOCATIONS = tuple(Legend.codes)
+
+
+class SceneMeta(SpecModel):
+    """The figure as a whole."""
+
+    title: str | None = Field(None, description="Figure title, shown above the panels.")
+    description: str | None = Field(None, description="What the scene shows (for galleries and docs).")
+    size: tuple[PositiveFloat, PositiveFloat] = Field((6.4, 4.8), description="Figure size [width, height] in inches.")
+    dpi: int = Field(100, ge=10, le=1000, description="Dots per inch: pixels = size × dpi.")
+    style: str = Field("default", description="A matplotlib style name, e.g. `default`, `ggplot`, `seaborn-v0_8`.")
+
+    @field_validator("style")
+    @classmethod
+    def _known_style(cls, value: str) -> str:
+        available = ["default", *matplotlib.style.available]
+        if value not in available:
+            raise ValueError(f"unknown matplotlib style {value!r}{did_you_mean(value, available)}")
+        return value
+
+
+class StepRule(SpecModel):
+    """Steps shown as frames: the first `first` steps, then every `every`-th step (article 001)."""
+
+    first: int = Field(0, ge=0, description="Show each of the first `first` steps.")
+    every: int = Field(1, ge=1, description="Then show steps that are multiples of `every`.")
+    start: int | None = Field(None, description="Skip steps before this one.")
+    stop: int | None = Field(None, description="Skip steps after this one.")
+    last: bool = Field(True, description="Always show the final step, so the animation ends on the trained model.")
+
+
+class FramesSpec(SpecModel):
+    """Which steps become frames, and how fast they play."""
+
+    source: str | None = Field(None, description="Source whose steps are the timeline (default: the only one).")
+    steps: Literal["all"] | StepRule | list[int] = Field(
+        "all", description="`all`, a rule `{ first = 10, every = 40 }`, or an explicit list of step numbers."
+    )
+    fps: PositiveFloat = Field(10.0, le=100, description="Frames per second.")
+    end_pause: NonNegativeFloat = Field(
+        0.0, description="Seconds the last frame stays before the animation ends or loops."
+    )
+    loop: bool = Field(True, description="Loop forever (true) or play once (false).")
+
+
+class PanelSpec(SpecModel):
+    """One axes of the figure and the layers drawn on it."""
+
+    title: str | None = Field(None, description="Panel title.")
+    xlabel: str | None = Field(None, description="x axis label.")
+    ylabel: str | None = Field(None, description="y axis label.")
+    twin_ylabel: str | None = Field(None, description="Label of the twin (right) y axis.")
+    xlim: tuple[float, float] | None = Field(None, description="Fixed x limits; default: all frames' data.")
+    ylim: tuple[float, float] | None = Field(None, description="Fixed y limits; default: all frames' data.")
+    twin_ylim: tuple[float, float] | None = Field(None, description="Fixed limits of the twin y axis.")
+    xscale: Literal["linear", "log"] = "linear"
+    yscale: Literal["linear", "log"] = "linear"
+    twin_yscale: Literal["linear", "log"] = "linear"
+    grid: bool = Field(False, description="Draw grid lines.")
+    legend: str | bool = Field(
+        True, description="Legend location (e.g. `upper center`), true for `best`, false for none."
+    )
+    layers: list[LayerUnion] = Field(  # type: ignore[valid-type] # noqa: F821 (filled in by scene_model)
+        default_factory=list, description="What is drawn, bottom to top."
+    )
+
+    @field_validator("legend")
+    @classmethod
+    def _known_location(cls, value: str | bool) -> str | bool:
+        if isinstance(value, str) and value not in LEGEND_LOCATIONS:
+            raise ValueError(f"unknown legend location {value!r}{did_you_mean(value, LEGEND_LOCATIONS)}")
+        return value
+
+
+OUTPUT_FORMATS = ("gif", "png", "png-sequence", "screen")
+
+
+class OutputSpec(SpecModel):
+    """Where `scenespec render` writes when the command line does not say."""
+
+    path: str | None = Field(
+        None, description="Output path, relative to the spec file. Default: `<spec name>.gif` in the current directory."
+    )
+    format: Literal["gif", "png", "png-sequence", "screen"] | None = Field(
+        None, description="Default: from the path's extension (.gif, .png, a folder for png-sequence)."
+    )
+
+
+class Scene(SpecModel):
+    """A whole spec file."""
+
+    scene: SceneMeta = Field(default_factory=SceneMeta)
+    sources: dict[str, SourceUnion] = Field(  # type: ignore[valid-type] # noqa: F821 (filled in by scene_model)
+        description="Named data sources; layers bind to `name.field`."
+    )
+    frames: FramesSpec = Field(default_factory=FramesSpec)
+    panels: list[PanelSpec] = Field(min_length=1, description="The panels (axes) of the figure.")
+    output: OutputSpec = Field(default_factory=OutputSpec)
+
+    @field_validator("sources")
+    @classmethod
+    def _source_names(cls, value: dict[str, Any]) -> dict[str, Any]:
+        if not value:
+            raise ValueError("at least one source is needed")
+        for name in value:
+            if not name.replace("_", "a").replace("-", "a").isalnum() or name[0].isdigit():
+                raise ValueError(f"source name {name!r} must be letters, digits, _ or - and not start with a digit")
+        return value
+
+
+def _union(models: list[Any]) -> Any:
+    """Discriminated union on `kind` (a single model needs no discriminator)."""
+    if len(models) == 1:
+        return models[0]
+    return Annotated[Union[tuple(models)], Field(discriminator="kind")]  # noqa: UP007
+
+
+@cache
+def scene_model() -> type[Scene]:
+    """Scene with its layer and source unions filled in from the registries."""
+    layer_models = [kind.model for kind in LAYERS.load().values()]
+    source_models = list(SOURCES.load().values())
+    namespace = {"LayerUnion": _union(layer_models), "SourceUnion": _union(source_models)}
+    PanelSpec.model_rebuild(_types_namespace=namespace)
+    Scene.model_rebuild(_types_namespace=namespace)
+    return Scene
