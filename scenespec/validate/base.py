@@ -26,7 +26,7 @@ class SpecModel(BaseModel):
                 if key not in known:
                     raise PydanticCustomError(
                         "unknown_key",
-                        "unknown key {key!r}{hint}",
+                        "unknown key '{key}'{hint}",
                         {"key": key, "hint": did_you_mean(str(key), sorted(known))},
                     )
         return data

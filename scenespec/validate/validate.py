@@ -43,49 +43,55 @@ def _what_kind(path: KeyPath) -> str:
     return "kind"
 
 
-def _message(error: Any, path: KeyPath) -> tuple[KeyPath, str]:
-    """A user-facing message for one pydantic error, and the path it belongs at."""
+def _expected(message: str) -> str:
+    """pydantic's "Input should be X" -> "expected X"."""
+    return "expected " + message.removeprefix("Input should be ") if message.startswith("Input should be ") else message
+
+
+def _message(error: Any, path: KeyPath) -> tuple[KeyPath, str, str]:
+    """A user-facing message for one pydantic error, the path it belongs at, and a hint to append."""
     kind, ctx = error["type"], error.get("ctx", {})
     if kind == "unknown_key":
-        return (*path, ctx["key"]), error["msg"]
+        return (*path, ctx["key"]), error["msg"], ""
     if kind == "union_tag_invalid":
         expected = re.findall(r"'([^']*)'", ctx["expected_tags"])
         tag = str(ctx["tag"])
-        return (*path, "kind"), (
-            f"unknown {_what_kind(path)} {tag!r}{did_you_mean(tag, expected)} (expected one of: {', '.join(expected)})"
-        )
+        hint = did_you_mean(tag, expected)
+        return (*path, "kind"), f"unknown {_what_kind(path)} {tag!r}{hint} (expected one of: {', '.join(expected)})", ""
     if kind == "union_tag_not_found":
-        return path, f"missing key 'kind' (which {_what_kind(path)} this is)"
+        return path, f"missing key 'kind' (which {_what_kind(path)} this is)", ""
     if kind == "missing":
-        return path, "missing required key"
-    message = error["msg"]
-    if kind == "literal_error" and isinstance(error.get("input"), str):
-        message += did_you_mean(error["input"], re.findall(r"'([^']*)'", ctx.get("expected", "")))
+        return path, "missing required key", ""
+    if kind == "string_pattern_mismatch":
+        return path, f"expected a binding `source.field` (like `fit.pred`), got {error['input']!r}", ""
     if kind == "value_error":
-        message = message.removeprefix("Value error, ")
-    elif isinstance(error.get("input"), str | int | float | bool) and kind != "string_pattern_mismatch":
-        message += f", got {error['input']!r}"
-    if kind == "string_pattern_mismatch" and "binding" not in message:
-        message = f"expected a binding `source.field` (like `fit.pred`), got {error['input']!r}"
-    return path, message
+        return path, error["msg"].removeprefix("Value error, "), ""
+    hint = ""
+    if kind == "literal_error" and isinstance(error.get("input"), str):
+        hint = did_you_mean(error["input"], re.findall(r"'([^']*)'", ctx.get("expected", "")))
+    return path, _expected(error["msg"]), hint
 
 
 def problems_from(error: ValidationError, loaded: LoadedSpec) -> list[Problem]:
-    """Turn a ValidationError into located problems, merging alternatives of one union."""
-    merged: dict[KeyPath, list[str]] = {}
+    """Turn a ValidationError into located problems, merging the alternatives of one union."""
+    merged: dict[KeyPath, tuple[list[str], list[str], Any]] = {}
     for item in error.errors():
-        path, message = _message(item, _data_path(loaded.data, item["loc"]))
-        messages = merged.setdefault(path, [])
+        path, message, hint = _message(item, _data_path(loaded.data, item["loc"]))
+        messages, hints, _ = merged.setdefault(path, ([], [], item.get("input")))
         if message not in messages:
             messages.append(message)
+        if hint and hint not in hints:
+            hints.append(hint)
     problems = []
-    for path, messages in merged.items():
-        if len(messages) > 1:
-            alternatives = [m.removeprefix("Input should be ") for m in messages]
-            text = "expected " + ", or ".join(alternatives)
-        else:
-            text = messages[0]
-        problems.append(loaded.problem(text, path))
+    for path, (messages, hints, value) in merged.items():
+        text = (
+            messages[0]
+            if len(messages) == 1
+            else "expected " + ", or ".join(m.removeprefix("expected ") for m in messages)
+        )
+        if text.startswith("expected ") and isinstance(value, str | int | float | bool):
+            text += f"; got {value!r}"
+        problems.append(loaded.problem(text + "".join(hints[:1]), path))
     return problems
 
 
