@@ -7,15 +7,15 @@ of exactly the frames that will be shown.)
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
-import matplotlib.style
 from matplotlib.figure import Figure
 
 from scenespec.compile import ArtistGraph, compile_scene
+from scenespec.compile.graph import style_context
 from scenespec.errors import RenderError
 from scenespec.load import LoadedSpec, load_spec
 from scenespec.render.output import Target, resolve_target
@@ -65,11 +65,9 @@ def prepare(path: str | Path, overrides: Sequence[str] = ()) -> Prepared:
     return resolve_and_schedule(*load_and_validate(path, overrides))
 
 
-@contextmanager
-def scene_style(scene: Scene) -> Iterator[None]:
-    """The scene's matplotlib style on top of the defaults, whatever the caller's rcParams are."""
-    with matplotlib.style.context(["default", scene.scene.style]):
-        yield
+def scene_style(scene: Scene) -> AbstractContextManager[None]:
+    """The scene's matplotlib style, to build its graph in."""
+    return style_context(scene.scene.style)
 
 
 def build(prepared: Prepared, figure: Figure | None = None) -> ArtistGraph:

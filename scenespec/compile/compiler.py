@@ -54,7 +54,7 @@ def compile_scene(
         _legend(panel, [p for p in painters if not p.spec.twin] + [p for p in painters if p.spec.twin])
         panels.append(panel)
     _fix_layout(figure)
-    return ArtistGraph(figure, panels, nodes)
+    return ArtistGraph(figure, panels, nodes, style=scene.scene.style)
 
 
 def _configure_axes(

@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 
+import matplotlib.style
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from scenespec.layers.base import Painter
 from scenespec.validate.scene import PanelSpec
+
+
+@contextmanager
+def style_context(style: str) -> Iterator[None]:
+    """A matplotlib style on top of the defaults, whatever the caller's rcParams are.
+
+    Both building and drawing read rcParams, so both happen inside this.
+    """
+    with matplotlib.style.context(["default", style]):
+        yield
 
 
 @dataclass
@@ -37,6 +50,7 @@ class ArtistGraph:
     figure: Figure
     panels: list[PanelNode]
     layers: list[LayerNode]
+    style: str = "default"
     dynamic_layers: list[LayerNode] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -46,6 +60,10 @@ class ArtistGraph:
         """Update every dynamic layer's artists to `step`; static ones are left alone."""
         for node in self.dynamic_layers:
             node.painter.update(step)
+
+    def styled(self) -> AbstractContextManager[None]:
+        """The scene's style, to draw frames in."""
+        return style_context(self.style)
 
     @property
     def pixel_size(self) -> tuple[int, int]:

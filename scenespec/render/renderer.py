@@ -11,7 +11,7 @@ from scenespec.schedule.frames import Frame
 
 
 def frame_pixels(graph: ArtistGraph, step: int) -> np.ndarray:
-    """The figure showing `step`, as an RGB uint8 array (height, width, 3)."""
+    """The figure showing `step`, as an RGB uint8 array (height, width, 3). Call inside `graph.styled()`."""
     graph.show(step)
     canvas = graph.figure.canvas
     canvas.draw()
@@ -22,10 +22,11 @@ def render_frames(graph: ArtistGraph, frames: list[Frame], sink: Sink, progress:
     """Stream every frame to `sink`; on any failure (or Ctrl-C) the sink discards its partial output."""
     sink.open()
     try:
-        for frame in frames:
-            sink.write(frame, frame_pixels(graph, frame.step))
-            if progress:
-                progress.advance()
+        with graph.styled():
+            for frame in frames:
+                sink.write(frame, frame_pixels(graph, frame.step))
+                if progress:
+                    progress.advance()
         sink.close()
     except BaseException:
         sink.abort()
