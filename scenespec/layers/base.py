@@ -30,6 +30,8 @@ class LayerSpec(SpecModel):
     )
     twin: bool = Field(False, description="Draw on the panel's twin y axis (right side) instead of the main one.")
 
+    example: ClassVar[str] = ""
+    """A TOML snippet for the reference docs."""
     binding_fields: ClassVar[tuple[str, ...]] = ()
     """Names of this model's fields that hold `source.field` bindings."""
     stepped_bindings: ClassVar[tuple[str, ...]] = ()

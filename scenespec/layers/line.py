@@ -24,6 +24,7 @@ class LineLayer(ColorChecked):
     label: str | None = Field(None, description="Legend entry.")
 
     binding_fields = ("x", "y")
+    example = 'layers = [{ kind = "line", x = "fit.x", y = "fit.pred", style = "g--", label = "Fitting line" }]'
 
     @field_validator("style")
     @classmethod

@@ -25,6 +25,7 @@ class ScatterLayer(ColorChecked):
     label: str | None = Field(None, description="Legend entry.")
 
     binding_fields = ("x", "y")
+    example = 'layers = [{ kind = "scatter", x = "fit.x", y = "fit.y", color = "red", label = "Original data" }]'
 
 
 class ScatterPainter(Painter[ScatterLayer]):

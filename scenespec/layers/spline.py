@@ -50,6 +50,7 @@ class SplineLayer(ColorChecked):
 
     binding_fields = ("y",)
     stepped_bindings = ("y",)
+    example = 'layers = [{ kind = "spline", y = "fit.loss", twin = true, along = "frames", label = "Cost line" }]'
 
 
 class SplinePainter(Painter[SplineLayer]):

@@ -47,6 +47,8 @@ class TextLayer(ColorChecked):
     ha: Literal["left", "center", "right"] = Field("left", description="Horizontal alignment at `at`.")
     va: Literal["top", "center", "bottom", "baseline"] = Field("baseline", description="Vertical alignment.")
 
+    example = 'layers = [{ kind = "text", text = "Cost: {fit.loss:.3f}", at = [6, -2], size = 16 }]'
+
     @field_validator("text")
     @classmethod
     def _valid_template(cls, value: str) -> str:

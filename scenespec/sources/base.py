@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from scenespec.errors import KeyPath, Problem, SpecError
 from scenespec.registry import Registry, kind_of
@@ -31,6 +31,9 @@ class SourceSpec(SpecModel):
     """Base of source specs. `fields` must be known before resolving, to check bindings early."""
 
     kind: str
+
+    example: ClassVar[str] = ""
+    """A TOML snippet for the reference docs."""
 
     def fields(self, ctx: ResolveContext) -> dict[str, bool]:
         """Field name -> whether it is indexed by step."""

@@ -13,7 +13,16 @@ from scenespec.sources.base import ResolveContext, SourceSpec, register_source
 
 @register_source
 class SavedTraceSource(SourceSpec):
-    """Load a trace written by `Trace.save` (static and stepped arrays, and the step numbers)."""
+    """Load a trace written by `Trace.save` (static and stepped arrays, and the step numbers).
+
+    Trace fields: whatever the saved trace holds.
+    """
+
+    example = """
+[sources.run]
+kind = "trace"
+path = "runs/linreg.npz"
+"""
 
     kind: Literal["trace"]
     path: str = Field(description="The `.npz` file, relative to the spec file.")

@@ -21,20 +21,36 @@ from scenespec.validate.base import SpecModel
 class SgdOptimizer(SpecModel):
     """Plain gradient descent: θ ← θ − lr·∇loss(batch)."""
 
-    name: Literal["sgd"] = "sgd"
+    name: Literal["sgd"] = Field("sgd", description="The update rule (only plain SGD for the linear model).")
     lr: PositiveFloat = Field(0.01, description="Learning rate.")
 
 
 class InitialWeights(SpecModel):
     """Weights before the first update (article 001 starts from w = -1, b = 1)."""
 
-    w: float = 0.0
-    b: float = 0.0
+    w: float = Field(0.0, description="Initial slope.")
+    b: float = Field(0.0, description="Initial intercept.")
 
 
 @register_source
 class TrainerSource(SourceSpec):
-    """Train a model on a data set and record weights, predictions and loss after every epoch."""
+    """Train a model on a data set and record weights, predictions and loss after every epoch.
+
+    Trace fields: `x`, `y` (static: the data); `w`, `b`, `pred` (w·x + b at every data
+    point) and `loss` (over the whole data set), recorded per step. Step 0 is the
+    initial model, step e the model after epoch e.
+    """
+
+    example = """
+[sources.fit]
+kind = "trainer"
+data = { kind = "line", slope = 1.0, intercept = -2.0, noise = 1.0, n = 50, seed = 0 }
+optimizer = { name = "sgd", lr = 1e-4 }
+batch_size = 1
+loss = "sse"
+init = { w = -1.0, b = 1.0 }
+epochs = 500
+"""
 
     kind: Literal["trainer"]
     model: Literal["linear"] = Field("linear", description="The model trained: `linear` is y = w·x + b.")

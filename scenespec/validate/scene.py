@@ -52,7 +52,9 @@ class StepRule(SpecModel):
 class FramesSpec(SpecModel):
     """Which steps become frames, and how fast they play."""
 
-    source: str | None = Field(None, description="Source whose steps are the timeline (default: the only one).")
+    source: str | None = Field(
+        None, description="Source whose steps are the timeline (default: the first source that records steps)."
+    )
     steps: Literal["all"] | StepRule | list[int] = Field(
         "all", description="`all`, a rule `{ first = 10, every = 40 }`, or an explicit list of step numbers."
     )
@@ -73,9 +75,9 @@ class PanelSpec(SpecModel):
     xlim: tuple[float, float] | None = Field(None, description="Fixed x limits; default: all frames' data.")
     ylim: tuple[float, float] | None = Field(None, description="Fixed y limits; default: all frames' data.")
     twin_ylim: tuple[float, float] | None = Field(None, description="Fixed limits of the twin y axis.")
-    xscale: Literal["linear", "log"] = "linear"
-    yscale: Literal["linear", "log"] = "linear"
-    twin_yscale: Literal["linear", "log"] = "linear"
+    xscale: Literal["linear", "log"] = Field("linear", description="x axis scale.")
+    yscale: Literal["linear", "log"] = Field("linear", description="y axis scale.")
+    twin_yscale: Literal["linear", "log"] = Field("linear", description="Twin y axis scale.")
     grid: bool = Field(False, description="Draw grid lines.")
     legend: str | bool = Field(
         True, description="Legend location (e.g. `upper center`), true for `best`, false for none."
@@ -109,13 +111,13 @@ class OutputSpec(SpecModel):
 class Scene(SpecModel):
     """A whole spec file."""
 
-    scene: SceneMeta = Field(default_factory=SceneMeta)
+    scene: SceneMeta = Field(default_factory=SceneMeta, description="The figure: title, size, dpi, style.")
     sources: dict[str, SourceUnion] = Field(  # type: ignore[valid-type] # noqa: F821 (filled in by scene_model)
         description="Named data sources; layers bind to `name.field`."
     )
-    frames: FramesSpec = Field(default_factory=FramesSpec)
+    frames: FramesSpec = Field(default_factory=FramesSpec, description="Which steps become frames, and timing.")
     panels: list[PanelSpec] = Field(min_length=1, description="The panels (axes) of the figure.")
-    output: OutputSpec = Field(default_factory=OutputSpec)
+    output: OutputSpec = Field(default_factory=OutputSpec, description="Default output path and format.")
 
     @field_validator("sources")
     @classmethod

@@ -1,0 +1,28 @@
+"""docs/reference.md is generated from the models and must not go stale."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from scenespec.layers.base import LAYERS
+from scenespec.reference import generate
+from scenespec.sources.base import SOURCES
+
+REFERENCE = Path(__file__).resolve().parent.parent / "docs" / "reference.md"
+
+
+def test_committed_reference_matches_the_models() -> None:
+    assert REFERENCE.read_text(encoding="utf-8") == generate(), (
+        "docs/reference.md is stale: run `python -m scenespec.reference > docs/reference.md`"
+    )
+
+
+def test_every_kind_and_field_is_documented() -> None:
+    text = generate()
+    for kind in LAYERS.load():
+        assert f"### Layer `{kind}`" in text
+    for kind, model in SOURCES.load().items():
+        assert f"### Source `{kind}`" in text
+        for name in model.model_fields:
+            assert f"| `{name}` |" in text
+    assert "| `end_pause` | number (≥ 0) | `0.0` |" in text
