@@ -21,6 +21,7 @@ from scenespec.load import LoadedSpec, load_spec
 from scenespec.render.output import Target, resolve_target
 from scenespec.render.progress import Progress
 from scenespec.render.renderer import render_frames
+from scenespec.render.sinks import screen
 from scenespec.render.sinks.base import Sink
 from scenespec.render.sinks.gif import GifSink
 from scenespec.render.sinks.png import PngSequenceSink, PngSink
@@ -103,14 +104,14 @@ def render(
     started = time.perf_counter()
     loaded, scene = load_and_validate(path, overrides)
     target = resolve_target(scene, loaded, out, fmt, frame)
+    if target.format == "screen":
+        screen.require_display()
     prepared = resolve_and_schedule(loaded, scene)
     frames = prepared.frames if frame is None else pick_frame(prepared.frames, frame)
     if target.format == "png" and frame is None:
         frames = frames[-1:]  # a poster shows the trained model
     with scene_style(scene):
         if target.format == "screen":
-            from scenespec.render.sinks import screen
-
             graph = build(prepared, screen.window_figure(scene.scene.size, scene.scene.dpi))
             screen.play(graph, frames, scene.frames.loop)
         else:

@@ -26,10 +26,15 @@ def has_display() -> bool:
     return True
 
 
-def window_figure(size: tuple[float, float], dpi: int) -> Figure:
-    """A pyplot figure on the first interactive backend that works here."""
+def require_display() -> None:
+    """Fail before any work is done when no window can be opened."""
     if not has_display():
         raise RenderError(NO_DISPLAY.format(why=" (neither DISPLAY nor WAYLAND_DISPLAY is set)"))
+
+
+def window_figure(size: tuple[float, float], dpi: int) -> Figure:
+    """A pyplot figure on the first interactive backend that works here."""
+    require_display()
     import matplotlib.pyplot as plt
 
     for backend in INTERACTIVE_BACKENDS:
