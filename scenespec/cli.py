@@ -126,6 +126,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RenderError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_RENDER_ERROR
+    except OSError as exc:  # disk full, permissions changed mid-render, …: output left as it was
+        print(f"error: cannot write output: {exc}", file=sys.stderr)
+        return EXIT_RENDER_ERROR
     except KeyboardInterrupt:
         print("\ninterrupted; any earlier output was left as it was", file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -32,8 +32,13 @@ def commit_dir(temp: Path, target: Path) -> None:
     if target.exists():
         old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent))
         os.replace(target, old / "content")
-        os.replace(temp, target)
-        shutil.rmtree(old, ignore_errors=True)
+        try:
+            os.replace(temp, target)
+        except OSError:
+            os.replace(old / "content", target)  # put the earlier output back
+            raise
+        finally:
+            shutil.rmtree(old, ignore_errors=True)
     else:
         os.replace(temp, target)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from scenespec.load.loader import LoadedSpec
 from scenespec.validate.scene import OUTPUT_FORMATS, Scene
 
 EXTENSIONS = {".gif": "gif", ".png": "png"}
+FRAME_NAME = re.compile(r"frame_\d{5,}\.png")
 
 
 @dataclass(frozen=True)
@@ -64,3 +66,13 @@ def check_writable(path: Path, fmt: str) -> None:
         raise RenderError(f"cannot write {path}: it is a folder (a {fmt} output is a file)")
     if fmt == "png-sequence" and path.exists() and not path.is_dir():
         raise RenderError(f"cannot write {path}: it is a file (png-sequence writes a folder)")
+    if fmt == "png-sequence" and path.is_dir() and not is_frame_folder(path):
+        raise RenderError(
+            f"will not replace {path}: the folder holds files scenespec did not write; "
+            "name a new or empty folder, or one holding only frame_*.png"
+        )
+
+
+def is_frame_folder(path: Path) -> bool:
+    """An empty folder, or one holding only frames of an earlier png-sequence render."""
+    return all(child.is_file() and FRAME_NAME.fullmatch(child.name) for child in path.iterdir())

@@ -60,10 +60,12 @@ def _message(error: Any, path: KeyPath) -> tuple[KeyPath, str, str]:
         return (*path, "kind"), f"unknown {_what_kind(path)} {tag!r}{hint} (expected one of: {', '.join(expected)})", ""
     if kind == "union_tag_not_found":
         return path, f"missing key 'kind' (which {_what_kind(path)} this is)", ""
+    if kind == "missing" and path and isinstance(path[-1], int):
+        return path[:-1], f"too few values: item {path[-1] + 1} is missing", ""
     if kind == "missing":
         return path, "missing required key", ""
     if kind == "string_pattern_mismatch":
-        return path, f"expected a binding `source.field` (like `fit.pred`), got {error['input']!r}", ""
+        return path, "expected a binding `source.field` (like `fit.pred`)", ""
     if kind == "value_error":
         return path, error["msg"].removeprefix("Value error, "), ""
     hint = ""

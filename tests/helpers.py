@@ -1,0 +1,105 @@
+"""Shared helpers for the error and command-line tests: spec variants, line lookup, CLI runs."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+LINREG = REPO / "specs" / "linreg.toml"
+
+# A fast copy of specs/linreg.toml (20 epochs, dpi 50): error tests edit it by text replacement,
+# so they do not break when the shipped example is tuned. Every string replaced below is unique.
+SPEC = """\
+# Fast variant of specs/linreg.toml for the error tests.
+
+[scene]
+title = "Linear regression by gradient descent"
+size = [6.4, 4.8]
+dpi = 50
+
+[sources.fit]
+kind = "trainer"
+model = "linear"
+data = { kind = "line", slope = 1.0, intercept = -2.0, noise = 1.0, n = 50, x = [0, 10], seed = 0 }
+optimizer = { name = "sgd", lr = 1e-4 }
+batch_size = 1
+loss = "sse"
+init = { w = -1.0, b = 1.0 }
+epochs = 20
+
+[frames]
+source = "fit"
+steps = { first = 10, every = 40 }
+fps = 5
+end_pause = 2.0
+
+[[panels]]
+xlabel = "X data"
+ylabel = "Y data"
+twin_ylabel = "Cost"
+legend = "upper center"
+layers = [
+  { kind = "scatter", x = "fit.x", y = "fit.y", color = "red", label = "Original data" },
+  { kind = "line", x = "fit.x", y = "fit.pred", style = "g--", label = "Fitting line" },
+  { kind = "spline", y = "fit.loss", twin = true, along = "frames", color = "b", label = "Cost line" },
+  { kind = "text", text = "Cost: {fit.loss:.3f}", at = [6, -2], size = 16, color = "r" },
+]
+"""
+
+# Overrides that make specs/linreg.toml render in a second or two.
+FAST = ("sources.fit.epochs=40", "scene.dpi=50")
+
+
+def replace_once(text: str, old: str, new: str) -> str:
+    """`text` with its single occurrence of `old` replaced (fails loudly if `old` is not unique)."""
+    count = text.count(old)
+    assert count == 1, f"{old!r} occurs {count} times in the spec text"
+    return text.replace(old, new)
+
+
+def spec_variant(*replacements: tuple[str, str], base: str = SPEC) -> str:
+    """`base` with each (old, new) replacement applied once."""
+    text = base
+    for old, new in replacements:
+        text = replace_once(text, old, new)
+    return text
+
+
+def write_spec(folder: Path, text: str, name: str = "spec.toml") -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def line_of(text: str, needle: str) -> int:
+    """1-based number of the only line of `text` containing `needle`."""
+    lines = [number for number, line in enumerate(text.splitlines(), start=1) if needle in line]
+    assert len(lines) == 1, f"{needle!r} is on lines {lines}, expected exactly one"
+    return lines[0]
+
+
+def run_cli(args: Sequence[str], cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """`python -m scenespec ARGS` in `cwd`, capturing text output."""
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    env.pop("DISPLAY", None)
+    env.pop("WAYLAND_DISPLAY", None)
+    return subprocess.run(
+        [sys.executable, "-m", "scenespec", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def run_cli_many(runs: Sequence[tuple[Sequence[str], Path]]) -> list[subprocess.CompletedProcess[str]]:
+    """Several independent `run_cli` calls at once (one per CPU), results in the order given."""
+    with ThreadPoolExecutor(max_workers=max(os.cpu_count() or 1, 2)) as pool:
+        return list(pool.map(lambda run: run_cli(*run), runs))
