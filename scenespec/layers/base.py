@@ -18,7 +18,7 @@ from pydantic import Field, field_validator
 
 from scenespec.registry import Registry, kind_of
 from scenespec.resolve.trace import TraceField
-from scenespec.validate.base import SpecModel
+from scenespec.validate.base import Binding, SpecModel
 
 
 class LayerSpec(SpecModel):
@@ -56,6 +56,18 @@ class ColorChecked(LayerSpec):
     @classmethod
     def _valid_color(cls, value: str | None) -> str | None:
         return check_color(value)
+
+
+class XYLayer(ColorChecked):
+    """Fields of layers drawn through (x, y) points: scatter, line."""
+
+    x: Binding = Field(description="x values, e.g. `fit.x`.")
+    y: Binding = Field(description="y values, e.g. `fit.y` or `fit.pred`.")
+    color: str | None = Field(None, description="Colour (a matplotlib colour).")
+    alpha: float | None = Field(None, ge=0, le=1, description="Opacity, 0 to 1.")
+    label: str | None = Field(None, description="Legend entry.")
+
+    binding_fields = ("x", "y")
 
 
 @dataclass(frozen=True)

@@ -7,23 +7,15 @@ from typing import Literal
 from matplotlib.axes._base import _process_plot_format
 from pydantic import Field, PositiveFloat, field_validator
 
-from scenespec.layers.base import BuildContext, ColorChecked, Painter, register_layer
-from scenespec.validate.base import Binding
+from scenespec.layers.base import BuildContext, Painter, XYLayer, register_layer
 
 
-class LineLayer(ColorChecked):
+class LineLayer(XYLayer):
     """A line through (x, y); with a stepped y it moves from frame to frame."""
 
     kind: Literal["line"]
-    x: Binding = Field(description="x values, e.g. `fit.x`.")
-    y: Binding = Field(description="y values, e.g. `fit.pred`.")
     style: str | None = Field(None, description="Matplotlib format string, e.g. `g--` (green dashed).")
-    color: str | None = Field(None, description="Line colour; overrides the colour in `style`.")
     linewidth: PositiveFloat = Field(2.0, description="Line width in points.")
-    alpha: float | None = Field(None, ge=0, le=1, description="Opacity, 0 to 1.")
-    label: str | None = Field(None, description="Legend entry.")
-
-    binding_fields = ("x", "y")
     example = 'layers = [{ kind = "line", x = "fit.x", y = "fit.pred", style = "g--", label = "Fitting line" }]'
 
     @field_validator("style")

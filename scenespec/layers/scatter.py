@@ -7,24 +7,16 @@ from typing import Literal
 import numpy as np
 from pydantic import Field, PositiveFloat
 
-from scenespec.layers.base import BuildContext, ColorChecked, Painter, register_layer
-from scenespec.validate.base import Binding
+from scenespec.layers.base import BuildContext, Painter, XYLayer, register_layer
 
 
-class ScatterLayer(ColorChecked):
+class ScatterLayer(XYLayer):
     """Points at (x, y); either may be static or change per step."""
 
     kind: Literal["scatter"]
-    x: Binding = Field(description="x positions, e.g. `fit.x`.")
-    y: Binding = Field(description="y positions, e.g. `fit.y`.")
-    color: str | None = Field(None, description="Fill colour (matplotlib colour).")
     edgecolor: str | None = Field(None, description="Edge colour of the markers.")
     size: PositiveFloat = Field(36.0, description="Marker area in points².")
     marker: str = Field("o", description="Matplotlib marker, e.g. `o`, `x`, `.`.")
-    alpha: float | None = Field(None, ge=0, le=1, description="Opacity, 0 to 1.")
-    label: str | None = Field(None, description="Legend entry.")
-
-    binding_fields = ("x", "y")
     example = 'layers = [{ kind = "scatter", x = "fit.x", y = "fit.y", color = "red", label = "Original data" }]'
 
 

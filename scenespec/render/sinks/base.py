@@ -28,27 +28,28 @@ class Sink:
     def abort(self) -> None: ...
 
 
-class FileSink(Sink):
-    """A sink whose output is one file, written to a temporary file first."""
+class AtomicSink(Sink):
+    """A sink that builds its output beside the target and moves it into place on close."""
+
+    make_temp = staticmethod(temp_file_for)
+    commit = staticmethod(commit_file)
 
     def open(self) -> None:
-        self.temp = temp_file_for(self.target)
+        self.temp = self.make_temp(self.target)
 
     def close(self) -> None:
-        commit_file(self.temp, self.target)
+        self.commit(self.temp, self.target)
 
     def abort(self) -> None:
         discard(self.temp)
 
 
-class DirSink(Sink):
-    """A sink whose output is a folder of files, built aside and swapped in."""
+class FileSink(AtomicSink):
+    """A sink whose output is one file."""
 
-    def open(self) -> None:
-        self.temp = temp_dir_for(self.target)
 
-    def close(self) -> None:
-        commit_dir(self.temp, self.target)
+class DirSink(AtomicSink):
+    """A sink whose output is a folder of files, swapped in whole."""
 
-    def abort(self) -> None:
-        discard(self.temp)
+    make_temp = staticmethod(temp_dir_for)
+    commit = staticmethod(commit_dir)
