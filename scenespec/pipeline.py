@@ -56,7 +56,7 @@ def load_and_validate(path: str | Path, overrides: Sequence[str] = ()) -> tuple[
 def resolve_and_schedule(loaded: LoadedSpec, scene: Scene) -> Prepared:
     fields = source_fields(scene, loaded)
     timeline = frames_source(scene, fields)
-    traces = resolve_sources(scene, loaded, used_sources(scene, timeline))
+    traces = resolve_sources(scene, loaded, fields, used_sources(scene, timeline))
     steps = traces[timeline].steps if timeline else None
     frames = schedule(scene.frames, steps, loaded.problem)
     return Prepared(loaded, scene, traces, frames)

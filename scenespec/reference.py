@@ -18,6 +18,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from scenespec.layers.base import LAYERS, LayerSpec
+from scenespec.registry import kind_of
 from scenespec.sources.base import SOURCES, SourceSpec
 from scenespec.validate.scene import FramesSpec, OutputSpec, PanelSpec, Scene, SceneMeta, scene_model
 
@@ -40,9 +41,9 @@ CONSTRAINTS = (
 
 def title(model: type[BaseModel]) -> str:
     if issubclass(model, LayerSpec) and model is not LayerSpec:
-        return f"Layer `{model.model_fields['kind'].annotation.__args__[0]}`"
+        return f"Layer `{kind_of(model)}`"
     if issubclass(model, SourceSpec) and model is not SourceSpec:
-        return f"Source `{model.model_fields['kind'].annotation.__args__[0]}`"
+        return f"Source `{kind_of(model)}`"
     return TABLE_NAMES.get(model, model.__name__)
 
 
@@ -109,8 +110,6 @@ def section(model: type[BaseModel]) -> str:
     bindings = getattr(model, "binding_fields", ())
     for name, field in model.model_fields.items():
         kind = "binding `source.field`" if name in bindings else type_name(field.annotation)
-        if name == "kind" and get_origin(field.annotation) is Literal:
-            kind = type_name(field.annotation)
         description = (field.description or "").replace("|", "\\|").replace("\n", " ")
         if name == "kind" and not description:
             description = "Selects this kind."

@@ -28,14 +28,12 @@ def used_sources(scene: Scene, timeline: str | None) -> list[str]:
     return [name for name in scene.sources if name in used]
 
 
-def resolve_sources(scene: Scene, loaded: LoadedSpec, names: list[str]) -> dict[str, Trace]:
-    """Traces of the named sources; each must record the fields it promised."""
+def resolve_sources(scene: Scene, loaded: LoadedSpec, fields: SourceFields, names: list[str]) -> dict[str, Trace]:
+    """Traces of the named sources; each must record the `fields` it promised."""
     traces = {}
     for name in names:
-        ctx = context(name, loaded)
-        trace = scene.sources[name].resolve(ctx)
-        promised = scene.sources[name].fields(ctx)
-        missing = sorted(set(promised) - set(trace.names))
+        trace = scene.sources[name].resolve(context(name, loaded))
+        missing = sorted(set(fields[name]) - set(trace.names))
         if missing:
             raise SpecError([loaded.problem(f"source did not record {missing}", ("sources", name))])
         traces[name] = trace

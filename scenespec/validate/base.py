@@ -32,7 +32,9 @@ class SpecModel(BaseModel):
         return data
 
 
-BINDING_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]*\.[A-Za-z_][A-Za-z0-9_]*$"
+SOURCE_NAME = r"[A-Za-z_][A-Za-z0-9_-]*"
+SOURCE_NAME_RE = re.compile(SOURCE_NAME)
+BINDING_PATTERN = rf"^{SOURCE_NAME}\.[A-Za-z_][A-Za-z0-9_]*$"
 BINDING_RE = re.compile(BINDING_PATTERN)
 
 Binding = Annotated[str, StringConstraints(pattern=BINDING_PATTERN)]

@@ -16,7 +16,7 @@ from pydantic import Field, NonNegativeFloat, PositiveFloat, field_validator
 from scenespec.errors import did_you_mean
 from scenespec.layers.base import LAYERS
 from scenespec.sources.base import SOURCES
-from scenespec.validate.base import SpecModel
+from scenespec.validate.base import SOURCE_NAME_RE, SpecModel
 
 LEGEND_LOCATIONS = tuple(Legend.codes)
 
@@ -125,8 +125,11 @@ class Scene(SpecModel):
         if not value:
             raise ValueError("at least one source is needed")
         for name in value:
-            if not name.replace("_", "a").replace("-", "a").isalnum() or name[0].isdigit():
-                raise ValueError(f"source name {name!r} must be letters, digits, _ or - and not start with a digit")
+            if not SOURCE_NAME_RE.fullmatch(name):
+                raise ValueError(
+                    f"source name {name!r} must be letters, digits, _ or - and start with a letter or _ "
+                    "(so that bindings `name.field` can refer to it)"
+                )
         return value
 
 
