@@ -1,0 +1,1 @@
+"""The optimizer simulator: objectives and update rules, used by the `optimizer` source."""
