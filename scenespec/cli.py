@@ -1,4 +1,4 @@
-"""Command line: `scenespec render`, `scenespec validate`.
+"""Command line: `scenespec render`, `scenespec trace`, `scenespec validate`.
 
 User mistakes print `file:line: key: message` and exit 2; output problems exit 1;
 neither shows a traceback.
@@ -52,6 +52,22 @@ def _parser() -> argparse.ArgumentParser:
     )
     render.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
 
+    trace = commands.add_parser(
+        "trace",
+        help="save the numbers behind a scene (every source's trace) to .npz",
+        description="Resolve the spec's sources (train, simulate or load) and save every trace in one .npz: "
+        "keys <source>/static/<field>, <source>/stepped/<field> and <source>/__steps__ (see docs/traces.md).",
+    )
+    trace.add_argument("spec", help="the spec file (.toml or .json)")
+    trace.add_argument("-o", "--output", help="the .npz file to write (default: <spec name>.npz)")
+    trace.add_argument(
+        "--source", dest="sources", action="append", default=[], metavar="NAME", help="only this source (repeatable)"
+    )
+    trace.add_argument(
+        "--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE", help="override a spec value"
+    )
+    trace.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
+
     validate = commands.add_parser(
         "validate",
         help="check specs without rendering",
@@ -97,6 +113,21 @@ def _cmd_render(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_trace(args: argparse.Namespace) -> int:
+    from scenespec.pipeline import write_traces
+
+    result = write_traces(args.spec, args.output, args.overrides, args.sources)
+    if not args.quiet:
+        print(f"wrote {result.path}: {len(result.traces)} source(s) in {result.seconds:.1f} s")
+        for name, trace in result.traces.items():
+            print(f"  {name}: {len(trace.steps)} steps ({int(trace.steps[0])}..{int(trace.steps[-1])})")
+            for group, arrays in (("static", trace.static), ("stepped", trace.stepped)):
+                for field, values in arrays.items():
+                    shape = "×".join(str(n) for n in values.shape) or "scalar"
+                    print(f"    {name}/{group}/{field}: {shape} {values.dtype}")
+    return 0
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
     from scenespec.pipeline import load_and_validate
 
@@ -119,7 +150,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        return {"render": _cmd_render, "validate": _cmd_validate}[args.command](args)
+        return {"render": _cmd_render, "trace": _cmd_trace, "validate": _cmd_validate}[args.command](args)
     except SpecError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_SPEC_ERROR

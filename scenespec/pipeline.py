@@ -16,9 +16,10 @@ from matplotlib.figure import Figure
 
 from scenespec.compile import ArtistGraph, compile_scene
 from scenespec.compile.graph import style_context
-from scenespec.errors import RenderError
+from scenespec.errors import RenderError, did_you_mean
 from scenespec.load import LoadedSpec, load_spec
-from scenespec.render.output import Target, resolve_target
+from scenespec.render.atomic import commit_file, discard, temp_file_for
+from scenespec.render.output import Target, check_writable, resolve_target
 from scenespec.render.progress import Progress
 from scenespec.render.renderer import render_frames
 from scenespec.render.sinks import screen
@@ -26,7 +27,7 @@ from scenespec.render.sinks.base import Sink
 from scenespec.render.sinks.gif import GifSink
 from scenespec.render.sinks.png import PngSequenceSink, PngSink
 from scenespec.resolve.resolve import resolve_sources, source_fields, used_sources
-from scenespec.resolve.trace import Trace
+from scenespec.resolve.trace import Trace, save_traces
 from scenespec.schedule import Frame, schedule
 from scenespec.validate.references import check_references, frames_source
 from scenespec.validate.scene import Scene
@@ -120,3 +121,38 @@ def render(
             sink = SINKS[target.format](target.path, loop=scene.frames.loop)
             render_frames(graph, frames, sink, Progress(len(frames), enabled=progress))
     return RenderResult(target, len(frames), graph.pixel_size, time.perf_counter() - started)
+
+
+@dataclass(frozen=True)
+class TraceResult:
+    path: Path
+    traces: dict[str, Trace]
+    seconds: float
+
+
+def write_traces(
+    path: str | Path, out: str | Path | None = None, overrides: Sequence[str] = (), sources: Sequence[str] = ()
+) -> TraceResult:
+    """Resolve sources (default: every source of the spec) and save their traces in one `.npz`."""
+    started = time.perf_counter()
+    loaded, scene = load_and_validate(path, overrides)
+    names = list(sources) or list(scene.sources)
+    unknown = [n for n in names if n not in scene.sources]
+    if unknown:
+        hint = did_you_mean(unknown[0], list(scene.sources))
+        available = ", ".join(scene.sources)
+        raise RenderError(f"--source {unknown[0]}: the spec has no such source{hint} (it has {available})")
+    target = Path(out) if out is not None else Path(f"{loaded.name}.npz")
+    if target.suffix != ".npz":
+        raise RenderError(f"{target}: a trace file ends in .npz")
+    check_writable(target, "npz")
+    traces = resolve_sources(scene, loaded, source_fields(scene, loaded), names)
+    temp = temp_file_for(target)
+    try:
+        with open(temp, "wb") as handle:
+            save_traces(traces, handle)
+        commit_file(temp, target)
+    except BaseException:
+        discard(temp)
+        raise
+    return TraceResult(target, traces, time.perf_counter() - started)

@@ -11,6 +11,7 @@ import pytest
 from scenespec.compile import ArtistGraph
 from scenespec.pipeline import Prepared, build, prepare, scene_style
 from scenespec.render.renderer import frame_pixels
+from scenespec.schedule import Frame
 
 
 def linreg(path: Path, *overrides: str) -> tuple[Prepared, ArtistGraph]:
@@ -37,7 +38,7 @@ def test_axes_never_jump_and_cover_every_frames_data(linreg_path: Path) -> None:
     trace = prepared.traces["fit"]
     limits = set()
     for frame in prepared.frames:
-        frame_pixels(graph, frame.step)
+        frame_pixels(graph, frame)
         limits.add((panel.ax.get_xlim(), panel.ax.get_ylim(), panel.twin_ax.get_ylim()))
         pred = trace.field("pred").at(frame.step)
         (y0, y1) = panel.ax.get_ylim()
@@ -54,7 +55,7 @@ def test_painters_update_their_artists_instead_of_adding_new_ones(linreg_path: P
     line = layer(graph, "line").painter.artists[0]
     before = (list(ax.lines), list(ax.collections), list(ax.texts))
     for frame in prepared.frames:
-        graph.show(frame.step)
+        graph.show(frame)
     assert (list(ax.lines), list(ax.collections), list(ax.texts)) == before
     trace = prepared.traces["fit"]
     np.testing.assert_allclose(line.get_ydata(), trace.field("pred").at(prepared.frames[-1].step))
@@ -65,7 +66,7 @@ def test_text_shows_the_formatted_value_of_each_frame(linreg_path: Path) -> None
     text = layer(graph, "text").painter.artists[0]
     loss = prepared.traces["fit"].field("loss")
     for frame in prepared.frames:
-        graph.show(frame.step)
+        graph.show(frame)
         assert text.get_text() == f"Cost: {float(loss.at(frame.step)):.3f}"
 
 
@@ -74,7 +75,7 @@ def test_text_builtins_step_and_frame(linreg_path: Path) -> None:
     text = layer(graph, "text").painter.artists[0]
     w = prepared.traces["fit"].field("w")
     frame = prepared.frames[12]
-    graph.show(frame.step)
+    graph.show(frame)
     assert text.get_text() == f"epoch {frame.step} (frame 12) w={float(w.at(frame.step)):.2f}"
 
 
@@ -84,7 +85,7 @@ def test_spline_grows_with_the_frames_along_the_shown_frames(linreg_path: Path) 
     x_data = graph.panels[0].ax.get_xlim()
     ends = []
     for frame in prepared.frames:
-        graph.show(frame.step)
+        graph.show(frame)
         ends.append(curve.get_xdata()[-1])
     assert np.all(np.diff(ends) > 0)
     x = prepared.traces["fit"].static["x"]
@@ -93,14 +94,14 @@ def test_spline_grows_with_the_frames_along_the_shown_frames(linreg_path: Path) 
     # along frames, frame k sits at k/(n-1) of the data's x range
     n = len(prepared.frames)
     k = 7
-    graph.show(prepared.frames[k].step)
+    graph.show(prepared.frames[k])
     assert curve.get_xdata()[-1] == pytest.approx(x.min() + k / (n - 1) * (x.max() - x.min()), abs=0.05)
 
 
 def test_spline_passes_through_the_losses_without_overshoot(linreg_path: Path) -> None:
     prepared, graph = linreg(linreg_path)
     curve = layer(graph, "spline").painter.artists[0]
-    graph.show(prepared.frames[-1].step)
+    graph.show(prepared.frames[-1])
     shown = np.array([prepared.traces["fit"].field("loss").at(f.step) for f in prepared.frames])
     y = curve.get_ydata()
     assert y.min() >= shown.min() - 1e-9 and y.max() <= shown.max() + 1e-9
@@ -110,16 +111,16 @@ def test_spline_passes_through_the_losses_without_overshoot(linreg_path: Path) -
 def test_spline_revealed_only_at_the_end(linreg_path: Path) -> None:
     prepared, graph = linreg(linreg_path, 'panels.0.layers.2.reveal="end"')
     curve = layer(graph, "spline").painter.artists[0]
-    graph.show(prepared.frames[-2].step)
+    graph.show(prepared.frames[-2])
     assert len(curve.get_xdata()) == 0
-    graph.show(prepared.frames[-1].step)
+    graph.show(prepared.frames[-1])
     assert len(curve.get_xdata()) == 400
 
 
 def test_spline_along_steps_on_its_own_axis(linreg_path: Path) -> None:
     _prepared, graph = linreg(linreg_path, 'panels.0.layers.2.along="steps"', "panels.0.layers.2.stretch=false")
     curve = layer(graph, "spline").painter.artists[0]
-    graph.show(60)
+    graph.show(Frame(index=0, step=60, duration_ms=100))
     assert curve.get_xdata()[-1] == pytest.approx(60, abs=0.5)
 
 
@@ -140,11 +141,11 @@ def test_zorder_from_the_spec(linreg_path: Path) -> None:
 def test_output_does_not_depend_on_the_callers_rcparams(linreg_path: Path) -> None:
     prepared, graph = linreg(linreg_path)
     with graph.styled():
-        reference = frame_pixels(graph, prepared.frames[-1].step)
+        reference = frame_pixels(graph, prepared.frames[-1])
     with matplotlib.rc_context({"lines.linewidth": 9, "font.size": 20, "axes.facecolor": "black"}):
         _, other = linreg(linreg_path)
         with other.styled():
-            pixels = frame_pixels(other, prepared.frames[-1].step)
+            pixels = frame_pixels(other, prepared.frames[-1])
     np.testing.assert_array_equal(pixels, reference)
 
 

@@ -24,7 +24,7 @@ def frame_figure(spec: str, which: str) -> Figure:
     frame = {"first": frames[0], "middle": frames[len(frames) // 2], "last": frames[-1]}[which]
     with scene_style(prepared.scene):
         graph = build(prepared)
-    graph.show(frame.step)
+    graph.show(frame)
     return graph.figure
 
 

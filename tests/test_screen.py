@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 PLAY = """
 import json, sys
+import numpy as np
 import matplotlib.pyplot as plt
 from PIL import ImageGrab
 from scenespec.pipeline import build, prepare, scene_style
@@ -31,19 +32,19 @@ with scene_style(prepared.scene):
     graph = build(prepared, screen.window_figure(prepared.scene.scene.size, prepared.scene.scene.dpi))
 shown = []
 show = graph.show
-graph.show = lambda step: (shown.append(step), show(step))
+graph.show = lambda frame: (shown.append(frame.step), show(frame))
 animation = screen.play(graph, prepared.frames, loop=False, block=False)
 plt.pause(len(prepared.frames) * 0.05 + 2.0)
 window = graph.figure.canvas.manager.window
 shot = ImageGrab.grab(xdisplay=sys.argv[2]).convert("RGB")
-pixels = list(shot.getdata())
+pixels = np.asarray(shot).reshape(-1, 3).astype(int)
 print(json.dumps({
     "backend": plt.get_backend(),
     "mapped": bool(window.winfo_ismapped()),
     "shown": shown,
     "frames": [f.step for f in prepared.frames],
-    "red": sum(1 for r, g, b in pixels if r > 230 and g < 30 and b < 30),
-    "blue": sum(1 for r, g, b in pixels if b > 200 and r < 40 and g < 40),
+    "red": int(np.sum((pixels[:, 0] > 230) & (pixels[:, 1] < 30) & (pixels[:, 2] < 30))),
+    "blue": int(np.sum((pixels[:, 2] > 200) & (pixels[:, 0] < 40) & (pixels[:, 1] < 40))),
 }))
 """
 

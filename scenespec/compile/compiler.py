@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from scenespec.compile.graph import ArtistGraph, LayerNode, PanelNode
-from scenespec.compile.limits import data_range, padded
+from scenespec.compile.limits import axis_limits, data_range
 from scenespec.layers.base import LAYERS, BuildContext, Extent, Painter
 from scenespec.resolve.trace import Trace
 from scenespec.schedule.frames import Frame
@@ -37,7 +38,8 @@ def compile_scene(
     """Build every artist, showing the first frame; limits cover every frame."""
     figure = figure if figure is not None else new_figure(scene)
     frame_steps = np.array([f.step for f in frames], dtype=np.int64)
-    axes = figure.subplots(len(scene.panels), 1, squeeze=False)[:, 0]
+    figure.set_layout_engine("constrained")  # before any colorbar, which then takes its space the same way
+    axes = _make_axes(figure, scene.panels)
     if scene.scene.title:
         figure.suptitle(scene.scene.title)
     panels: list[PanelNode] = []
@@ -54,7 +56,22 @@ def compile_scene(
         _legend(panel, [p for p in painters if not p.spec.twin] + [p for p in painters if p.spec.twin])
         panels.append(panel)
     _fix_layout(figure)
-    return ArtistGraph(figure, panels, nodes, style=scene.scene.style)
+    return ArtistGraph(figure, panels, nodes, style=scene.scene.style, frame_count=len(frames))
+
+
+def _make_axes(figure: Figure, panels: list[PanelSpec]) -> list[Axes]:
+    """One axes per panel, stacked vertically; 3D where the panel's layers need it."""
+    axes = []
+    for index, panel in enumerate(panels):
+        if panel.projection == "3d":
+            ax = figure.add_subplot(len(panels), 1, index + 1, projection="3d")
+            ax.computed_zorder = False  # draw in layer order, so a path stays visible above its surface
+            camera = panel.camera
+            ax.view_init(elev=camera.elev, azim=camera.azim, roll=camera.roll)
+        else:
+            ax = figure.add_subplot(len(panels), 1, index + 1)
+        axes.append(ax)
+    return axes
 
 
 def _configure_axes(
@@ -66,28 +83,42 @@ def _configure_axes(
     for setter, value in ((ax.set_title, spec.title), (ax.set_xlabel, spec.xlabel), (ax.set_ylabel, spec.ylabel)):
         if value:
             setter(value)
-    ax.set_xscale(spec.xscale)
-    ax.set_yscale(spec.yscale)
-    if spec.grid:
+    three_d = spec.projection == "3d"
+    if three_d:
+        if spec.zlabel:
+            ax.set_zlabel(spec.zlabel)
+    else:
+        ax.set_xscale(spec.xscale)
+        ax.set_yscale(spec.yscale)
+        ax.set_aspect(spec.aspect)
+    if spec.grid and not three_d:  # 3D panels always show their panes' grid
         ax.grid(True, alpha=0.4)
     main = [e for p, e in zip(painters, extents, strict=True) if e is not None and not p.spec.twin]
     twin = [e for p, e in zip(painters, extents, strict=True) if e is not None and p.spec.twin]
     x_log = spec.xscale == "log"
     x_data = data_range([e.x for e in main + twin], x_log)
-    _set_limits(ax.set_xlim, spec.xlim, x_data, x_log)
-    _set_limits(ax.set_ylim, spec.ylim, data_range([e.y for e in main], spec.yscale == "log"), spec.yscale == "log")
+    _set_limits(ax.set_xlim, spec.xlim, axis_limits([(e.x, e.tight) for e in main + twin], x_log))
+    y_log = spec.yscale == "log"
+    _set_limits(ax.set_ylim, spec.ylim, axis_limits([(e.y, e.tight) for e in main], y_log))
+    if three_d:
+        _set_limits(ax.set_zlim, spec.zlim, axis_limits([(e.z, e.tight) for e in main], False))
+    for setter, ticks in ((ax.set_xticks, spec.xticks), (ax.set_yticks, spec.yticks)):
+        if ticks is not None:
+            setter(ticks)
+    if three_d and spec.zticks is not None:
+        ax.set_zticks(spec.zticks)
     if panel.twin_ax is not None:
         twin_ax = panel.twin_ax
         twin_ax.set_yscale(spec.twin_yscale)
         if spec.twin_ylabel:
             twin_ax.set_ylabel(spec.twin_ylabel)
         twin_log = spec.twin_yscale == "log"
-        _set_limits(twin_ax.set_ylim, spec.twin_ylim, data_range([e.y for e in twin], twin_log), twin_log)
+        _set_limits(twin_ax.set_ylim, spec.twin_ylim, axis_limits([(e.y, e.tight) for e in twin], twin_log))
     return x_data
 
 
-def _set_limits(setter, fixed: tuple[float, float] | None, span: tuple[float, float] | None, log: bool) -> None:
-    limits = fixed if fixed is not None else padded(span, log)
+def _set_limits(setter, fixed: tuple[float, float] | None, limits: tuple[float, float] | None) -> None:
+    limits = fixed if fixed is not None else limits
     if limits is not None:
         setter(*limits)
 
@@ -104,6 +135,5 @@ def _legend(panel: PanelNode, painters: list[Painter]) -> None:
 
 def _fix_layout(figure: Figure) -> None:
     """Lay the panels out once (constrained layout), then freeze it so frames don't shift."""
-    figure.set_layout_engine("constrained")
     figure.canvas.draw()
     figure.set_layout_engine("none")

@@ -11,6 +11,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from scenespec.layers.base import Painter
+from scenespec.schedule.frames import Frame
 from scenespec.validate.scene import PanelSpec
 
 
@@ -51,15 +52,25 @@ class ArtistGraph:
     panels: list[PanelNode]
     layers: list[LayerNode]
     style: str = "default"
+    frame_count: int = 1
     dynamic_layers: list[LayerNode] = field(init=False)
 
     def __post_init__(self) -> None:
         self.dynamic_layers = [node for node in self.layers if node.dynamic]
 
-    def show(self, step: int) -> None:
-        """Update every dynamic layer's artists to `step`; static ones are left alone."""
+    @property
+    def rotating_panels(self) -> list[PanelNode]:
+        """3D panels whose camera turns over the animation: every pixel of them changes per frame."""
+        return [p for p in self.panels if p.spec.projection == "3d" and p.spec.camera.rotate != 0]
+
+    def show(self, frame: Frame) -> None:
+        """Update every dynamic layer's artists to the frame's step, and turn rotating cameras."""
         for node in self.dynamic_layers:
-            node.painter.update(step)
+            node.painter.update(frame.step)
+        for panel in self.rotating_panels:
+            camera = panel.spec.camera
+            turned = camera.rotate * frame.index / max(self.frame_count - 1, 1)
+            panel.ax.view_init(elev=camera.elev, azim=camera.azim + turned, roll=camera.roll)
 
     def styled(self) -> AbstractContextManager[None]:
         """The scene's style, to draw frames in."""

@@ -36,3 +36,13 @@ def padded(span: tuple[float, float] | None, log: bool = False) -> tuple[float, 
         return lo - pad, hi + pad
     pad = (hi - lo) * MARGIN
     return lo - pad, hi + pad
+
+
+def axis_limits(data: list[tuple[np.ndarray | None, bool]], log: bool = False) -> tuple[float, float] | None:
+    """Limits covering every layer's data: points get a margin, grids (`tight`) fill the axis exactly."""
+    loose = padded(data_range([values for values, tight in data if not tight], log), log)
+    tight = data_range([values for values, tight in data if tight], log)
+    spans = [span for span in (loose, tight) if span is not None]
+    if not spans:
+        return None
+    return min(lo for lo, _ in spans), max(hi for _, hi in spans)

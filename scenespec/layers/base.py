@@ -10,12 +10,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
 
+import matplotlib
 import matplotlib.colors as mcolors
 import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
+from matplotlib.cm import ScalarMappable
 from pydantic import Field, field_validator
 
+from scenespec.errors import did_you_mean
 from scenespec.registry import Registry, kind_of
 from scenespec.resolve.trace import TraceField
 from scenespec.validate.base import Binding, SpecModel
@@ -23,6 +26,9 @@ from scenespec.validate.base import Binding, SpecModel
 
 class LayerSpec(SpecModel):
     """Fields every layer has."""
+
+    axes: ClassVar[tuple[str, ...]] = ("2d",)
+    """Panel projections this kind can draw on; see `projections()` for per-spec answers."""
 
     kind: str
     zorder: float | None = Field(
@@ -41,6 +47,10 @@ class LayerSpec(SpecModel):
         """Spec field name -> binding, for every binding this layer uses."""
         return {name: getattr(self, name) for name in self.binding_fields if getattr(self, name) is not None}
 
+    def projections(self) -> tuple[str, ...]:
+        """Panel projections this layer can be drawn on: `2d`, `3d` or both."""
+        return self.axes
+
 
 def check_color(value: str | None) -> str | None:
     """Reject colours matplotlib would not understand, at validation time."""
@@ -54,8 +64,45 @@ class ColorChecked(LayerSpec):
 
     @field_validator("color", "edgecolor", check_fields=False)
     @classmethod
-    def _valid_color(cls, value: str | None) -> str | None:
+    def _valid_color(cls, value: str | list[str] | None) -> str | list[str] | None:
+        if isinstance(value, list):  # one colour per series (path)
+            if not value:
+                raise ValueError("give at least one colour")
+            for item in value:
+                check_color(item)
+            return value
         return check_color(value)
+
+
+def check_cmap(value: str | None) -> str | None:
+    """Reject colormap names matplotlib does not have, at validation time."""
+    if value is not None and value not in matplotlib.colormaps:
+        raise ValueError(f"unknown colormap {value!r}{did_you_mean(value, sorted(matplotlib.colormaps))}")
+    return value
+
+
+class ColormapLayer(ColorChecked):
+    """Fields of layers coloured through a colormap (contour, surface, quiver), with an optional colorbar."""
+
+    cmap: str | None = Field(None, description="Matplotlib colormap, e.g. `viridis`, `bwr` (article 004).")
+    colorbar: bool | str = Field(
+        False, description="Draw a colorbar beside the panel for this layer; a string is the colorbar's label."
+    )
+
+    @field_validator("cmap")
+    @classmethod
+    def _valid_cmap(cls, value: str | None) -> str | None:
+        return check_cmap(value)
+
+
+def add_colorbar(ax: Axes, mappable: ScalarMappable, setting: bool | str) -> None:
+    """The colorbar a `colorbar = true | "label"` setting asks for, beside `ax`."""
+    if setting is False:
+        return
+    shrink = 0.6 if ax.name == "3d" else 1.0
+    bar = ax.figure.colorbar(mappable, ax=ax, shrink=shrink, pad=0.1 if ax.name == "3d" else 0.05)
+    if isinstance(setting, str):
+        bar.set_label(setting)
 
 
 class XYLayer(ColorChecked):
@@ -72,10 +119,15 @@ class XYLayer(ColorChecked):
 
 @dataclass(frozen=True)
 class Extent:
-    """Data a layer shows over all frames, for axis limits (None: the layer adds no limits)."""
+    """Data a layer shows over all frames, for axis limits (None: the layer adds no limits).
+
+    `tight`: the data fills the panel (a grid), so limits get no margin around it.
+    """
 
     x: np.ndarray | None
     y: np.ndarray | None
+    z: np.ndarray | None = None
+    tight: bool = False
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,8 @@ class TextLayer(ColorChecked):
     text: str = Field(description="Template, e.g. `Cost: {fit.loss:.3f}` or `epoch {step}`.")
     at: tuple[float, float] = Field(description="Position [x, y] in the coordinates named by `coords`.")
     coords: Literal["data", "axes"] = Field(
-        "data", description="`data`: axis units (article 001); `axes`: 0..1 fractions of the panel."
+        "data",
+        description="`data`: axis units (article 001); `axes`: 0..1 fractions of the panel (always so on 3D panels).",
     )
     color: str | None = Field("r", description="Text colour.")
     size: PositiveFloat = Field(12.0, description="Font size in points.")
@@ -48,6 +49,7 @@ class TextLayer(ColorChecked):
     va: Literal["top", "center", "bottom", "baseline"] = Field("baseline", description="Vertical alignment.")
 
     example = 'layers = [{ kind = "text", text = "Cost: {fit.loss:.3f}", at = [6, -2], size = 16 }]'
+    axes = ("2d", "3d")
 
     @field_validator("text")
     @classmethod
@@ -88,11 +90,12 @@ class TextPainter(Painter[TextLayer]):
     def build(self, ctx: BuildContext, step: int) -> None:
         self.frame_of_step = {int(s): i for i, s in enumerate(ctx.frame_steps)}
         s = self.spec
-        transform = ctx.ax.transAxes if s.coords == "axes" else ctx.ax.transData
         kwargs = self.style_kwargs(color="color", zorder="zorder")
-        text = ctx.ax.text(
-            *s.at, self.render_text(step), transform=transform, fontsize=s.size, ha=s.ha, va=s.va, **kwargs
-        )
+        if ctx.ax.name == "3d":  # a 3D panel has no 2D data coordinates: place the text on the panel
+            draw, transform = ctx.ax.text2D, ctx.ax.transAxes
+        else:
+            draw, transform = ctx.ax.text, ctx.ax.transAxes if s.coords == "axes" else ctx.ax.transData
+        text = draw(*s.at, self.render_text(step), transform=transform, fontsize=s.size, ha=s.ha, va=s.va, **kwargs)
         self.artists = [text]
 
     def update(self, step: int) -> None:

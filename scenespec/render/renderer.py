@@ -10,9 +10,9 @@ from scenespec.render.sinks.base import Sink
 from scenespec.schedule.frames import Frame
 
 
-def frame_pixels(graph: ArtistGraph, step: int) -> np.ndarray:
-    """The figure showing `step`, as an RGB uint8 array (height, width, 3). Call inside `graph.styled()`."""
-    graph.show(step)
+def frame_pixels(graph: ArtistGraph, frame: Frame) -> np.ndarray:
+    """The figure showing `frame`, as an RGB uint8 array (height, width, 3). Call inside `graph.styled()`."""
+    graph.show(frame)
     canvas = graph.figure.canvas
     canvas.draw()
     return np.asarray(canvas.buffer_rgba())[:, :, :3].copy()
@@ -24,7 +24,7 @@ def render_frames(graph: ArtistGraph, frames: list[Frame], sink: Sink, progress:
     try:
         with graph.styled():
             for frame in frames:
-                sink.write(frame, frame_pixels(graph, frame.step))
+                sink.write(frame, frame_pixels(graph, frame))
                 if progress:
                     progress.advance()
         sink.close()

@@ -76,15 +76,52 @@ class Trace:
             return TraceField(name, self.stepped[name], self.steps)
         return TraceField(name, self.static[name])
 
+    def arrays(self, prefix: str = "") -> dict[str, np.ndarray]:
+        """The `.npz` entries of this trace, each key under `prefix`."""
+        arrays = {prefix + STEPS_KEY: self.steps}
+        arrays |= {prefix + STATIC_PREFIX + k: v for k, v in self.static.items()}
+        arrays |= {prefix + STEPPED_PREFIX + k: v for k, v in self.stepped.items()}
+        return arrays
+
     def save(self, path: str | Path) -> None:
-        arrays = {STEPS_KEY: self.steps}
-        arrays |= {STATIC_PREFIX + k: v for k, v in self.static.items()}
-        arrays |= {STEPPED_PREFIX + k: v for k, v in self.stepped.items()}
-        np.savez_compressed(path, **arrays)
+        np.savez_compressed(path, **self.arrays())
 
     @classmethod
-    def load(cls, path: str | Path) -> Trace:
+    def from_arrays(cls, arrays: dict[str, np.ndarray], prefix: str = "") -> Trace:
+        def under(group: str) -> dict[str, np.ndarray]:
+            return {k.removeprefix(prefix + group): v for k, v in arrays.items() if k.startswith(prefix + group)}
+
+        return cls(steps=arrays[prefix + STEPS_KEY], static=under(STATIC_PREFIX), stepped=under(STEPPED_PREFIX))
+
+    @classmethod
+    def load(cls, path: str | Path, source: str | None = None) -> Trace:
+        """A trace written by `save`, or one source's trace from a file written by `save_traces`."""
         with np.load(path) as npz:
-            static = {k.removeprefix(STATIC_PREFIX): npz[k] for k in npz.files if k.startswith(STATIC_PREFIX)}
-            stepped = {k.removeprefix(STEPPED_PREFIX): npz[k] for k in npz.files if k.startswith(STEPPED_PREFIX)}
-            return cls(steps=npz[STEPS_KEY], static=static, stepped=stepped)
+            arrays = {k: npz[k] for k in npz.files}
+        names = saved_sources(arrays)
+        if not names:
+            if STEPS_KEY not in arrays:
+                raise ValueError("not a scenespec trace (it has no __steps__ entry)")
+            if source is not None:
+                raise KeyError(f"the file holds a single unnamed trace, not one of source {source!r}")
+            return cls.from_arrays(arrays)
+        if source is None:
+            if len(names) > 1:
+                raise KeyError(f"the file holds the traces of several sources ({', '.join(names)}); name one")
+            source = names[0]
+        if source not in names:
+            raise KeyError(f"the file has no source {source!r} (it has {', '.join(names)})")
+        return cls.from_arrays(arrays, f"{source}/")
+
+
+def saved_sources(arrays: dict[str, np.ndarray]) -> list[str]:
+    """Names of the sources in a file written by `save_traces` (none for a single `Trace.save`)."""
+    return sorted(k.removesuffix("/" + STEPS_KEY) for k in arrays if k.endswith("/" + STEPS_KEY))
+
+
+def save_traces(traces: dict[str, Trace], path: str | Path) -> None:
+    """Every source's trace in one `.npz`: keys `<source>/__steps__`, `<source>/static/<field>`, …"""
+    arrays: dict[str, np.ndarray] = {}
+    for name, trace in traces.items():
+        arrays |= trace.arrays(f"{name}/")
+    np.savez_compressed(path, **arrays)

@@ -13,7 +13,7 @@ from scenespec.sources.base import ResolveContext, SourceSpec, register_source
 
 @register_source
 class SavedTraceSource(SourceSpec):
-    """Load a trace written by `Trace.save` (static and stepped arrays, and the step numbers).
+    """Load a trace saved earlier: a file written by `scenespec trace` (one source of it) or by `Trace.save`.
 
     Trace fields: whatever the saved trace holds.
     """
@@ -21,17 +21,23 @@ class SavedTraceSource(SourceSpec):
     example = """
 [sources.run]
 kind = "trace"
-path = "runs/linreg.npz"
+path = "runs/linreg.npz"     # written by `scenespec trace specs/linreg.toml -o runs/linreg.npz`
+source = "fit"
 """
 
     kind: Literal["trace"]
     path: str = Field(description="The `.npz` file, relative to the spec file.")
+    source: str | None = Field(
+        None, description="Which source of a file written by `scenespec trace` (needed when it holds several)."
+    )
 
     def _load(self, ctx: ResolveContext) -> Trace:
         file = ctx.base_dir / self.path
         try:
-            return Trace.load(file)
-        except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
+            return Trace.load(file, self.source)
+        except KeyError as exc:
+            raise ctx.error(f"cannot load trace {str(file)!r}: {exc.args[0]}", "source") from None
+        except (OSError, ValueError, zipfile.BadZipFile) as exc:
             raise ctx.error(f"cannot load trace {str(file)!r}: {exc}", "path") from None
 
     def fields(self, ctx: ResolveContext) -> dict[str, bool]:

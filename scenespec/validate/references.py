@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from scenespec.errors import KeyPath, Problem, SpecError, did_you_mean
 from scenespec.validate.base import split_binding
@@ -31,7 +32,10 @@ def check_references(scene: Scene, fields: SourceFields, locate: Locate) -> None
         hint = did_you_mean(scene.frames.source, fields)
         problems.append(locate(f"no source named {scene.frames.source!r}{hint}", ("frames", "source")))
     for p, panel in enumerate(scene.panels):
+        projection = panel.projection
         for i, layer in enumerate(panel.layers):
+            if projection not in layer.projections():
+                problems.append(locate(_projection_problem(layer, panel), ("panels", p, "layers", i, "kind")))
             for key, binding in layer.bindings().items():
                 path: KeyPath = ("panels", p, "layers", i, key if key in type(layer).model_fields else "text")
                 message = _binding_problem(binding, fields, key in layer.stepped_bindings)
@@ -52,3 +56,12 @@ def _binding_problem(binding: str, fields: SourceFields, needs_steps: bool) -> s
     if needs_steps and not available[name]:
         return f"{binding!r}: this layer needs a field recorded per step, and {name!r} is static"
     return None
+
+
+def _projection_problem(layer: Any, panel: Any) -> str:
+    """A 2D-only layer on a panel that a surface or 3D path made 3D."""
+    cause = next(other.kind for other in panel.layers if "2d" not in other.projections())
+    return (
+        f"a {layer.kind!r} layer cannot be drawn in 3D, and this panel is 3D because of its {cause!r} layer; "
+        "put it on a panel of its own"
+    )

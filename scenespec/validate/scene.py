@@ -65,26 +65,51 @@ class FramesSpec(SpecModel):
     loop: bool = Field(True, description="Loop forever (true) or play once (false).")
 
 
+class CameraSpec(SpecModel):
+    """Where a 3D panel is seen from, and how the view turns over the animation."""
+
+    elev: float = Field(30.0, description="Elevation above the x-y plane, in degrees.")
+    azim: float = Field(-60.0, description="Azimuth around the z axis, in degrees.")
+    roll: float = Field(0.0, description="Roll about the viewing axis, in degrees.")
+    rotate: float = Field(
+        0.0, description="Degrees of azimuth the camera turns from the first frame to the last (e.g. 360)."
+    )
+
+
 class PanelSpec(SpecModel):
-    """One axes of the figure and the layers drawn on it."""
+    """One axes of the figure and the layers drawn on it; it is 3D when a layer needs it (surface, 3D path)."""
 
     title: str | None = Field(None, description="Panel title.")
     xlabel: str | None = Field(None, description="x axis label.")
     ylabel: str | None = Field(None, description="y axis label.")
+    zlabel: str | None = Field(None, description="z axis label (3D panels).")
     twin_ylabel: str | None = Field(None, description="Label of the twin (right) y axis.")
     xlim: tuple[float, float] | None = Field(None, description="Fixed x limits; default: all frames' data.")
     ylim: tuple[float, float] | None = Field(None, description="Fixed y limits; default: all frames' data.")
+    zlim: tuple[float, float] | None = Field(None, description="Fixed z limits (3D panels).")
     twin_ylim: tuple[float, float] | None = Field(None, description="Fixed limits of the twin y axis.")
+    xticks: list[float] | None = Field(None, description="Explicit x tick positions.")
+    yticks: list[float] | None = Field(None, description="Explicit y tick positions.")
+    zticks: list[float] | None = Field(None, description="Explicit z tick positions (3D panels).")
     xscale: Literal["linear", "log"] = Field("linear", description="x axis scale.")
     yscale: Literal["linear", "log"] = Field("linear", description="y axis scale.")
     twin_yscale: Literal["linear", "log"] = Field("linear", description="Twin y axis scale.")
     grid: bool = Field(False, description="Draw grid lines.")
+    aspect: Literal["auto", "equal"] = Field(
+        "auto", description="`equal`: one unit is as long on x as on y (circles stay round; 2D panels)."
+    )
+    camera: CameraSpec = Field(default_factory=CameraSpec, description="View of a 3D panel.")
     legend: str | bool = Field(
         True, description="Legend location (e.g. `upper center`), true for `best`, false for none."
     )
     layers: list[LayerUnion] = Field(  # type: ignore[valid-type] # noqa: F821 (filled in by scene_model)
         default_factory=list, description="What is drawn, bottom to top."
     )
+
+    @property
+    def projection(self) -> str:
+        """`3d` when a layer can only be drawn in 3D (a surface, a path with z), else `2d`."""
+        return "3d" if any("2d" not in layer.projections() for layer in self.layers) else "2d"
 
     @field_validator("legend")
     @classmethod

@@ -56,7 +56,7 @@ def play(graph: ArtistGraph, frames: list[Frame], loop: bool, block: bool = True
     artists = [a for node in graph.dynamic_layers for a in node.painter.artists]
 
     def update(index: int) -> list:
-        graph.show(frames[index].step)
+        graph.show(frames[index])
         return artists
 
     interval = frames[0].duration_ms

@@ -1,0 +1,120 @@
+"""Layer `path`: trajectories that grow step by step, e.g. optimizers descending a loss surface.
+
+Each column of the bound fields is one trajectory (one optimizer of an `optimizer`
+source), with its own colour and legend entry. With `z` bound the path is drawn in
+3D, lifted onto the surface; it is drawn above the surface so it never disappears
+behind it (article 004's figure 6-9 loses it).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+from matplotlib.lines import Line2D
+from pydantic import Field, NonNegativeFloat, PositiveFloat, PositiveInt
+
+from scenespec.layers.base import BuildContext, ColorChecked, Extent, Painter, register_layer
+from scenespec.validate.base import Binding
+
+
+class PathLayer(ColorChecked):
+    """The trajectory up to the current frame's step, with markers and a head at the current position."""
+
+    kind: Literal["path"]
+    x: Binding = Field(description="x per step, one column per path, e.g. `race.x`.")
+    y: Binding = Field(description="y per step, e.g. `race.y`.")
+    z: Binding | None = Field(None, description="Height per step, e.g. `race.loss`: draws the path in 3D.")
+    names: Binding | None = Field(None, description="One legend label per path, e.g. `race.names`.")
+    label: str | None = Field(None, description="Legend entry of a single path (several paths: use `names`).")
+    color: str | list[str] | None = Field(
+        None, description="One colour for all paths, or a list with one per path; default: the colour cycle."
+    )
+    marker: str = Field("o", description='Marker at every step (`""` for none), e.g. article 004\'s `o`.')
+    markersize: NonNegativeFloat = Field(4.0, description="Marker size in points.")
+    linewidth: PositiveFloat = Field(1.5, description="Line width in points.")
+    head: bool = Field(True, description="A larger marker at the current position.")
+    tail: PositiveInt | None = Field(None, description="Show only the last `tail` steps (default: the whole path).")
+    alpha: float | None = Field(None, ge=0, le=1, description="Opacity, 0 to 1.")
+
+    binding_fields = ("x", "y", "z", "names")
+    stepped_bindings = ("x", "y", "z")
+    example = 'layers = [{ kind = "path", x = "race.x", y = "race.y", names = "race.names" }]'
+
+    def projections(self) -> tuple[str, ...]:
+        return ("3d",) if self.z is not None else ("2d",)
+
+
+def as_columns(values: np.ndarray) -> np.ndarray:
+    """Rows are steps, columns are paths: a 1-D field is a single path."""
+    values = np.asarray(values, dtype=float)
+    return values[:, None] if values.ndim == 1 else values.reshape(len(values), -1)
+
+
+class PathPainter(Painter[PathLayer]):
+    def _coords(self, step: int) -> list[np.ndarray]:
+        """x, y (and z) of every step up to `step`, limited to the tail, as (rows, paths) arrays."""
+        keys = ("x", "y", "z") if self.spec.z is not None else ("x", "y")
+        coords = [as_columns(self.fields[k].upto(step)[1]) for k in keys]
+        if self.spec.tail is not None:
+            coords = [c[-self.spec.tail :] for c in coords]
+        return coords
+
+    def extent(self, frame_steps: np.ndarray) -> Extent:
+        last = int(frame_steps.max())
+        full = [as_columns(self.fields[k].upto(last)[1]) for k in ("x", "y", "z") if k in self.fields]
+        return Extent(full[0], full[1], full[2] if self.spec.z is not None else None)
+
+    def colors(self, count: int) -> list[str]:
+        color = self.spec.color
+        if isinstance(color, list):
+            return [color[i % len(color)] for i in range(count)]
+        return [color or f"C{i % 10}" for i in range(count)]
+
+    def labels(self, count: int) -> list[str | None]:
+        if "names" in self.fields:
+            names = [str(n) for n in np.atleast_1d(self.fields["names"].data)]
+            return [names[i] if i < len(names) else None for i in range(count)]
+        return [self.spec.label if count == 1 else None] + [None] * (count - 1)
+
+    def build(self, ctx: BuildContext, step: int) -> None:
+        s = self.spec
+        coords = self._coords(step)
+        count = coords[0].shape[1]
+        kwargs = self.style_kwargs(alpha="alpha", zorder="zorder")
+        self.lines: list[Line2D] = []
+        self.heads: list[Line2D] = []
+        for i, (color, label) in enumerate(zip(self.colors(count), self.labels(count), strict=True)):
+            column = [c[:, i] for c in coords]
+            (line,) = ctx.ax.plot(
+                *column, color=color, marker=s.marker or None, ms=s.markersize, lw=s.linewidth, label=label, **kwargs
+            )
+            self.lines.append(line)
+            if s.head:
+                (head,) = ctx.ax.plot(
+                    *[c[-1:] for c in column], color=color, marker="o", ms=max(2.2 * s.markersize, 7.0),
+                    mec="white", mew=1.2, ls="none", **kwargs,
+                )  # fmt: skip
+                self.heads.append(head)
+        self.artists = [*self.lines, *self.heads]
+
+    def update(self, step: int) -> None:
+        coords = self._coords(step)
+        for i, line in enumerate(self.lines):
+            column = [c[:, i] for c in coords]
+            _set(line, column)
+            if self.heads:
+                _set(self.heads[i], [c[-1:] for c in column])
+
+    def legend_handles(self) -> list:
+        return [line for line in self.lines if line.get_label() and not line.get_label().startswith("_")]
+
+
+def _set(line: Line2D, column: list[np.ndarray]) -> None:
+    if len(column) == 3:
+        line.set_data_3d(*column)  # type: ignore[attr-defined]
+    else:
+        line.set_data(*column)
+
+
+register_layer(PathLayer, PathPainter)

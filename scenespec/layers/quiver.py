@@ -1,0 +1,93 @@
+"""Layer `quiver`: arrows of a vector field on a grid, e.g. the negative gradient (article 004, fig. 6-4)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+from pydantic import Field, PositiveFloat, PositiveInt
+
+from scenespec.layers.base import BuildContext, ColormapLayer, Extent, Painter, add_colorbar, register_layer
+from scenespec.validate.base import Binding
+
+
+class QuiverLayer(ColormapLayer):
+    """Arrows (u, v) at grid points (x, y), thinned to a coarser grid so they stay readable."""
+
+    kind: Literal["quiver"]
+    x: Binding = Field(description="Grid x coordinates, e.g. `bowl.X`.")
+    y: Binding = Field(description="Grid y coordinates, e.g. `bowl.Y`.")
+    u: Binding = Field(description="x component on the grid, e.g. `bowl.GX` (the gradient's ∂f/∂x).")
+    v: Binding = Field(description="y component on the grid, e.g. `bowl.GY`.")
+    negate: bool = Field(
+        True, description="Draw −(u, v): with a gradient bound, the arrows point downhill, where descent goes."
+    )
+    arrows: PositiveInt = Field(20, le=500, description="Arrows along each axis (the grid is subsampled evenly).")
+    color: str | None = Field("#666666", description="Arrow colour (article 004's grey) when not coloured by size.")
+    color_by: Literal["none", "magnitude"] = Field(
+        "none", description="`magnitude`: colour each arrow by its length through `cmap`."
+    )
+    normalize: bool = Field(False, description="Draw every arrow the same length: direction only.")
+    scale: PositiveFloat | None = Field(
+        None, description="Data units per arrow length unit (matplotlib's `scale`); default: automatic."
+    )
+    width: PositiveFloat | None = Field(None, description="Shaft width as a fraction of the panel width.")
+    alpha: float | None = Field(None, ge=0, le=1, description="Opacity, 0 to 1.")
+    label: str | None = Field(None, description="Legend entry.")
+
+    binding_fields = ("x", "y", "u", "v")
+    example = 'layers = [{ kind = "quiver", x = "bowl.X", y = "bowl.Y", u = "bowl.GX", v = "bowl.GY", arrows = 20 }]'
+
+
+def thin(values: np.ndarray, arrows: int) -> np.ndarray:
+    """Evenly spaced rows and columns of a grid (or points of a 1-D array), at most `arrows` per axis."""
+    values = np.asarray(values, dtype=float)
+    if values.ndim == 1:
+        return values[np.unique(np.linspace(0, len(values) - 1, min(arrows**2, len(values))).round().astype(int))]
+    rows = np.unique(np.linspace(0, values.shape[0] - 1, min(arrows, values.shape[0])).round().astype(int))
+    cols = np.unique(np.linspace(0, values.shape[1] - 1, min(arrows, values.shape[1])).round().astype(int))
+    return values[np.ix_(rows, cols)]
+
+
+class QuiverPainter(Painter[QuiverLayer]):
+    def extent(self, frame_steps: np.ndarray) -> Extent:
+        return Extent(self.fields["x"].data, self.fields["y"].data, tight=True)
+
+    def vectors(self, step: int) -> tuple[np.ndarray, np.ndarray]:
+        sign = -1.0 if self.spec.negate else 1.0
+        u = sign * thin(self.value("u", step), self.spec.arrows)
+        v = sign * thin(self.value("v", step), self.spec.arrows)
+        if self.spec.normalize:
+            length = np.hypot(u, v)
+            length[length == 0] = 1.0
+            u, v = u / length, v / length
+        return u, v
+
+    def build(self, ctx: BuildContext, step: int) -> None:
+        s = self.spec
+        x, y = thin(self.value("x", step), s.arrows), thin(self.value("y", step), s.arrows)
+        u, v = self.vectors(step)
+        kwargs = self.style_kwargs(alpha="alpha", label="label", zorder="zorder", scale="scale", width="width")
+        args = [x, y, u, v]
+        if s.color_by == "magnitude":
+            args.append(np.hypot(*self._raw(step)))
+            kwargs["cmap"] = s.cmap
+        elif s.color is not None:
+            kwargs["color"] = s.color
+        quiver = ctx.ax.quiver(*args, angles="xy", **kwargs)
+        self.artists = [quiver]
+        if s.color_by == "magnitude":
+            add_colorbar(ctx.ax, quiver, s.colorbar)
+
+    def _raw(self, step: int) -> tuple[np.ndarray, np.ndarray]:
+        return thin(self.value("u", step), self.spec.arrows), thin(self.value("v", step), self.spec.arrows)
+
+    def update(self, step: int) -> None:
+        u, v = self.vectors(step)
+        if self.spec.color_by == "magnitude":
+            self.artists[0].set_UVC(u, v, np.hypot(*self._raw(step)))
+        else:
+            self.artists[0].set_UVC(u, v)
+
+
+register_layer(QuiverLayer, QuiverPainter)

@@ -1,0 +1,72 @@
+"""Layer `surface`: a 3D surface or wireframe of a grid z(x, y) (article 004, figures 6-1 and 6-2)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+from pydantic import Field, NonNegativeFloat
+
+from scenespec.layers.base import BuildContext, ColormapLayer, Extent, Painter, add_colorbar, register_layer
+from scenespec.validate.base import Binding
+
+
+class SurfaceLayer(ColormapLayer):
+    """z over the grid (x, y) in a 3D panel; the panel becomes 3D when it holds a surface."""
+
+    kind: Literal["surface"]
+    x: Binding = Field(description="Grid x coordinates (2D), e.g. `bowl.X`.")
+    y: Binding = Field(description="Grid y coordinates, e.g. `bowl.Y`.")
+    z: Binding = Field(description="Height on the grid, e.g. `bowl.Z`.")
+    style: Literal["surface", "wireframe"] = Field(
+        "surface", description="`surface`: coloured faces (fig. 6-2); `wireframe`: grid lines only (fig. 6-1)."
+    )
+    color: str | None = Field(
+        None, description="One colour instead of the colormap (default for a wireframe: the first cycle colour)."
+    )
+    alpha: float | None = Field(None, ge=0, le=1, description="Opacity, 0 to 1.")
+    count: int = Field(
+        50, ge=2, le=1000, description="At most this many grid rows and columns are drawn (matplotlib's rcount)."
+    )
+    linewidth: NonNegativeFloat | None = Field(
+        None, description="Width of the grid lines in points (default: 0 for a surface, 1 for a wireframe)."
+    )
+    label: str | None = Field(None, description="Legend entry.")
+
+    binding_fields = ("x", "y", "z")
+    axes = ("3d",)
+    example = 'layers = [{ kind = "surface", x = "bowl.X", y = "bowl.Y", z = "bowl.Z", cmap = "bwr", colorbar = true }]'
+
+
+class SurfacePainter(Painter[SurfaceLayer]):
+    def extent(self, frame_steps: np.ndarray) -> Extent:
+        return Extent(self.fields["x"].data, self.fields["y"].data, self.fields["z"].over(frame_steps), tight=True)
+
+    def build(self, ctx: BuildContext, step: int) -> None:
+        self.ax = ctx.ax
+        self._draw(step)
+        if self.spec.style == "surface" and self.spec.color is None:
+            add_colorbar(ctx.ax, self.artists[0], self.spec.colorbar)
+
+    def _draw(self, step: int) -> None:
+        s = self.spec
+        x, y, z = (np.asarray(self.value(k, step), dtype=float) for k in ("x", "y", "z"))
+        kwargs = self.style_kwargs(alpha="alpha", label="label", zorder="zorder")
+        count = {"rcount": s.count, "ccount": s.count}
+        if s.style == "wireframe":
+            width = 1.0 if s.linewidth is None else s.linewidth
+            artist = self.ax.plot_wireframe(x, y, z, color=s.color or "C0", linewidth=width, **count, **kwargs)
+        else:
+            colour = {"color": s.color} if s.color is not None else {"cmap": s.cmap or "viridis"}
+            width = 0.0 if s.linewidth is None else s.linewidth
+            artist = self.ax.plot_surface(x, y, z, linewidth=width, antialiased=width > 0, **colour, **count, **kwargs)
+        self.artists = [artist]
+
+    def update(self, step: int) -> None:
+        """A height that changes per step is drawn anew (3D polygons cannot be edited in place)."""
+        for artist in self.artists:
+            artist.remove()
+        self._draw(step)
+
+
+register_layer(SurfaceLayer, SurfacePainter)
