@@ -118,7 +118,8 @@ def _cmd_trace(args: argparse.Namespace) -> int:
 
     result = write_traces(args.spec, args.output, args.overrides, args.sources)
     if not args.quiet:
-        print(f"wrote {result.path}: {len(result.traces)} source(s) in {result.seconds:.1f} s")
+        count = len(result.traces)
+        print(f"wrote {result.path}: {count} {'source' if count == 1 else 'sources'} in {result.seconds:.1f} s")
         for name, trace in result.traces.items():
             print(f"  {name}: {len(trace.steps)} steps ({int(trace.steps[0])}..{int(trace.steps[-1])})")
             for group, arrays in (("static", trace.static), ("stepped", trace.stepped)):

@@ -32,3 +32,23 @@ def frame_figure(spec: str, which: str) -> Figure:
 @pytest.mark.mpl_image_compare(style="default", tolerance=2)
 def test_linreg_frame(which: str) -> Figure:
     return frame_figure("linreg.toml", which)
+
+
+ARTICLE_004_FRAMES = [
+    ("bowl_wireframe.toml", "last"),  # figure 6-1
+    ("bowl_surface.toml", "last"),  # figure 6-2
+    ("bowl_contour.toml", "last"),  # figure 6-3
+    ("bowl_gradient.toml", "last"),  # figure 6-4
+    ("bowl_paths.toml", "middle"),  # figure 6-5, animated
+    ("bowl_sgd_zigzag.toml", "last"),  # the article's own SGD run
+    ("bowl_path_3d.toml", "middle"),  # figure 6-9, animated, camera turning
+    ("race_rosenbrock.toml", "middle"),
+]
+
+
+@pytest.mark.parametrize(
+    ("spec", "which"), ARTICLE_004_FRAMES, ids=[s.removesuffix(".toml") for s, _ in ARTICLE_004_FRAMES]
+)
+@pytest.mark.mpl_image_compare(style="default", tolerance=2)
+def test_article_004_frame(spec: str, which: str) -> Figure:
+    return frame_figure(spec, which)

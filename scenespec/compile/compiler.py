@@ -59,6 +59,10 @@ def compile_scene(
     return ArtistGraph(figure, panels, nodes, style=scene.scene.style, frame_count=len(frames))
 
 
+ZOOM_3D = 0.9
+"""3D axes drawn slightly inside their box: constrained layout does not see their corner tick labels."""
+
+
 def _make_axes(figure: Figure, panels: list[PanelSpec]) -> list[Axes]:
     """One axes per panel, stacked vertically; 3D where the panel's layers need it."""
     axes = []
@@ -66,6 +70,7 @@ def _make_axes(figure: Figure, panels: list[PanelSpec]) -> list[Axes]:
         if panel.projection == "3d":
             ax = figure.add_subplot(len(panels), 1, index + 1, projection="3d")
             ax.computed_zorder = False  # draw in layer order, so a path stays visible above its surface
+            ax.set_box_aspect(None, zoom=ZOOM_3D)
             camera = panel.camera
             ax.view_init(elev=camera.elev, azim=camera.azim, roll=camera.roll)
         else:
