@@ -42,14 +42,7 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument(
         "--frame", type=int, metavar="N", help="write only frame N as a PNG (negative counts from the end)"
     )
-    render.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="KEY.PATH=VALUE",
-        help="override a spec value, validated like the file, e.g. --set frames.fps=20 (repeatable)",
-    )
+    _add_overrides(render)
     render.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
 
     trace = commands.add_parser(
@@ -63,9 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     trace.add_argument(
         "--source", dest="sources", action="append", default=[], metavar="NAME", help="only this source (repeatable)"
     )
-    trace.add_argument(
-        "--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE", help="override a spec value"
-    )
+    _add_overrides(trace)
     trace.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
 
     validate = commands.add_parser(
@@ -74,10 +65,19 @@ def _parser() -> argparse.ArgumentParser:
         description="Check specs (and their bindings) without running any source.",
     )
     validate.add_argument("specs", nargs="+", help="spec files, or folders searched for *.toml and *.json")
-    validate.add_argument(
-        "--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE", help="override a spec value"
-    )
+    _add_overrides(validate)
     return parser
+
+
+def _add_overrides(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY.PATH=VALUE",
+        help="override a spec value, validated like the file, e.g. --set frames.fps=20 (repeatable)",
+    )
 
 
 def _spec_files(items: Sequence[str]) -> list[Path]:

@@ -120,11 +120,12 @@ class ContourPainter(Painter[ContourLayer]):
 
     def _draw(self, step: int) -> ContourSet:
         s = self.spec
-        z = np.asarray(self.value("z", step), dtype=float)
+        raw = np.asarray(self.value("z", step), dtype=float)
         log = s.norm == "log"
-        if log:
-            z = np.where(z > 0, z, np.nan)
+        z = np.where(raw > 0, raw, np.nan) if log else raw  # a log axis has no place for z <= 0
         levels = contour_levels(z, s.levels, log, s.filled)
+        if log and s.filled:  # values at or below the lowest level (a minimum at 0) join the lowest band: no hole
+            z = np.where(np.isfinite(raw), np.maximum(raw, levels[0]), np.nan)
         norm = LogNorm(levels[0], levels[-1]) if log else Normalize(levels[0], levels[-1])
         kwargs = self.style_kwargs(alpha="alpha", zorder="zorder")
         if s.color is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
-from pydantic import Field, PositiveFloat, PositiveInt
+from pydantic import Field, PositiveFloat, PositiveInt, model_validator
 
 from scenespec.layers.base import BuildContext, ColormapLayer, Extent, Painter, add_colorbar, register_layer
 from scenespec.validate.base import Binding
@@ -36,6 +36,13 @@ class QuiverLayer(ColormapLayer):
     label: str | None = Field(None, description="Legend entry.")
 
     binding_fields = ("x", "y", "u", "v")
+
+    @model_validator(mode="after")
+    def _colorbar_needs_colormap(self) -> QuiverLayer:
+        if self.colorbar is not False and self.color_by != "magnitude":
+            raise ValueError("a colorbar needs arrows coloured by a colormap: set color_by = 'magnitude'")
+        return self
+
     example = 'layers = [{ kind = "quiver", x = "bowl.X", y = "bowl.Y", u = "bowl.GX", v = "bowl.GY", arrows = 20 }]'
 
 

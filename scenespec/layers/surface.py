@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
-from pydantic import Field, NonNegativeFloat
+from pydantic import Field, NonNegativeFloat, model_validator
 
 from scenespec.layers.base import BuildContext, ColormapLayer, Extent, Painter, add_colorbar, register_layer
 from scenespec.validate.base import Binding
@@ -35,6 +35,13 @@ class SurfaceLayer(ColormapLayer):
 
     binding_fields = ("x", "y", "z")
     axes = ("3d",)
+
+    @model_validator(mode="after")
+    def _colorbar_needs_colormap(self) -> SurfaceLayer:
+        if self.colorbar is not False and (self.style == "wireframe" or self.color is not None):
+            raise ValueError("a colorbar needs a surface coloured by its colormap: style 'surface' and no `color`")
+        return self
+
     example = 'layers = [{ kind = "surface", x = "bowl.X", y = "bowl.Y", z = "bowl.Z", cmap = "bwr", colorbar = true }]'
 
 

@@ -84,7 +84,10 @@ class TextPainter(Painter[TextLayer]):
                 out.append(format(self.frame_of_step.get(step, 0), spec))
             elif name:
                 value = np.asarray(self.value(name, step))
-                out.append(format(value.item() if value.size == 1 else value, spec))
+                if value.size == 1:
+                    out.append(format(value.item(), spec))
+                else:  # one value per column (e.g. per optimizer): each formatted, as a list
+                    out.append("[" + ", ".join(format(v, spec) for v in value.ravel().tolist()) + "]")
         return "".join(out)
 
     def build(self, ctx: BuildContext, step: int) -> None:

@@ -29,7 +29,8 @@ DISPLAY_NAMES = {
     "adamw": "AdamW",
 }
 
-Range = tuple[float, float]
+Finite = Annotated[float, Field(allow_inf_nan=False)]  # TOML allows inf and nan, which no grid or start can use
+Range = tuple[Finite, Finite]
 Resolution = Annotated[int, Field(ge=2, le=2000)]
 
 
@@ -76,7 +77,7 @@ optimizers = [
     resolution: Resolution | tuple[Resolution, Resolution] = Field(
         200, description="Grid points per axis, or [nx, ny]; 200 matches article 004's step of 0.1 over [-10, 10]."
     )
-    start: tuple[float, float] | None = Field(
+    start: tuple[Finite, Finite] | None = Field(
         None, description="Start point of every optimizer that sets none (default: the objective's usual start)."
     )
     steps: int = Field(100, ge=0, le=100_000, description="Updates each optimizer makes.")
@@ -112,7 +113,10 @@ optimizers = [
         return BUILTIN_OBJECTIVES[self.objective or "elliptic"]
 
     def labels(self) -> list[str]:
-        """Legend labels: the spec's, else the rule's name, with lr added when a name repeats."""
+        """Legend labels: the spec's, else the rule's name, with lr added when a name repeats.
+
+        Labels that would still be equal (same rule and lr, other starts) are numbered.
+        """
         counts = Counter(o.name for o in self.optimizers)
         out = []
         for o in self.optimizers:
@@ -121,6 +125,11 @@ optimizers = [
             else:
                 name = DISPLAY_NAMES[o.name]
                 out.append(f"{name} (lr={o.lr:g})" if counts[o.name] > 1 else name)
+        totals, seen = Counter(out), Counter()
+        for i, label in enumerate(out):
+            if totals[label] > 1:
+                seen[label] += 1
+                out[i] = f"{label} #{seen[label]}"
         return out
 
     def fields(self, ctx: ResolveContext) -> dict[str, bool]:

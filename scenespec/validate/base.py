@@ -10,6 +10,16 @@ from pydantic_core import PydanticCustomError
 
 from scenespec.errors import did_you_mean
 
+KEY_SYNONYMS = {
+    "learning_rate": "lr",
+    "epsilon": "eps",
+    "beta1": "betas",
+    "beta2": "betas",
+    "beta_1": "betas",
+    "beta_2": "betas",
+}
+"""Other libraries' names for a key, too unlike ours for a spelling suggestion (`learning_rate` is `lr`)."""
+
 
 class SpecModel(BaseModel):
     """Strict pydantic model: a misspelt key is reported with the nearest valid one."""
@@ -24,10 +34,13 @@ class SpecModel(BaseModel):
             known |= {f.alias for f in cls.model_fields.values() if f.alias}
             for key in data:
                 if key not in known:
+                    hint = did_you_mean(str(key), sorted(known))
+                    if not hint and KEY_SYNONYMS.get(str(key)) in known:
+                        hint = f"; did you mean {KEY_SYNONYMS[str(key)]!r}?"
                     raise PydanticCustomError(
                         "unknown_key",
                         "unknown key '{key}'{hint}",
-                        {"key": key, "hint": did_you_mean(str(key), sorted(known))},
+                        {"key": key, "hint": hint},
                     )
         return data
 

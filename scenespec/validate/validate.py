@@ -25,8 +25,8 @@ def _data_path(data: Any, loc: tuple[Any, ...]) -> KeyPath:
             isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
         ):
             node = node[part]
-        elif isinstance(node, dict) and part == node.get("kind"):
-            continue
+        elif isinstance(node, dict) and part in (node.get("kind"), node.get("name")):
+            continue  # the tag of a union discriminated by `kind` (layers, sources) or `name` (optimizers)
         elif node is not None and not isinstance(node, dict | list):
             break  # past a scalar: the rest names union members
         else:
@@ -36,6 +36,8 @@ def _data_path(data: Any, loc: tuple[Any, ...]) -> KeyPath:
 
 
 def _what_kind(path: KeyPath) -> str:
+    if "optimizers" in path:
+        return "optimizer"
     if "layers" in path:
         return "layer kind"
     if path[:1] == ("sources",) and len(path) == 2:
@@ -53,13 +55,14 @@ def _message(error: Any, path: KeyPath) -> tuple[KeyPath, str, str]:
     kind, ctx = error["type"], error.get("ctx", {})
     if kind == "unknown_key":
         return (*path, ctx["key"]), error["msg"], ""
-    if kind == "union_tag_invalid":
+    if kind in ("union_tag_invalid", "union_tag_not_found"):
+        key = str(ctx.get("discriminator", "kind")).strip("'")  # `kind`, or `name` for optimizers
+        if kind == "union_tag_not_found":
+            return path, f"missing key {key!r} (which {_what_kind(path)} this is)", ""
         expected = re.findall(r"'([^']*)'", ctx["expected_tags"])
         tag = str(ctx["tag"])
         hint = did_you_mean(tag, expected)
-        return (*path, "kind"), f"unknown {_what_kind(path)} {tag!r}{hint} (expected one of: {', '.join(expected)})", ""
-    if kind == "union_tag_not_found":
-        return path, f"missing key 'kind' (which {_what_kind(path)} this is)", ""
+        return (*path, key), f"unknown {_what_kind(path)} {tag!r}{hint} (expected one of: {', '.join(expected)})", ""
     if kind == "missing" and path and isinstance(path[-1], int):
         return path[:-1], f"too few values: item {path[-1] + 1} is missing", ""
     if kind == "missing":
