@@ -54,14 +54,12 @@ class ArtistGraph:
     style: str = "default"
     frame_count: int = 1
     dynamic_layers: list[LayerNode] = field(init=False)
+    rotating_panels: list[PanelNode] = field(init=False)
+    """3D panels whose camera turns over the animation: every pixel of them changes per frame."""
 
     def __post_init__(self) -> None:
         self.dynamic_layers = [node for node in self.layers if node.dynamic]
-
-    @property
-    def rotating_panels(self) -> list[PanelNode]:
-        """3D panels whose camera turns over the animation: every pixel of them changes per frame."""
-        return [p for p in self.panels if p.spec.projection == "3d" and p.spec.camera.rotate != 0]
+        self.rotating_panels = [p for p in self.panels if p.spec.projection == "3d" and p.spec.camera.rotate != 0]
 
     def show(self, frame: Frame) -> None:
         """Update every dynamic layer's artists to the frame's step, and turn rotating cameras."""
