@@ -9,11 +9,12 @@ from matplotlib.figure import Figure
 
 from scenespec.compile.graph import ArtistGraph, LayerNode, PanelNode
 from scenespec.compile.limits import axis_limits, data_range
+from scenespec.errors import Problem, SpecError
 from scenespec.layers.base import LAYERS, BuildContext, Extent, Painter
 from scenespec.resolve.trace import Trace
 from scenespec.schedule.frames import Frame
 from scenespec.validate.base import split_binding
-from scenespec.validate.scene import PanelSpec, Scene
+from scenespec.validate.scene import EMPTY_CELL, PanelSpec, Scene
 
 
 def make_painter(layer, traces: dict[str, Trace]) -> Painter:
@@ -39,7 +40,7 @@ def compile_scene(
     figure = figure if figure is not None else new_figure(scene)
     frame_steps = np.array([f.step for f in frames], dtype=np.int64)
     figure.set_layout_engine("constrained")  # before any colorbar, which then takes its space the same way
-    axes = _make_axes(figure, scene.panels)
+    axes = _make_axes(figure, scene)
     if scene.scene.title:
         figure.suptitle(scene.scene.title)
     panels: list[PanelNode] = []
@@ -63,20 +64,42 @@ ZOOM_3D = 0.9
 """3D axes drawn slightly inside their box: constrained layout does not see their corner tick labels."""
 
 
-def _make_axes(figure: Figure, panels: list[PanelSpec]) -> list[Axes]:
-    """One axes per panel, stacked vertically; 3D where the panel's layers need it."""
-    axes = []
-    for index, panel in enumerate(panels):
+def _make_axes(figure: Figure, scene: Scene) -> list[Axes]:
+    """One axes per panel, in the order of `scene.panels`; 3D where the panel's layers need it.
+
+    Without a layout the panels are stacked vertically; with one, they are placed by `subplot_mosaic`.
+    """
+    panels = scene.panels
+    grid = scene.scene.layout_cells
+    if grid is None:
+        axes = [
+            figure.add_subplot(len(panels), 1, index + 1, projection="3d" if panel.projection == "3d" else None)
+            for index, panel in enumerate(panels)
+        ]
+    else:
+        try:
+            by_name = figure.subplot_mosaic(
+                grid,
+                width_ratios=scene.scene.width_ratios,
+                height_ratios=scene.scene.height_ratios,
+                empty_sentinel=EMPTY_CELL,
+                per_subplot_kw={panel.name: {"projection": "3d"} for panel in panels if panel.projection == "3d"},
+            )
+        except ValueError as exc:  # checked before (validate.references.check_layout): only for unchecked scenes
+            raise SpecError([Problem(f"matplotlib cannot lay this out: {exc}", ("scene", "layout"))]) from None
+        axes = [by_name[panel.name] for panel in panels]
+    for panel, ax in zip(panels, axes, strict=True):
         if panel.projection == "3d":
-            ax = figure.add_subplot(len(panels), 1, index + 1, projection="3d")
-            ax.computed_zorder = False  # draw in layer order, so a path stays visible above its surface
-            ax.set_box_aspect(None, zoom=ZOOM_3D)
-            camera = panel.camera
-            ax.view_init(elev=camera.elev, azim=camera.azim, roll=camera.roll)
-        else:
-            ax = figure.add_subplot(len(panels), 1, index + 1)
-        axes.append(ax)
+            _setup_3d(ax, panel)
     return axes
+
+
+def _setup_3d(ax: Axes, panel: PanelSpec) -> None:
+    """Layer-order drawing, a slight zoom-out and the camera of a 3D panel."""
+    ax.computed_zorder = False  # draw in layer order, so a path stays visible above its surface
+    ax.set_box_aspect(None, zoom=ZOOM_3D)
+    camera = panel.camera
+    ax.view_init(elev=camera.elev, azim=camera.azim, roll=camera.roll)
 
 
 def _configure_axes(

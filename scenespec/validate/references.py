@@ -7,7 +7,7 @@ from typing import Any
 
 from scenespec.errors import KeyPath, Problem, SpecError, did_you_mean
 from scenespec.validate.base import split_binding
-from scenespec.validate.scene import Scene
+from scenespec.validate.scene import EMPTY_CELL, Scene
 
 SourceFields = dict[str, dict[str, bool]]
 """Source name -> field name -> whether the field is recorded per step."""
@@ -26,8 +26,8 @@ def frames_source(scene: Scene, fields: SourceFields) -> str | None:
 
 
 def check_references(scene: Scene, fields: SourceFields, locate: Locate) -> None:
-    """Raise SpecError listing every binding to a missing source or field."""
-    problems: list[Problem] = []
+    """Raise SpecError listing every binding to a missing source or field, and every layout problem."""
+    problems = check_layout(scene, locate)
     if scene.frames.source is not None and scene.frames.source not in fields:
         hint = did_you_mean(scene.frames.source, fields)
         problems.append(locate(f"no source named {scene.frames.source!r}{hint}", ("frames", "source")))
@@ -43,6 +43,82 @@ def check_references(scene: Scene, fields: SourceFields, locate: Locate) -> None
                     problems.append(locate(message, path))
     if problems:
         raise SpecError(problems)
+
+
+def check_layout(scene: Scene, locate: Locate) -> list[Problem]:
+    """Problems with panel names and `scene.layout`: needs nothing but the spec."""
+    problems: list[Problem] = []
+    first_use: dict[str, int] = {}
+    for p, panel in enumerate(scene.panels):
+        if panel.name is None:
+            continue
+        if panel.name in first_use:
+            message = (
+                f"panel name {panel.name!r} is already used by panels[{first_use[panel.name]}]; names must be unique"
+            )
+            problems.append(locate(message, ("panels", p, "name")))
+        else:
+            first_use[panel.name] = p
+    meta = scene.scene
+    grid = meta.layout_cells
+    if grid is None:
+        for key in ("width_ratios", "height_ratios"):
+            if getattr(meta, key) is not None:
+                problems.append(
+                    locate(f"{key} sizes the cells of `scene.layout`, and the scene has no layout", ("scene", key))
+                )
+        return problems
+    placed = {cell for row in grid for cell in row if cell != EMPTY_CELL}
+    names = sorted(first_use)
+    reported: set[str] = set()
+    for r, row in enumerate(grid):
+        for cell in row:
+            if cell == EMPTY_CELL or cell in first_use or cell in reported:
+                continue
+            reported.add(cell)
+            known = f"panel names: {', '.join(names)}" if names else "no panel has a `name`"
+            message = f"no panel named {cell!r}{did_you_mean(cell, names)} ({known})"
+            problems.append(locate(message, ("scene", "layout", r)))
+    layout_names = ", ".join(sorted(placed))
+    for p, panel in enumerate(scene.panels):
+        if panel.name is None:
+            message = f"missing key 'name': with `scene.layout`, every panel needs a name placed in it ({layout_names})"
+            problems.append(locate(message, ("panels", p, "name")))
+        elif panel.name not in placed:
+            hint = did_you_mean(panel.name, placed - set(first_use))
+            message = f"panel {panel.name!r} is not in `scene.layout`{hint} (it places: {layout_names})"
+            problems.append(locate(message, ("panels", p, "name")))
+    columns = len(grid[0])
+    ragged = False
+    for r, row in enumerate(grid):
+        if len(row) != columns:
+            ragged = True
+            message = (
+                f"this layout row has {len(row)} cells and the first row has {columns}; "
+                "every row needs as many cells (`.` for an empty one)"
+            )
+            problems.append(locate(message, ("scene", "layout", r)))
+    if ragged:
+        return problems
+    for name in sorted(placed):
+        cells = [(r, c) for r, row in enumerate(grid) for c, cell in enumerate(row) if cell == name]
+        rows = [r for r, _ in cells]
+        cols = [c for _, c in cells]
+        area = (max(rows) - min(rows) + 1) * (max(cols) - min(cols) + 1)
+        if len(cells) != area:
+            message = (
+                f"the cells of {name!r} do not form a rectangle (they spread over rows "
+                f"{min(rows) + 1}-{max(rows) + 1}, columns {min(cols) + 1}-{max(cols) + 1}); "
+                "a panel fills one rectangular block of cells"
+            )
+            problems.append(locate(message, ("scene", "layout")))
+    for key, count, what in (("width_ratios", columns, "columns"), ("height_ratios", len(grid), "rows")):
+        ratios = getattr(meta, key)
+        if ratios is not None and len(ratios) != count:
+            values = f"{len(ratios)} value" + ("" if len(ratios) == 1 else "s")
+            message = f"{values} for the {count} {what} of `scene.layout`; give one per {what[:-1]}"
+            problems.append(locate(message, ("scene", key)))
+    return problems
 
 
 def _binding_problem(binding: str, fields: SourceFields, needs_steps: bool) -> str | None:

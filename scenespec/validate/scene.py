@@ -6,12 +6,13 @@ by registering itself.
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from typing import Annotated, Any, Literal, Union
 
 import matplotlib.style
 from matplotlib.legend import Legend
-from pydantic import Field, NonNegativeFloat, PositiveFloat, field_validator
+from pydantic import AfterValidator, Field, NonNegativeFloat, PositiveFloat, field_validator
 
 from scenespec.errors import did_you_mean
 from scenespec.layers.base import LAYERS
@@ -19,6 +20,33 @@ from scenespec.sources.base import SOURCES
 from scenespec.validate.base import SOURCE_NAME_RE, SpecModel
 
 LEGEND_LOCATIONS = tuple(Legend.codes)
+
+PANEL_NAME_RE = re.compile(r"[A-Za-z0-9_-]+")
+EMPTY_CELL = "."
+"""A layout cell that no panel fills."""
+
+
+def _panel_name(value: str) -> str:
+    if not PANEL_NAME_RE.fullmatch(value):
+        raise ValueError(f"panel name {value!r} must be letters, digits, _ or - (it is used in `scene.layout`)")
+    return value
+
+
+def _layout_row(value: str) -> str:
+    cells = value.split()
+    if not cells:
+        raise ValueError("empty layout row: list panel names (or `.` for an empty cell) separated by spaces")
+    for cell in cells:
+        if cell != EMPTY_CELL and not PANEL_NAME_RE.fullmatch(cell):
+            raise ValueError(
+                f"{cell!r} in layout row {value!r} is not a panel name (letters, digits, _ or -) "
+                "nor `.` (an empty cell); separate cells with spaces"
+            )
+    return value
+
+
+LayoutRow = Annotated[str, AfterValidator(_layout_row)]
+PanelName = Annotated[str, AfterValidator(_panel_name)]
 
 
 class SceneMeta(SpecModel):
@@ -29,6 +57,32 @@ class SceneMeta(SpecModel):
     size: tuple[PositiveFloat, PositiveFloat] = Field((6.4, 4.8), description="Figure size [width, height] in inches.")
     dpi: int = Field(100, ge=10, le=1000, description="Dots per inch: pixels = size × dpi.")
     style: str = Field("default", description="A matplotlib style name, e.g. `default`, `ggplot`, `seaborn-v0_8`.")
+    layout: list[LayoutRow] | None = Field(
+        None,
+        min_length=1,
+        description=(
+            "Where the panels go, as rows of a grid: each row is a string of panel `name`s separated by spaces, "
+            "`.` for an empty cell; a name repeated over a rectangle of cells spans it, e.g. "
+            '`["main loss", "main batch"]` (a big `main` panel on the left, two small ones stacked on the right). '
+            "Every row has as many cells, and every panel has a name that appears in the layout. "
+            "Default: the panels stacked top to bottom in the order they are listed."
+        ),
+    )
+    width_ratios: list[PositiveFloat] | None = Field(
+        None,
+        min_length=1,
+        description="Relative widths of the layout's columns, one per column, e.g. `[2, 1]`. Default: equal.",
+    )
+    height_ratios: list[PositiveFloat] | None = Field(
+        None,
+        min_length=1,
+        description="Relative heights of the layout's rows, one per row, e.g. `[1, 1]`. Default: equal.",
+    )
+
+    @property
+    def layout_cells(self) -> list[list[str]] | None:
+        """The layout as a grid of cells (rows of names, `.` for empty), or None for the vertical stack."""
+        return None if self.layout is None else [row.split() for row in self.layout]
 
     @field_validator("style")
     @classmethod
@@ -79,6 +133,13 @@ class CameraSpec(SpecModel):
 class PanelSpec(SpecModel):
     """One axes of the figure and the layers drawn on it; it is 3D when a layer needs it (surface, 3D path)."""
 
+    name: PanelName | None = Field(
+        None,
+        description=(
+            "Identifier of the panel in `scene.layout` (letters, digits, _ or -; unique among panels). "
+            "Needed only when the scene has a layout."
+        ),
+    )
     title: str | None = Field(None, description="Panel title.")
     xlabel: str | None = Field(None, description="x axis label.")
     ylabel: str | None = Field(None, description="y axis label.")
@@ -136,12 +197,16 @@ class OutputSpec(SpecModel):
 class Scene(SpecModel):
     """A whole spec file."""
 
-    scene: SceneMeta = Field(default_factory=SceneMeta, description="The figure: title, size, dpi, style.")
+    scene: SceneMeta = Field(
+        default_factory=SceneMeta, description="The figure: title, size, dpi, style, panel layout."
+    )
     sources: dict[str, SourceUnion] = Field(  # type: ignore[valid-type] # noqa: F821 (filled in by scene_model)
         description="Named data sources; layers bind to `name.field`."
     )
     frames: FramesSpec = Field(default_factory=FramesSpec, description="Which steps become frames, and timing.")
-    panels: list[PanelSpec] = Field(min_length=1, description="The panels (axes) of the figure.")
+    panels: list[PanelSpec] = Field(
+        min_length=1, description="The panels (axes) of the figure, top to bottom unless `scene.layout` places them."
+    )
     output: OutputSpec = Field(default_factory=OutputSpec, description="Default output path and format.")
 
     @field_validator("sources")
