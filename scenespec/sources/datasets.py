@@ -9,9 +9,10 @@ import csv
 from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import Field, NonNegativeFloat, model_validator
+from pydantic import Field, NonNegativeFloat, field_validator, model_validator
 
 from scenespec.errors import did_you_mean
+from scenespec.expression import compile_expression
 from scenespec.sources.base import ResolveContext
 from scenespec.validate.base import SpecModel
 
@@ -82,4 +83,76 @@ class CsvData(SpecModel):
         return values[:, 0], values[:, 1]
 
 
-DataSpec = Annotated[LineData | CsvData, Field(discriminator="kind")]
+TARGETS = {
+    "linear": lambda x: 2.0 * x + 1.0,
+    "sine": lambda x: np.sin(2.0 * x),
+    "step": lambda x: np.where(x >= 0.0, 1.0, 0.0),
+}
+"""The built-in targets of `function` data: linear 2x + 1, sine sin(2x), step 0 for x < 0 and 1 for x ≥ 0."""
+
+
+class FunctionData(SpecModel):
+    """Points y = f(x) + noise, the noise possibly growing with x (article 002's heteroscedastic data).
+
+    f is a built-in `target` or your own `formula` in x. x is drawn uniformly at random over the range
+    (then sorted) or evenly spaced. The noise at x is Gaussian with standard deviation
+    `noise · (1 + noise_growth · (x − low) / (high − low))`: constant when `noise_growth` is 0, and
+    `1 + noise_growth` times larger at the high end of the range than at the low end. The seed draws x
+    (when random) first, then the noise.
+    """
+
+    kind: Literal["function"]
+    target: Literal["linear", "sine", "step"] | None = Field(
+        None,
+        description="The true function: `linear` is 2x + 1, `sine` is sin(2x), `step` is 0 for x < 0 and 1 for "
+        "x ≥ 0. Default `linear` unless `formula` is set.",
+    )
+    formula: str | None = Field(
+        None, description="Your own true function of `x` (a whitelisted formula such as `x**2 - 1`), not a `target`."
+    )
+    n: int = Field(1000, ge=2, le=10_000_000, description="Number of points.")
+    x: tuple[float, float] = Field((-3.0, 3.0), description="Range [low, high] of x.")
+    spacing: Literal["random", "even"] = Field(
+        "random", description="`random`: uniform draws over the range, sorted; `even`: evenly spaced."
+    )
+    noise: NonNegativeFloat = Field(0.1, description="Standard deviation of the Gaussian noise on y at the low end.")
+    noise_growth: NonNegativeFloat = Field(
+        0.0, description="How much the noise grows along x: its sd at the high end is `noise · (1 + noise_growth)`."
+    )
+    seed: int = Field(0, description="Seed of x (when random) and of the noise.")
+
+    @field_validator("formula")
+    @classmethod
+    def _valid_formula(cls, value: str | None) -> str | None:
+        if value is not None:
+            compile_expression(value, ("x",))
+        return value
+
+    @model_validator(mode="after")
+    def _one_function_and_increasing_range(self) -> FunctionData:
+        if self.target is not None and self.formula is not None:
+            raise ValueError("set either `target` (a built-in function) or `formula` (your own), not both")
+        if not self.x[0] < self.x[1]:
+            raise ValueError("x range must be [low, high] with low < high")
+        return self
+
+    def truth(self, x: np.ndarray) -> np.ndarray:
+        """f(x), without noise."""
+        if self.formula is not None:
+            return compile_expression(self.formula, ("x",))(x=x)
+        return np.asarray(TARGETS[self.target or "linear"](x), dtype=np.float64)
+
+    def load(self, ctx: ResolveContext) -> tuple[np.ndarray, np.ndarray]:
+        rng = np.random.default_rng(self.seed)
+        low, high = self.x
+        x = np.linspace(low, high, self.n) if self.spacing == "even" else np.sort(rng.uniform(low, high, self.n))
+        f = self.truth(x)
+        if not np.all(np.isfinite(f)):
+            bad = float(x[np.argmax(~np.isfinite(f))])
+            raise ctx.error(f"the formula is not a finite number at x = {bad:g}; check its domain", "data", "formula")
+        sd = self.noise * (1.0 + self.noise_growth * (x - low) / (high - low))
+        y = f + rng.normal(0.0, 1.0, self.n) * sd
+        return x, y
+
+
+DataSpec = Annotated[LineData | CsvData | FunctionData, Field(discriminator="kind")]

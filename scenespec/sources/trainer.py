@@ -1,20 +1,26 @@
-"""Source `trainer`: fit a model by gradient descent and record every epoch.
+"""Source `trainer`: fit a model to 1-D data and record it as it learns.
 
 Model `linear` is article 001's y = w·x + b, trained with plain gradient descent
 per sample, per mini-batch or on the full batch. Step 0 is the initial model,
 step e the model after epoch e.
+
+Model `mlp` is article 002's small neural network, trained one mini-batch at a time
+with scikit-learn's `MLPRegressor.partial_fit` (scenespec/training/mlp.py). Step b is
+the model after b batches, counted across epochs from 1.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
-from pydantic import Field, PositiveFloat
+from pydantic import Field, NonNegativeFloat, PositiveFloat, PositiveInt, model_validator
+from pydantic_core import PydanticCustomError
 
 from scenespec.resolve.trace import Trace
 from scenespec.sources.base import ResolveContext, SourceSpec, register_source
 from scenespec.sources.datasets import DataSpec
+from scenespec.training.mlp import Diverged, MlpSettings, RecordPlan, batches_per_epoch, eval_indices, train_mlp
 from scenespec.validate.base import SpecModel
 
 
@@ -32,13 +38,100 @@ class InitialWeights(SpecModel):
     b: float = Field(0.0, description="Initial intercept.")
 
 
+class Network(SpecModel):
+    """The `mlp` model's network, scikit-learn's `MLPRegressor` (one input, one output)."""
+
+    hidden: list[PositiveInt] = Field(
+        default_factory=lambda: [32, 32],
+        min_length=1,
+        max_length=20,
+        description="Units of each hidden layer (`hidden_layer_sizes`).",
+    )
+    activation: Literal["relu", "tanh", "logistic", "identity"] = Field(
+        "relu", description="Activation of the hidden layers."
+    )
+    solver: Literal["adam", "sgd"] = Field(
+        "adam", description="Update rule: `adam`, or `sgd` (scikit-learn's: momentum 0.9, Nesterov, constant rate)."
+    )
+    lr: PositiveFloat = Field(0.001, description="Learning rate (`learning_rate_init`).")
+    alpha: NonNegativeFloat = Field(0.0, description="L2 penalty on the weights (`alpha`); not in the recorded loss.")
+
+
+RECORD_RULES = ("every", "batches", "change")
+
+
+class RecordRule(SpecModel):
+    """When the `mlp` model is recorded (article 002's update frequency): exactly one rule.
+
+    The first and the last batch are always recorded as well.
+    """
+
+    every: PositiveInt | None = Field(None, description="Record every n-th batch (batches n, 2n, …).")
+    batches: list[PositiveInt] | None = Field(
+        None, min_length=1, description="Record these batch numbers (counted across epochs from 1; any order)."
+    )
+    change: PositiveFloat | None = Field(
+        None,
+        description="Record when the whole-data loss has changed by more than this fraction of its value at the "
+        "last record (`0.05`: 5 %). Needs the loss after every batch, so each batch costs a prediction on the "
+        "whole data set.",
+    )
+
+    @model_validator(mode="after")
+    def _exactly_one_rule(self) -> RecordRule:
+        given = [key for key in RECORD_RULES if getattr(self, key) is not None]
+        if len(given) != 1:
+            which = "none" if not given else " and ".join(f"`{key}`" for key in given)
+            raise ValueError(
+                f"set exactly one of `every` (n), `batches` (a list) or `change` (a fraction); got {which}"
+            )
+        return self
+
+    def plan(self) -> RecordPlan:
+        return RecordPlan(every=self.every, batches=self.batches, change=self.change)
+
+
+LINEAR_ONLY = ("optimizer", "loss", "init")
+MLP_ONLY = ("network", "record", "eval_points")
+LINEAR_FIELDS = {"x": False, "y": False, "w": True, "b": True, "pred": True, "loss": True}
+MLP_FIELDS = {
+    "x": False,
+    "y": False,
+    "eval_x": False,
+    "eval_y": False,
+    "pred": True,
+    "error": True,
+    "loss": True,
+    "batch_loss": True,
+    "batch": True,
+    "epoch": True,
+}
+MLP_BATCH_SIZE = 32
+"""The `mlp` model's batch size when `batch_size` is not given (linear's default stays `full`)."""
+
+
 @register_source
 class TrainerSource(SourceSpec):
-    """Train a model on a data set and record weights, predictions and loss after every epoch.
+    """Train a model on a data set and record it as it learns.
 
-    Trace fields: `x`, `y` (static: the data); `w`, `b`, `pred` (w·x + b at every data
-    point) and `loss` (over the whole data set), recorded per step. Step 0 is the
-    initial model, step e the model after epoch e.
+    Model `linear` (article 001): trace fields `x`, `y` (static: the data); `w`, `b`,
+    `pred` (w·x + b at every data point) and `loss` (over the whole data set), recorded
+    per step. Step 0 is the initial model, step e the model after epoch e.
+
+    Model `mlp` (article 002): a small neural network (`network`, scikit-learn's
+    MLPRegressor) trained by one `partial_fit` call per mini-batch; `batch_size` defaults
+    to 32 and `shuffle` to true (a new seeded permutation every epoch; `seed` also sets
+    the initial weights). Steps are batch numbers: step b is the model after b batches,
+    counted across epochs from 1; the steps recorded follow `record` (every batch by
+    default), and the first and last batch are always recorded. Trace fields: `x`, `y`
+    (static: all the data); `eval_x`, `eval_y` (static: the evaluation sample,
+    `eval_points` points evenly spaced in x-sorted order, sorted by x; its size does not
+    depend on the data's); recorded per step: `pred` (prediction at `eval_x`), `error`
+    ((eval_y − pred)² per point: the loss vector a band draws), `loss` (mean squared error
+    over the whole data set), `batch_loss` (mean squared error on the batch just trained,
+    by the model after that batch's update), `batch` (the step) and `epoch` (from 1).
+    Each record predicts on the whole data set; with `record = { change = … }` that is
+    done after every batch.
     """
 
     example = """
@@ -53,25 +146,65 @@ epochs = 500
 """
 
     kind: Literal["trainer"]
-    model: Literal["linear"] = Field("linear", description="The model trained: `linear` is y = w·x + b.")
-    data: DataSpec = Field(description="The training data: a synthetic `line` or a `csv` file.")
-    optimizer: SgdOptimizer = Field(default_factory=SgdOptimizer, description="How weights are updated.")
+    model: Literal["linear", "mlp"] = Field(
+        "linear", description="The model trained: `linear` is y = w·x + b; `mlp` a small neural network."
+    )
+    data: DataSpec = Field(description="The training data: a synthetic `line` or `function`, or a `csv` file.")
+    optimizer: SgdOptimizer = Field(
+        default_factory=SgdOptimizer, description="How weights are updated (model `linear` only)."
+    )
     epochs: int = Field(100, ge=1, le=1_000_000, description="Passes over the data.")
     batch_size: int | Literal["full"] = Field(
-        "full", description="Points per update: 1 is per-sample SGD (article 001), `full` is batch GD."
+        "full",
+        description="Points per update: 1 is per-sample SGD (article 001), `full` is batch GD. "
+        "Default `full` for model `linear`, 32 for `mlp`.",
     )
-    shuffle: bool = Field(False, description="Shuffle the order of points every epoch (seeded).")
-    seed: int = Field(0, description="Seed of the shuffling.")
+    shuffle: bool = Field(
+        False, description="Shuffle the points every epoch (seeded). Default false for `linear`, true for `mlp`."
+    )
+    seed: int = Field(0, description="Seed of the shuffling (and of model `mlp`'s initial weights).")
     loss: Literal["mse", "sse"] = Field(
-        "mse", description="`mse`: mean squared error; `sse`: sum of squared errors (article 001's cost)."
+        "mse",
+        description="`mse`: mean squared error; `sse`: sum of squared errors (article 001's cost). `linear` only.",
     )
-    init: InitialWeights = Field(default_factory=InitialWeights, description="Initial weights.")
+    init: InitialWeights = Field(default_factory=InitialWeights, description="Initial weights (model `linear` only).")
+    network: Network = Field(default_factory=Network, description="The neural network (model `mlp` only).")
+    record: RecordRule = Field(
+        default_factory=lambda: RecordRule(every=1),
+        description="When model `mlp` is recorded: `{ every = n }` batches, `{ batches = [1, 2, 5, …] }`, or "
+        "`{ change = 0.05 }` (the loss moved by more than 5 %); the first and last batch always. Default every batch.",
+    )
+    eval_points: int = Field(
+        200,
+        ge=2,
+        le=1_000_000,
+        description="Size of model `mlp`'s evaluation sample (`eval_x`; all the data if it has fewer points).",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _keys_of_the_model(cls, data: Any) -> Any:
+        """A key of the other model is located at that key, like an unknown key (hence the error type)."""
+        if isinstance(data, dict):
+            model = data.get("model", "linear")
+            foreign = {"linear": MLP_ONLY, "mlp": LINEAR_ONLY}.get(model, ()) if isinstance(model, str) else ()
+            for key in foreign:
+                if key in data:
+                    other = "mlp" if model == "linear" else "linear"
+                    raise PydanticCustomError(
+                        "unknown_key",
+                        '\'{key}\' is a setting of model = "{other}", not of model = "{model}"',
+                        {"key": key, "other": other, "model": model},
+                    )
+        return data
 
     def fields(self, ctx: ResolveContext) -> dict[str, bool]:
-        return {"x": False, "y": False, "w": True, "b": True, "pred": True, "loss": True}
+        return dict(MLP_FIELDS if self.model == "mlp" else LINEAR_FIELDS)
 
     def resolve(self, ctx: ResolveContext) -> Trace:
         x, y = self.data.load(ctx)
+        if self.model == "mlp":
+            return self.resolve_mlp(ctx, x, y)
         if self.batch_size != "full" and self.batch_size < 1:
             raise ctx.error("batch_size must be a positive integer or 'full'", "batch_size")
         batch = len(x) if self.batch_size == "full" else min(self.batch_size, len(x))
@@ -88,6 +221,57 @@ epochs = 500
             steps=np.arange(self.epochs + 1),
             static={"x": x, "y": y},
             stepped={"w": w, "b": b, "pred": pred, "loss": squared_loss(pred, y, self.loss)},
+        )
+
+    def mlp_settings(self, n: int) -> MlpSettings:
+        given = self.model_fields_set
+        batch = MLP_BATCH_SIZE if "batch_size" not in given else n if self.batch_size == "full" else self.batch_size
+        return MlpSettings(
+            hidden=tuple(self.network.hidden),
+            activation=self.network.activation,
+            solver=self.network.solver,
+            lr=self.network.lr,
+            alpha=self.network.alpha,
+            batch=min(int(batch), n),
+            epochs=self.epochs,
+            shuffle=self.shuffle if "shuffle" in given else True,
+            seed=self.seed,
+        )
+
+    def resolve_mlp(self, ctx: ResolveContext, x: np.ndarray, y: np.ndarray) -> Trace:
+        if self.batch_size != "full" and self.batch_size < 1:
+            raise ctx.error("batch_size must be a positive integer or 'full'", "batch_size")
+        settings = self.mlp_settings(len(x))
+        total = batches_per_epoch(len(x), settings.batch) * settings.epochs
+        if self.record.batches is not None and max(self.record.batches) > total:
+            beyond = sorted(b for b in set(self.record.batches) if b > total)
+            raise ctx.error(
+                f"batch {beyond[0]} is beyond the last batch: training runs {total} batches "
+                f"({settings.epochs} epochs of {batches_per_epoch(len(x), settings.batch)})",
+                "record",
+                "batches",
+            )
+        eval_idx = eval_indices(x, self.eval_points)
+        try:
+            run = train_mlp(x, y, settings, self.record.plan(), eval_idx)
+        except Diverged as exc:
+            raise ctx.error(
+                f"training diverged at batch {exc.batch} (weights or predictions became infinite); "
+                "lower the learning rate",
+                "network",
+                "lr",
+            ) from None
+        return Trace(
+            steps=run.steps,
+            static={"x": x, "y": y, "eval_x": x[eval_idx], "eval_y": y[eval_idx]},
+            stepped={
+                "pred": run.pred,
+                "error": run.error,
+                "loss": run.loss,
+                "batch_loss": run.batch_loss,
+                "batch": run.steps.copy(),
+                "epoch": run.epoch,
+            },
         )
 
 

@@ -1,0 +1,17 @@
+"""Training loops behind the `trainer` source, kept apart from the spec models that configure them.
+
+`mlp`: a small neural-network regressor on 1-D data, trained one mini-batch at a time with
+scikit-learn's `MLPRegressor.partial_fit`, recording what article 002's callback records.
+"""
+
+from scenespec.training.mlp import (
+    Diverged,
+    MlpRun,
+    MlpSettings,
+    RecordPlan,
+    batch_schedule,
+    eval_indices,
+    train_mlp,
+)
+
+__all__ = ["Diverged", "MlpRun", "MlpSettings", "RecordPlan", "batch_schedule", "eval_indices", "train_mlp"]
