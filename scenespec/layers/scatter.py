@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
-from pydantic import Field, PositiveFloat
+from pydantic import Field, PositiveFloat, PositiveInt
 
-from scenespec.layers.base import BuildContext, Painter, XYLayer, register_layer
+from scenespec.layers.base import BuildContext, Extent, Painter, XYLayer, register_layer
 
 
 class ScatterLayer(XYLayer):
@@ -17,19 +17,44 @@ class ScatterLayer(XYLayer):
     edgecolor: str | None = Field(None, description="Edge colour of the markers.")
     size: PositiveFloat = Field(36.0, description="Marker area in points².")
     marker: str = Field("o", description="Matplotlib marker, e.g. `o`, `x`, `.`.")
+    max_points: PositiveInt | None = Field(
+        None,
+        description="Draw at most this many points (article 002's scatter sparsity): with more, the points at "
+        "evenly spaced indices `round(linspace(0, n - 1, max_points))` are drawn, first and last included. "
+        "The same points at every frame, so none jump. Default: all points.",
+    )
     example = 'layers = [{ kind = "scatter", x = "fit.x", y = "fit.y", color = "red", label = "Original data" }]'
 
 
+def subsample(n: int, max_points: int | None) -> np.ndarray | None:
+    """Indices of the points drawn out of `n` (None: all of them), evenly spaced and deterministic."""
+    if max_points is None or n <= max_points:
+        return None
+    return np.unique(np.linspace(0, n - 1, max_points).round().astype(np.int64))
+
+
 class ScatterPainter(Painter[ScatterLayer]):
+    def _thin(self, values: np.ndarray) -> np.ndarray:
+        """The drawn points of `values` (the last axis runs over the points)."""
+        values = np.asarray(values)
+        index = subsample(values.shape[-1], self.spec.max_points) if values.ndim else None
+        return values if index is None else values[..., index]
+
+    def points(self, name: str, step: int) -> np.ndarray:
+        return self._thin(np.ravel(self.value(name, step)))
+
+    def extent(self, frame_steps: np.ndarray) -> Extent:
+        return Extent(self._thin(self.fields["x"].over(frame_steps)), self._thin(self.fields["y"].over(frame_steps)))
+
     def build(self, ctx: BuildContext, step: int) -> None:
         s = self.spec
         kwargs = self.style_kwargs(color="color", edgecolors="edgecolor", alpha="alpha", label="label", zorder="zorder")
         self.artists = [
-            ctx.ax.scatter(self.value("x", step), self.value("y", step), s=s.size, marker=s.marker, **kwargs)
+            ctx.ax.scatter(self.points("x", step), self.points("y", step), s=s.size, marker=s.marker, **kwargs)
         ]
 
     def update(self, step: int) -> None:
-        self.artists[0].set_offsets(np.column_stack([self.value("x", step), self.value("y", step)]))
+        self.artists[0].set_offsets(np.column_stack([self.points("x", step), self.points("y", step)]))
 
 
 register_layer(ScatterLayer, ScatterPainter)

@@ -1,0 +1,118 @@
+"""Layer `band`: a shaded area around a line, e.g. the model's prediction ± its per-point loss (article 002).
+
+The spread can be smoothed by a centred moving average computed exactly like the
+article, ``np.convolve(spread, np.ones(w) / w, mode="same")``: it shows which part
+of the model contributes most to the loss. The band is built once with
+`fill_between` and its polygon is updated in place per frame.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+from pydantic import Field
+
+from scenespec.errors import Problem, SpecError
+from scenespec.layers.base import BuildContext, Extent, Painter, XYLayer, register_layer
+from scenespec.validate.base import Binding
+
+MAX_SMOOTH = 10_000
+
+
+def moving_average(values: np.ndarray, width: int) -> np.ndarray:
+    """Centred moving average of `values` over `width` points, as article 002 computes it.
+
+    ``np.convolve(values, np.ones(width) / width, mode="same")``: the output has the input's length;
+    near the edges the missing neighbours count as zeros (so the edges are pulled towards 0).
+    `width` 1 returns the values unchanged (as floats).
+    """
+    values = np.asarray(values, dtype=float)
+    if width < 1:
+        raise ValueError(f"moving average width must be at least 1, got {width}")
+    if width == 1:
+        return values.copy()
+    if width > values.size:
+        raise ValueError(f"moving average width {width} is larger than the number of values ({values.size})")
+    return np.convolve(values, np.ones(width) / width, mode="same")
+
+
+class BandLayer(XYLayer):
+    """The line (x, y) ± a per-point spread, shaded; any of x, y, spread may change per step."""
+
+    kind: Literal["band"]
+    x: Binding = Field(description="x of the centre line, one per point, e.g. `net.eval_x` (sorted).")
+    y: Binding = Field(description="y of the centre line, e.g. `net.pred`.")
+    spread: Binding = Field(description="Half-height of the band at each point, e.g. `net.error` (squared error).")
+    smooth: int = Field(
+        1,
+        ge=1,
+        le=MAX_SMOOTH,
+        description="Centred moving-average window over the spread, in points "
+        '(`np.convolve(spread, ones(w)/w, mode="same")`, as in article 002); 1 = no smoothing.',
+    )
+    scale: float = Field(1.0, description="Factor applied to the (smoothed) spread.")
+    color: str | None = Field("steelblue", description="Fill colour (a matplotlib colour).")
+    alpha: float | None = Field(0.3, ge=0, le=1, description="Opacity of the fill, 0 to 1.")
+
+    binding_fields = ("x", "y", "spread")
+    example = (
+        'layers = [{ kind = "band", x = "net.eval_x", y = "net.pred", spread = "net.error", smooth = 15, '
+        'label = "loss" }]'
+    )
+
+
+def _points(values: np.ndarray, stepped: bool) -> int:
+    """Number of points per step of a field (a static field is one row)."""
+    row = values[0] if stepped and len(values) else values
+    return int(np.asarray(row).size)
+
+
+class BandPainter(Painter[BandLayer]):
+    def check(self) -> None:
+        """x, y and spread must hold one value per point; a clear error otherwise."""
+        counts = {key: _points(f.data, f.stepped) for key, f in self.fields.items()}
+        if len(set(counts.values())) > 1:
+            listed = ", ".join(f"{key} = {getattr(self.spec, key)!r} has {n}" for key, n in counts.items())
+            raise SpecError(
+                [Problem(f"band layer: x, y and spread need one value per point, but {listed} points per step")]
+            )
+        if self.spec.smooth > counts["spread"]:
+            raise SpecError(
+                [
+                    Problem(
+                        f"band layer: smooth = {self.spec.smooth} is wider than the {counts['spread']} points "
+                        f"of spread = {self.spec.spread!r}"
+                    )
+                ]
+            )
+
+    def edges(self, step: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """x, lower and upper edge of the band at `step`."""
+        x = np.asarray(self.value("x", step), dtype=float).ravel()
+        y = np.asarray(self.value("y", step), dtype=float).ravel()
+        spread = self.spec.scale * moving_average(np.ravel(self.value("spread", step)), self.spec.smooth)
+        return x, y - spread, y + spread
+
+    def extent(self, frame_steps: np.ndarray) -> Extent:
+        self.check()
+        shown = [self.edges(int(step)) for step in np.unique(frame_steps)]
+        xs = np.concatenate([x for x, _, _ in shown])
+        ys = np.concatenate([np.concatenate([lo, hi]) for _, lo, hi in shown])
+        return Extent(xs, ys)
+
+    def build(self, ctx: BuildContext, step: int) -> None:
+        self.check()
+        kwargs = self.style_kwargs(color="color", alpha="alpha", label="label", zorder="zorder")
+        self.artists = [ctx.ax.fill_between(*self.edges(step), linewidth=0, **kwargs)]
+
+    def update(self, step: int) -> None:
+        band = self.artists[0]
+        x, lower, upper = self.edges(step)
+        if hasattr(band, "set_data"):  # FillBetweenPolyCollection, matplotlib >= 3.10
+            band.set_data(x, lower, upper)
+        else:  # a plain PolyCollection (matplotlib < 3.10): one polygon along the upper edge and back
+            band.set_verts([np.concatenate([np.column_stack([x, upper]), np.column_stack([x, lower])[::-1]])])
+
+
+register_layer(BandLayer, BandPainter)

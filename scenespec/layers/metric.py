@@ -1,0 +1,140 @@
+"""Layer `metric`: a scalar recorded per step, drawn up to the current frame's step (article 002's side panels).
+
+The whole-dataset loss and the per-batch loss over training: a curve that grows
+with the frames and a dot at the current value. On a log axis (`yscale = "log"` on
+the panel) values that are not positive are left out rather than clipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Literal
+
+import numpy as np
+from matplotlib.lines import Line2D
+from pydantic import Field, PositiveFloat
+
+from scenespec.errors import Problem, SpecError
+from scenespec.layers.base import BuildContext, ColorChecked, Extent, Painter, register_layer
+from scenespec.resolve.trace import TraceField
+from scenespec.validate.base import Binding
+
+MAX_SMOOTH = 10_000
+
+
+def trailing_average(values: np.ndarray, width: int) -> np.ndarray:
+    """Trailing moving average: entry i is the mean of values[max(0, i - width + 1) : i + 1].
+
+    Causal, so a point already drawn never changes when later steps arrive; the first
+    `width - 1` entries average the values available so far. `width` 1 returns the values.
+    """
+    values = np.asarray(values, dtype=float)
+    if width <= 1 or values.size == 0:
+        return values.copy()
+    sums = np.cumsum(np.concatenate([[0.0], values]))
+    index = np.arange(1, values.size + 1)
+    start = np.maximum(index - width, 0)
+    return (sums[index] - sums[start]) / (index - start)
+
+
+class MetricLayer(ColorChecked):
+    """A stepped scalar (e.g. `net.loss`) as a curve up to the current step, with a dot at the current value."""
+
+    kind: Literal["metric"]
+    y: Binding = Field(description="A scalar recorded at every step, e.g. `net.loss` or `net.batch_loss`.")
+    x: Binding | None = Field(
+        None, description="A scalar recorded at every step used as x, e.g. `net.batch`; default: the step numbers."
+    )
+    color: str | None = Field(None, description="Line and marker colour; default: the colour cycle.")
+    linewidth: PositiveFloat = Field(1.5, description="Line width in points.")
+    marker: bool = Field(True, description="A dot at the current value.")
+    label: str | None = Field(None, description="Legend entry.")
+    smooth: int = Field(
+        1,
+        ge=1,
+        le=MAX_SMOOTH,
+        description="Trailing moving average over the last `smooth` recorded values (fewer at the start), "
+        "so drawn points never change as the curve grows; 1 = none.",
+    )
+    alpha: float | None = Field(None, ge=0, le=1, description="Opacity, 0 to 1.")
+
+    binding_fields = ("y", "x")
+    stepped_bindings = ("y", "x")
+    example = 'layers = [{ kind = "metric", y = "net.loss", x = "net.batch", label = "loss" }]'
+
+
+class MetricPainter(Painter[MetricLayer]):
+    """Smooths the whole record once; per frame shows the part recorded up to the frame's step."""
+
+    line: Line2D
+    dot: Line2D | None
+
+    def __init__(self, spec: MetricLayer, fields: Mapping[str, TraceField]) -> None:
+        super().__init__(spec, fields)
+        y = self.fields["y"]
+        for key, field in self.fields.items():
+            if field.stepped and field.data.size != len(field.data):
+                raise SpecError(
+                    [
+                        Problem(
+                            f"metric layer: {key} = {getattr(spec, key)!r} must be one number per step, "
+                            f"but it has shape {tuple(field.data.shape[1:])} per step"
+                        )
+                    ]
+                )
+        assert y.steps is not None
+        self.steps = y.steps
+        self.ys = trailing_average(y.data.ravel(), spec.smooth)
+        if "x" in self.fields:
+            xf = self.fields["x"]
+            assert xf.steps is not None
+            rows = np.clip(np.searchsorted(xf.steps, self.steps, side="right") - 1, 0, None)
+            self.xs = np.asarray(xf.data, dtype=float).ravel()[rows]
+        else:
+            self.xs = self.steps.astype(float)
+        self.x_log = self.y_log = False
+
+    @property
+    def dynamic(self) -> bool:
+        return True
+
+    def shown(self, step: int) -> tuple[np.ndarray, np.ndarray]:
+        """x and (smoothed) y of every value recorded at or before `step`; hidden on a log axis if not > 0."""
+        end = int(np.searchsorted(self.steps, step, side="right"))
+        xs, ys = self.xs[:end], self.ys[:end]
+        if self.x_log or self.y_log:
+            keep = np.ones(end, dtype=bool)
+            if self.x_log:
+                keep &= xs > 0
+            if self.y_log:
+                keep &= ys > 0
+            xs, ys = np.where(keep, xs, np.nan), np.where(keep, ys, np.nan)
+        return xs, ys
+
+    def extent(self, frame_steps: np.ndarray) -> Extent:
+        end = int(np.searchsorted(self.steps, int(frame_steps.max()), side="right"))
+        return Extent(self.xs[:end], self.ys[:end])
+
+    def build(self, ctx: BuildContext, step: int) -> None:
+        s = self.spec
+        self.x_log = ctx.ax.get_xscale() == "log"
+        self.y_log = ctx.ax.get_yscale() == "log"
+        kwargs = self.style_kwargs(color="color", alpha="alpha", label="label", zorder="zorder")
+        (self.line,) = ctx.ax.plot([], [], lw=s.linewidth, **kwargs)
+        self.dot = None
+        if s.marker:
+            extra = self.style_kwargs(alpha="alpha", zorder="zorder")
+            (self.dot,) = ctx.ax.plot(
+                [], [], ls="none", marker="o", ms=max(2.5 * s.linewidth, 5.0), color=self.line.get_color(), **extra
+            )
+        self.artists = [self.line] + ([self.dot] if self.dot is not None else [])
+        self.update(step)
+
+    def update(self, step: int) -> None:
+        xs, ys = self.shown(step)
+        self.line.set_data(xs, ys)
+        if self.dot is not None:
+            self.dot.set_data(xs[-1:], ys[-1:])
+
+
+register_layer(MetricLayer, MetricPainter)
