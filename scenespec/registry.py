@@ -37,6 +37,9 @@ class Registry(Generic[T]):
             for info in pkgutil.iter_modules(package.__path__):
                 if not info.name.startswith("_") and info.name != "base":
                     importlib.import_module(f"{self.package}.{info.name}")
+            # by name: the spec's unions, error messages and docs list kinds in one order, whichever module
+            # happened to be imported first
+            self.kinds = dict(sorted(self.kinds.items()))
         return self.kinds
 
 

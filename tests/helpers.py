@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from scenespec.errors import SpecError, format_path
+
 REPO = Path(__file__).resolve().parents[1]
 LINREG = REPO / "specs" / "linreg.toml"
 
@@ -103,3 +105,14 @@ def run_cli_many(runs: Sequence[tuple[Sequence[str], Path]]) -> list[subprocess.
     """Several independent `run_cli` calls at once (one per CPU), results in the order given."""
     with ThreadPoolExecutor(max_workers=max(os.cpu_count() or 1, 2)) as pool:
         return list(pool.map(lambda run: run_cli(*run), runs))
+
+
+def assert_located(error: SpecError, spec: Path, line: int, key: str, *fragments: str) -> None:
+    """One problem, printed as `spec:line: key: ...`, containing every fragment."""
+    text = str(error)
+    assert len(error.problems) == 1, text
+    problem = error.problems[0]
+    assert (problem.file, problem.line, format_path(problem.path)) == (str(spec), line, key), text
+    assert text.startswith(f"{spec}:{line}: {key}: "), text
+    for fragment in fragments:
+        assert fragment in text, text

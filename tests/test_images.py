@@ -52,3 +52,14 @@ ARTICLE_004_FRAMES = [
 @pytest.mark.mpl_image_compare(style="default", tolerance=2)
 def test_article_004_frame(spec: str, which: str) -> Figure:
     return frame_figure(spec, which)
+
+
+ARTICLE_002_FRAMES = [("learner_linear.toml", "middle"), ("learner_sine.toml", "middle")]
+
+
+@pytest.mark.parametrize(
+    ("spec", "which"), ARTICLE_002_FRAMES, ids=[s.removesuffix(".toml") for s, _ in ARTICLE_002_FRAMES]
+)
+@pytest.mark.mpl_image_compare(style="default", tolerance=2)
+def test_article_002_frame(spec: str, which: str) -> Figure:
+    return frame_figure(spec, which)

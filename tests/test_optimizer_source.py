@@ -17,9 +17,9 @@ import numpy as np
 import pytest
 import scipy.optimize
 import torch
-from helpers import line_of, run_cli, write_spec
+from helpers import assert_located, line_of, run_cli, write_spec
 
-from scenespec.errors import SpecError, format_path
+from scenespec.errors import SpecError
 from scenespec.pipeline import load_and_validate, prepare
 from scenespec.resolve.trace import Trace
 from scenespec.simulate.objectives import BUILTIN_OBJECTIVES
@@ -388,17 +388,6 @@ def test_labels_that_would_be_equal_are_numbered(tmp_path: Path) -> None:
 
 
 # --- Errors -------------------------------------------------------------------------------------------------------
-
-
-def assert_located(error: SpecError, spec: Path, line: int, key: str, *fragments: str) -> None:
-    """One problem, printed as `spec:line: key: ...`, containing every fragment."""
-    text = str(error)
-    assert len(error.problems) == 1, text
-    problem = error.problems[0]
-    assert (problem.file, problem.line, format_path(problem.path)) == (str(spec), line, key), text
-    assert text.startswith(f"{spec}:{line}: {key}: "), text
-    for fragment in fragments:
-        assert fragment in text, text
 
 
 BASE = """[sources.bowl]
