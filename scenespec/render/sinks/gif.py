@@ -1,33 +1,323 @@
-"""GIF through Pillow (no ImageMagick): per-frame durations, loop or play once."""
+"""GIF through Pillow (no ImageMagick): one palette for the whole animation, per-frame durations, loop or play once.
+
+How the file is made:
+
+- `write` keeps each frame only as its change against the previous frame: the positions of the pixels that
+  changed and their new colours, zlib-compressed (frame 0: the whole frame, compressed), plus one copy of the
+  latest frame to diff against. Memory therefore grows by the *encoded* change of each frame, never by its raw
+  size, and the caller's array is not kept. `write` also keeps an exact census of the animation's colours: for
+  every colour, how many pixels it has in the current frame and the most it had in any one frame ("peak"). Only
+  the pixels that changed are counted, so a frame where a line moved costs little.
+- `close` picks one palette for the whole animation, then replays the frames, maps each to the palette and
+  streams it to the file one frame at a time (Pillow's `save_all` would hold every frame): only the rectangle
+  that changed against the previous frame is encoded (as Pillow's writer does too), and inside it the unchanged
+  pixels become a transparent index (as Pillow does with `optimize` and a free index), so unchanged regions cost
+  (almost) nothing. A frame identical to the previous one is merged into it (durations add up), as Pillow does.
+  The LZW encoding is Pillow's (`GifImagePlugin.getdata`); the header is written here.
+
+The palette (255 colours; the 256th index is the transparent "unchanged" pixel):
+
+- at most 255 distinct colours in the whole animation (flat plots): those colours, exactly;
+- more (anti-aliasing, colormaps, shading): a colour's weight is its peak, the largest number of pixels it covers
+  in any one frame, not its total over all frames. With totals, the background and axes seen in every frame
+  would outweigh a marker or an optimizer path that only shows up in the last frames, and those would be merged
+  into a grey. The heaviest colours (peak ≥ 16 pixels, at most half of the palette: the flat colours of lines,
+  markers, text and faces) are kept exactly; the other entries are added farthest-first, each time the colour
+  with the largest peak × squared distance to the palette so far (so a small colour far from all others, a red
+  marker among greys, gets an entry; median cut, which splits by population, merged it into a grey), then
+  refined by a few weighted k-means steps with the kept colours pinned.
+
+Pixels are mapped to the exact nearest palette colour (a lookup table over every colour the census saw); Pillow's
+own palette mapping is approximate (it buckets colours) and would blur anti-aliasing shades. With `dither=True`
+and more than 255 colours, frames go through Pillow's Floyd–Steinberg instead, for smooth gradients (3D surfaces).
+"""
 
 from __future__ import annotations
 
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
 import numpy as np
-from PIL import Image
+from PIL import GifImagePlugin, Image
+from scipy.spatial import cKDTree
 
 from scenespec.render.sinks.base import FileSink
 from scenespec.schedule.frames import Frame
 
+PALETTE_COLOURS = 255  # index 255 (or the first free one) marks "unchanged" pixels of a delta frame
+SOLID_PIXELS = 16  # a colour covering this many pixels of some frame is a flat colour: kept exactly if room
+MAX_DELAY_MS = 65535 * 10  # the longest delay a GIF frame can hold (centiseconds in 16 bits)
+
+
+def pack(rgb: np.ndarray) -> np.ndarray:
+    """RGB uint8 (..., 3) to one uint32 per pixel, 0x00RRGGBB."""
+    packed = rgb[..., 0].astype(np.uint32)
+    packed <<= 8
+    packed |= rgb[..., 1]
+    packed <<= 8
+    packed |= rgb[..., 2]
+    return packed
+
+
+def unpack(packed: np.ndarray) -> np.ndarray:
+    """uint32 0x00RRGGBB to RGB uint8 (n, 3)."""
+    packed = packed.astype(np.uint32)
+    return np.stack([(packed >> 16) & 255, (packed >> 8) & 255, packed & 255], axis=-1).astype(np.uint8)
+
+
+class ColourCensus:
+    """Every colour seen, with its pixel count in the current frame and its peak count over all frames."""
+
+    def __init__(self) -> None:
+        self.keys = np.zeros(0, np.uint32)  # sorted packed colours
+        self.current = np.zeros(0, np.int64)
+        self.peak = np.zeros(0, np.int64)
+
+    def start(self, packed: np.ndarray) -> None:
+        self.keys, counts = np.unique(packed, return_counts=True)
+        self.current = counts.astype(np.int64)
+        self.peak = self.current.copy()
+
+    def change(self, removed: np.ndarray, added: np.ndarray) -> None:
+        """Pixels that were `removed` colours are now `added` colours (both packed, same length)."""
+        new_keys, new_counts = np.unique(added, return_counts=True)
+        self._include(new_keys)
+        old_keys, old_counts = np.unique(removed, return_counts=True)
+        self.current[np.searchsorted(self.keys, old_keys)] -= old_counts
+        at = np.searchsorted(self.keys, new_keys)
+        self.current[at] += new_counts
+        self.peak[at] = np.maximum(self.peak[at], self.current[at])  # only added colours can grow
+
+    def _include(self, keys: np.ndarray) -> None:
+        at = np.searchsorted(self.keys, keys)
+        known = (at < len(self.keys)) & (self.keys[np.minimum(at, len(self.keys) - 1)] == keys)
+        if known.all():
+            return
+        missing = keys[~known]  # sorted, distinct: `keys` comes from np.unique
+        where = at[~known]
+        self.keys = np.insert(self.keys, where, missing)
+        self.current = np.insert(self.current, where, 0)
+        self.peak = np.insert(self.peak, where, 0)
+
+
+def nearest(colours: np.ndarray, palette: np.ndarray) -> np.ndarray:
+    """For each colour (n, 3), the index of the nearest palette colour (Euclidean RGB)."""
+    return cKDTree(palette.astype(np.float64)).query(colours.astype(np.float64))[1].astype(np.intp)
+
+
+def farthest_first(colours: np.ndarray, weights: np.ndarray, chosen: np.ndarray, count: int) -> np.ndarray:
+    """Add up to `count` colours to `chosen`, each time the one with the largest weight × squared distance to
+    the palette so far: a colour far from every entry (a marker, a path) wins even with few pixels."""
+    channels = np.ascontiguousarray(colours.T, dtype=np.float32)
+    weights = weights.astype(np.float32)
+    gap = np.full(len(colours), np.inf, np.float32)
+    distance = np.empty_like(gap)
+    square = np.empty_like(gap)
+    palette: list[int] = []
+
+    def add(index: int) -> None:
+        palette.append(index)
+        np.subtract(channels[0], channels[0, index], out=distance)
+        np.multiply(distance, distance, out=distance)
+        for channel in channels[1:]:
+            np.subtract(channel, channel[index], out=square)
+            np.multiply(square, square, out=square)
+            np.add(distance, square, out=distance)
+        np.minimum(gap, distance, out=gap)
+
+    for index in chosen if len(chosen) else [int(np.argmax(weights))]:
+        add(int(index))
+    score = np.empty_like(gap)
+    while len(palette) < len(chosen) + count:
+        np.multiply(weights, gap, out=score)
+        best = int(np.argmax(score))
+        if score[best] <= 0:
+            break
+        add(best)
+    return colours[palette].astype(np.float64)
+
+
+def choose_palette(keys: np.ndarray, peak: np.ndarray, size: int = PALETTE_COLOURS, refine: int = 3) -> np.ndarray:
+    """At most `size` colours (n, 3) for the animation whose colours are `keys` (packed) with `peak` weights."""
+    colours = unpack(keys)
+    if len(keys) <= size:
+        return colours
+    order = np.argsort(-peak, kind="stable")[: size // 2]
+    solid = order[peak[order] >= SOLID_PIXELS]
+    weights = peak.astype(np.float64)
+    palette = farthest_first(colours, weights, solid, size - len(solid))
+    pinned = len(solid)
+    for _ in range(refine):  # weighted k-means (Lloyd) steps; the solid colours stay where they are
+        assigned = nearest(colours, palette)
+        mass = np.bincount(assigned, weights=weights, minlength=len(palette))
+        moving = np.flatnonzero(mass > 0)
+        moving = moving[moving >= pinned]
+        for channel in range(3):
+            sums = np.bincount(assigned, weights=weights * colours[:, channel], minlength=len(palette))
+            palette[moving, channel] = sums[moving] / mass[moving]
+    palette = np.clip(np.round(palette), 0, 255).astype(np.uint8)
+    _, first = np.unique(pack(palette), return_index=True)
+    return palette[np.sort(first)]
+
+
+@dataclass
+class _Delta:
+    """One frame as written: which pixels changed from the previous frame, and to which colours."""
+
+    count: int  # changed pixels (0: the frame repeats the previous one)
+    gaps: bytes  # zlib of the uint32 gaps between successive changed pixel positions (frame 0: b"")
+    colours: bytes  # zlib of their packed colours (frame 0: zlib of the whole RGB frame)
+    duration_ms: int
+
+
+@dataclass
+class _Pending:
+    """A frame ready to encode, held back until we know whether the next frame repeats it."""
+
+    indices: np.ndarray
+    offset: tuple[int, int]
+    duration_ms: int
+    transparent: int | None
+
 
 class GifSink(FileSink):
-    """Keeps each frame as a 256-colour image (1 byte a pixel) and encodes them at the end."""
+    """An animated GIF with one global palette, changed-rectangle frames and optional Floyd–Steinberg dithering."""
+
+    compress_level = 1  # zlib level of the changes kept in memory: fast; plots' changes are small anyway
+
+    def __init__(self, target: Path, loop: bool = True, dither: bool = False) -> None:
+        """`dither`: Floyd–Steinberg error diffusion when the animation has more colours than the palette
+        (smooth gradients, 3D surfaces); with 255 colours or fewer the palette is exact and nothing is dithered."""
+        super().__init__(target, loop)
+        self.dither = dither
+        self._reset()
+
+    def _reset(self) -> None:
+        self._deltas: list[_Delta] = []
+        self._canvas: np.ndarray | None = None  # the latest frame, to diff the next one against
+        self._census = ColourCensus()
 
     def open(self) -> None:
         super().open()
-        self.images: list[Image.Image] = []
-        self.durations: list[int] = []
+        self._reset()
 
     def write(self, frame: Frame, rgb: np.ndarray) -> None:
-        # Plots are mostly flat colours: an adaptive palette without dithering keeps edges clean.
-        image = Image.fromarray(rgb, "RGB").quantize(
-            colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE
-        )
-        self.images.append(image)
-        self.durations.append(frame.duration_ms)
+        if rgb.dtype != np.uint8 or rgb.ndim != 3 or rgb.shape[2] != 3:
+            raise ValueError(f"a GIF frame is RGB uint8 (height, width, 3), not {rgb.dtype} {rgb.shape}")
+        canvas = self._canvas
+        if canvas is None:
+            self._canvas = np.array(rgb, copy=True, order="C")
+            self._census.start(pack(self._canvas).ravel())
+            data = zlib.compress(self._canvas.tobytes(), self.compress_level)
+            self._deltas.append(_Delta(rgb.shape[0] * rgb.shape[1], b"", data, frame.duration_ms))
+        else:
+            if rgb.shape != canvas.shape:
+                raise ValueError(f"every GIF frame has the same size: {rgb.shape} after {canvas.shape}")
+            self._deltas.append(self._delta(canvas, np.ascontiguousarray(rgb), frame.duration_ms))
         self.frames_written += 1
 
+    def _delta(self, canvas: np.ndarray, rgb: np.ndarray, duration_ms: int) -> _Delta:
+        """Record what changed from `canvas` to `rgb` and bring `canvas` up to date."""
+        changed = np.flatnonzero(rgb.reshape(-1) != canvas.reshape(-1))
+        if changed.size == 0:
+            return _Delta(0, b"", b"", duration_ms)
+        pixels = changed // 3
+        pixels = pixels[np.concatenate(([True], pixels[1:] != pixels[:-1]))]
+        colours = pack(rgb.reshape(-1, 3)[pixels])
+        self._census.change(pack(canvas.reshape(-1, 3)[pixels]), colours)
+        np.copyto(canvas, rgb)
+        gaps = np.diff(pixels, prepend=-1).astype(np.uint32)
+        level = self.compress_level
+        return _Delta(len(pixels), zlib.compress(gaps, level), zlib.compress(colours, level), duration_ms)
+
     def close(self) -> None:
-        first, *rest = self.images
-        options = {"loop": 0} if self.loop else {}
-        first.save(self.temp, format="GIF", save_all=True, append_images=rest, duration=self.durations, **options)
+        if self._canvas is None:
+            raise ValueError("a GIF needs at least one frame")
+        palette = choose_palette(self._census.keys, self._census.peak)
+        with open(self.temp, "wb") as handle:
+            self._encode(handle, palette)
+        self._reset()
         super().close()
+
+    def abort(self) -> None:
+        self._reset()
+        super().abort()
+
+    def _encode(self, handle: BinaryIO, palette: np.ndarray) -> None:
+        canvas = self._canvas
+        assert canvas is not None
+        height, width = canvas.shape[:2]
+        exact = len(self._census.keys) <= PALETTE_COLOURS
+        transparent = len(palette)  # the first index after the colours
+        handle.write(gif_header(width, height, palette, transparent + 1, self.loop))
+        lookup = np.zeros(1 << 24, np.uint8)
+        lookup[self._census.keys] = np.arange(len(palette)) if exact else nearest(unpack(self._census.keys), palette)
+        dither_palette = None
+        if self.dither and not exact:  # with an exact palette there is no error to diffuse
+            dither_palette = Image.new("P", (1, 1))
+            dither_palette.putpalette(palette.tobytes())
+        first, *rest = self._deltas
+        np.copyto(canvas, np.frombuffer(zlib.decompress(first.colours), np.uint8).reshape(canvas.shape))
+        shown = self._map(canvas, lookup, dither_palette)  # the palette indices on screen
+        pending = _Pending(shown.copy(), (0, 0), first.duration_ms, None)
+        flat_canvas, flat_shown = canvas.reshape(-1, 3), shown.reshape(-1)
+        for delta in rest:
+            if delta.count == 0:  # the same frame again: show the previous one longer
+                pending.duration_ms += delta.duration_ms
+                continue
+            pixels = np.cumsum(np.frombuffer(zlib.decompress(delta.gaps), np.uint32), dtype=np.int64) - 1
+            colours = np.frombuffer(zlib.decompress(delta.colours), np.uint32)
+            if dither_palette is None:  # nearest colour, pixel by pixel: only the changed pixels need mapping
+                indices = lookup[colours]
+                differs = indices != flat_shown[pixels]
+                pixels, indices = pixels[differs], indices[differs]
+            else:  # error diffusion depends on the whole frame
+                flat_canvas[pixels] = unpack(colours)
+                mapped = self._map(canvas, lookup, dither_palette).reshape(-1)
+                pixels = np.flatnonzero(mapped != flat_shown)
+                indices = mapped[pixels]
+            if pixels.size == 0:  # looks the same once mapped to the palette
+                pending.duration_ms += delta.duration_ms
+                continue
+            flat_shown[pixels] = indices
+            rows, columns = np.divmod(pixels, width)
+            top, left = int(rows[0]), int(columns.min())
+            crop = np.full((int(rows[-1]) + 1 - top, int(columns.max()) + 1 - left), transparent, np.uint8)
+            crop[rows - top, columns - left] = indices
+            write_frame(handle, pending)
+            pending = _Pending(crop, (left, top), delta.duration_ms, transparent)
+        write_frame(handle, pending)
+        handle.write(b";")
+
+    @staticmethod
+    def _map(canvas: np.ndarray, lookup: np.ndarray, dither_palette: Image.Image | None) -> np.ndarray:
+        """The palette indices of a whole frame."""
+        if dither_palette is None:
+            return lookup[pack(canvas)]
+        image = Image.fromarray(canvas, "RGB")
+        return np.array(image.quantize(palette=dither_palette, dither=Image.Dither.FLOYDSTEINBERG))
+
+
+def gif_header(width: int, height: int, palette: np.ndarray, entries: int, loop: bool) -> bytes:
+    """GIF89a header, global colour table with room for `entries` indices, and the loop extension if looping."""
+    bits = max(1, int(entries - 1).bit_length())  # table of 2**bits entries
+    table = np.zeros((1 << bits, 3), np.uint8)
+    table[: len(palette)] = palette
+    flags = 0x80 | ((8 - 1) << 4) | (bits - 1)  # global table, 8-bit colour resolution, table size
+    header = b"GIF89a" + width.to_bytes(2, "little") + height.to_bytes(2, "little") + bytes([flags, 0, 0])
+    header += table.tobytes()
+    if loop:  # NETSCAPE2.0 application extension, 0 = loop forever; without it a GIF plays once
+        header += b"!\xff\x0bNETSCAPE2.0\x03\x01" + (0).to_bytes(2, "little") + b"\x00"
+    return header
+
+
+def write_frame(handle: BinaryIO, frame: _Pending) -> None:
+    """Graphic control extension (delay, keep previous frame, transparency), image descriptor and LZW data."""
+    params: dict[str, int] = {"duration": min(frame.duration_ms, MAX_DELAY_MS), "disposal": 1}
+    if frame.transparent is not None:
+        params["transparency"] = frame.transparent
+    image = Image.fromarray(np.ascontiguousarray(frame.indices), "L")
+    for chunk in GifImagePlugin.getdata(image, frame.offset, **params):
+        handle.write(chunk)
