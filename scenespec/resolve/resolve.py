@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from scenespec.errors import SpecError
 from scenespec.load.loader import LoadedSpec
+from scenespec.resolve.cache import TraceCache, resolve_cached
 from scenespec.resolve.trace import Trace
 from scenespec.sources.base import ResolveContext
 from scenespec.validate.base import split_binding
@@ -28,11 +29,17 @@ def used_sources(scene: Scene, timeline: str | None) -> list[str]:
     return [name for name in scene.sources if name in used]
 
 
-def resolve_sources(scene: Scene, loaded: LoadedSpec, fields: SourceFields, names: list[str]) -> dict[str, Trace]:
-    """Traces of the named sources; each must record the `fields` it promised."""
+def resolve_sources(
+    scene: Scene, loaded: LoadedSpec, fields: SourceFields, names: list[str], *, cache: bool = True
+) -> dict[str, Trace]:
+    """Traces of the named sources; each must record the `fields` it promised (checked on a cache hit too).
+
+    With `cache`, a source resolved before with the same key is read from the trace cache (docs/cache.md).
+    """
+    store = TraceCache() if cache else None
     traces = {}
     for name in names:
-        trace = scene.sources[name].resolve(context(name, loaded))
+        trace = resolve_cached(scene.sources[name], context(name, loaded), store)
         missing = sorted(set(fields[name]) - set(trace.names))
         if missing:
             raise SpecError([loaded.problem(f"source did not record {missing}", ("sources", name))])

@@ -35,12 +35,19 @@ class SourceSpec(SpecModel):
     example: ClassVar[str] = ""
     """A TOML snippet for the reference docs."""
 
+    cacheable: ClassVar[bool] = True
+    """Whether the resolved trace is kept in the trace cache (docs/cache.md)."""
+
     def fields(self, ctx: ResolveContext) -> dict[str, bool]:
         """Field name -> whether it is indexed by step."""
         raise NotImplementedError
 
     def resolve(self, ctx: ResolveContext) -> Trace:
         raise NotImplementedError
+
+    def inputs(self, ctx: ResolveContext) -> list[Path]:
+        """Files `resolve` reads: their bytes are part of the trace cache's key, so editing one misses it."""
+        return []
 
 
 SOURCES: Registry[type[SourceSpec]] = Registry("source", "scenespec.sources")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zipfile
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field
@@ -30,6 +31,11 @@ source = "fit"
     source: str | None = Field(
         None, description="Which source of a file written by `scenespec trace` (needed when it holds several)."
     )
+
+    cacheable = False  # it is a file on disk already: caching would only copy it
+
+    def inputs(self, ctx: ResolveContext) -> list[Path]:
+        return [ctx.base_dir / self.path]
 
     def _load(self, ctx: ResolveContext) -> Trace:
         file = ctx.base_dir / self.path

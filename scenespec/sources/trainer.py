@@ -11,6 +11,7 @@ the model after b batches, counted across epochs from 1.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
@@ -19,7 +20,7 @@ from pydantic_core import PydanticCustomError
 
 from scenespec.resolve.trace import Trace
 from scenespec.sources.base import ResolveContext, SourceSpec, register_source
-from scenespec.sources.datasets import DataSpec
+from scenespec.sources.datasets import CsvData, DataSpec
 from scenespec.training.mlp import Diverged, MlpSettings, RecordPlan, batches_per_epoch, eval_indices, train_mlp
 from scenespec.validate.base import SpecModel
 
@@ -200,6 +201,9 @@ epochs = 500
 
     def fields(self, ctx: ResolveContext) -> dict[str, bool]:
         return dict(MLP_FIELDS if self.model == "mlp" else LINEAR_FIELDS)
+
+    def inputs(self, ctx: ResolveContext) -> list[Path]:
+        return [ctx.base_dir / self.data.path] if isinstance(self.data, CsvData) else []
 
     def resolve(self, ctx: ResolveContext) -> Trace:
         x, y = self.data.load(ctx)
