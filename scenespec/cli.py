@@ -31,8 +31,8 @@ def _parser() -> argparse.ArgumentParser:
 
     render = commands.add_parser(
         "render",
-        help="render a spec to a GIF, PNG(s) or the screen",
-        description="Render a spec. The output format follows -o's extension (.gif, .png, a folder for a "
+        help="render a spec to a GIF, PNG(s), a video (mp4, webm) or the screen",
+        description="Render a spec. The output format follows -o's extension (.gif, .png, .mp4, .webm, a folder for a "
         "PNG sequence) unless --format says otherwise. Default output: <spec name>.gif in the current folder.",
     )
     render.add_argument("spec", help="the spec file (.toml or .json)")
@@ -43,6 +43,14 @@ def _parser() -> argparse.ArgumentParser:
         "--frame", type=int, metavar="N", help="write only frame N as a PNG (negative counts from the end)"
     )
     _add_overrides(render)
+    render.add_argument("--dither", action="store_true", help="GIF: dither colours (for smooth 3D surfaces)")
+    render.add_argument(
+        "--workers",
+        type=_positive_int,
+        metavar="N",
+        help="processes drawing frames (default: one per core; 1 draws in the main process)",
+    )
+    _add_no_cache(render)
     render.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
 
     trace = commands.add_parser(
@@ -57,6 +65,7 @@ def _parser() -> argparse.ArgumentParser:
         "--source", dest="sources", action="append", default=[], metavar="NAME", help="only this source (repeatable)"
     )
     _add_overrides(trace)
+    _add_no_cache(trace)
     trace.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
 
     validate = commands.add_parser(
@@ -69,6 +78,13 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
 def _add_overrides(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--set",
@@ -77,6 +93,15 @@ def _add_overrides(command: argparse.ArgumentParser) -> None:
         default=[],
         metavar="KEY.PATH=VALUE",
         help="override a spec value, validated like the file, e.g. --set frames.fps=20 (repeatable)",
+    )
+
+
+def _add_no_cache(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--no-cache",
+        dest="cache",
+        action="store_false",
+        help="run every source afresh: neither read nor write the trace cache (see docs/cache.md)",
     )
 
 
@@ -95,6 +120,7 @@ def _cmd_render(args: argparse.Namespace) -> int:
     from scenespec.pipeline import render
 
     overrides = list(args.overrides) + ([f"scene.dpi={args.dpi}"] if args.dpi is not None else [])
+    overrides += ["output.dither=true"] if args.dither else []
     result = render(
         args.spec,
         out=args.output,
@@ -102,6 +128,8 @@ def _cmd_render(args: argparse.Namespace) -> int:
         frame=args.frame,
         overrides=overrides,
         progress=False if args.quiet else None,
+        cache=args.cache,
+        workers=args.workers,
     )
     if not args.quiet and result.target.path is not None:
         width, height = result.pixels
@@ -116,7 +144,7 @@ def _cmd_render(args: argparse.Namespace) -> int:
 def _cmd_trace(args: argparse.Namespace) -> int:
     from scenespec.pipeline import write_traces
 
-    result = write_traces(args.spec, args.output, args.overrides, args.sources)
+    result = write_traces(args.spec, args.output, args.overrides, args.sources, cache=args.cache)
     if not args.quiet:
         count = len(result.traces)
         print(f"wrote {result.path}: {count} {'source' if count == 1 else 'sources'} in {result.seconds:.1f} s")

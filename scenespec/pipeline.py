@@ -20,12 +20,14 @@ from scenespec.errors import RenderError, did_you_mean
 from scenespec.load import LoadedSpec, load_spec
 from scenespec.render.atomic import commit_file, discard, temp_file_for
 from scenespec.render.output import Target, check_writable, resolve_target
+from scenespec.render.parallel import available_cores, can_fork, render_in_workers
 from scenespec.render.progress import Progress
 from scenespec.render.renderer import render_frames
 from scenespec.render.sinks import screen
 from scenespec.render.sinks.base import Sink
 from scenespec.render.sinks.gif import GifSink
 from scenespec.render.sinks.png import PngSequenceSink, PngSink
+from scenespec.render.sinks.video import Mp4Sink, VideoSink, WebmSink
 from scenespec.resolve.resolve import resolve_sources, source_fields, used_sources
 from scenespec.resolve.trace import Trace, save_traces
 from scenespec.schedule import Frame, schedule
@@ -33,7 +35,13 @@ from scenespec.validate.references import check_references, frames_source
 from scenespec.validate.scene import Scene
 from scenespec.validate.validate import validate
 
-SINKS: dict[str, type[Sink]] = {"gif": GifSink, "png": PngSink, "png-sequence": PngSequenceSink}
+SINKS: dict[str, type[Sink]] = {
+    "gif": GifSink,
+    "png": PngSink,
+    "png-sequence": PngSequenceSink,
+    "mp4": Mp4Sink,
+    "webm": WebmSink,
+}
 
 
 @dataclass
@@ -54,17 +62,18 @@ def load_and_validate(path: str | Path, overrides: Sequence[str] = ()) -> tuple[
     return loaded, scene
 
 
-def resolve_and_schedule(loaded: LoadedSpec, scene: Scene) -> Prepared:
+def resolve_and_schedule(loaded: LoadedSpec, scene: Scene, *, cache: bool = True) -> Prepared:
     fields = source_fields(scene, loaded)
     timeline = frames_source(scene, fields)
-    traces = resolve_sources(scene, loaded, fields, used_sources(scene, timeline))
+    traces = resolve_sources(scene, loaded, fields, used_sources(scene, timeline), cache=cache)
     steps = traces[timeline].steps if timeline else None
     frames = schedule(scene.frames, steps, loaded.problem)
     return Prepared(loaded, scene, traces, frames)
 
 
-def prepare(path: str | Path, overrides: Sequence[str] = ()) -> Prepared:
-    return resolve_and_schedule(*load_and_validate(path, overrides))
+def prepare(path: str | Path, overrides: Sequence[str] = (), *, cache: bool = True) -> Prepared:
+    """Load, validate, resolve (through the trace cache unless `cache=False`) and schedule a spec."""
+    return resolve_and_schedule(*load_and_validate(path, overrides), cache=cache)
 
 
 def scene_style(scene: Scene) -> AbstractContextManager[None]:
@@ -100,14 +109,20 @@ def render(
     frame: int | None = None,
     overrides: Sequence[str] = (),
     progress: bool | None = None,
+    workers: int | None = None,
+    *,
+    cache: bool = True,
 ) -> RenderResult:
-    """Render a spec to its output; see `scenespec render --help`."""
+    """Render a spec to its output; see `scenespec render --help`.
+
+    `workers`: processes drawing frames (default: one per core; 1 draws in this process).
+    """
     started = time.perf_counter()
     loaded, scene = load_and_validate(path, overrides)
     target = resolve_target(scene, loaded, out, fmt, frame)
     if target.format == "screen":
         screen.require_display()
-    prepared = resolve_and_schedule(loaded, scene)
+    prepared = resolve_and_schedule(loaded, scene, cache=cache)
     frames = prepared.frames if frame is None else pick_frame(prepared.frames, frame)
     if target.format == "png" and frame is None:
         frames = frames[-1:]  # a poster shows the trained model
@@ -117,9 +132,18 @@ def render(
             screen.play(graph, frames, scene.frames.loop)
         else:
             assert target.path is not None
+            sink_class = SINKS[target.format]
+            options: dict = {"fps": scene.frames.fps} if issubclass(sink_class, VideoSink) else {}
+            if issubclass(sink_class, GifSink):
+                options["dither"] = scene.output.dither
+            sink = sink_class(target.path, loop=scene.frames.loop, **options)
+            bar = Progress(len(frames), enabled=progress)
+            workers = min(workers or available_cores(), len(frames))
+            if workers > 1 and can_fork():
+                size = render_in_workers(prepared, frames, sink, workers, bar)
+                return RenderResult(target, len(frames), size, time.perf_counter() - started)
             graph = build(prepared)
-            sink = SINKS[target.format](target.path, loop=scene.frames.loop)
-            render_frames(graph, frames, sink, Progress(len(frames), enabled=progress))
+            render_frames(graph, frames, sink, bar)
     return RenderResult(target, len(frames), graph.pixel_size, time.perf_counter() - started)
 
 
@@ -131,7 +155,12 @@ class TraceResult:
 
 
 def write_traces(
-    path: str | Path, out: str | Path | None = None, overrides: Sequence[str] = (), sources: Sequence[str] = ()
+    path: str | Path,
+    out: str | Path | None = None,
+    overrides: Sequence[str] = (),
+    sources: Sequence[str] = (),
+    *,
+    cache: bool = True,
 ) -> TraceResult:
     """Resolve sources (default: every source of the spec) and save their traces in one `.npz`."""
     started = time.perf_counter()
@@ -146,7 +175,7 @@ def write_traces(
     if target.suffix != ".npz":
         raise RenderError(f"{target}: a trace file ends in .npz")
     check_writable(target, "npz")
-    traces = resolve_sources(scene, loaded, source_fields(scene, loaded), names)
+    traces = resolve_sources(scene, loaded, source_fields(scene, loaded), names, cache=cache)
     temp = temp_file_for(target)
     try:
         with open(temp, "wb") as handle:

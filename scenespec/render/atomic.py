@@ -12,15 +12,27 @@ import tempfile
 from pathlib import Path
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def temp_file_for(target: Path) -> Path:
-    """A fresh temporary file in the target's folder (same file system, so the move is atomic)."""
+    """A fresh temporary file in the target's folder (same file system, so the move is atomic).
+
+    mkstemp makes it private (0600); the output gets the permissions any new file would.
+    """
     fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
     os.close(fd)
+    os.chmod(name, 0o666 & ~_umask())
     return Path(name)
 
 
 def temp_dir_for(target: Path) -> Path:
-    return Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent))
+    folder = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent))
+    os.chmod(folder, 0o777 & ~_umask())
+    return folder
 
 
 def commit_file(temp: Path, target: Path) -> None:

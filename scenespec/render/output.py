@@ -11,7 +11,7 @@ from scenespec.errors import RenderError, SpecError
 from scenespec.load.loader import LoadedSpec
 from scenespec.validate.scene import OUTPUT_FORMATS, Scene
 
-EXTENSIONS = {".gif": "gif", ".png": "png"}
+EXTENSIONS = {".gif": "gif", ".png": "png", ".mp4": "mp4", ".webm": "webm"}
 FRAME_NAME = re.compile(r"frame_\d{5,}\.png")
 
 
@@ -22,7 +22,7 @@ class Target:
 
 
 def infer_format(path: Path) -> str:
-    """`.gif` -> gif, `.png` -> png, no extension -> a folder of PNGs."""
+    """`.gif` -> gif, `.png` -> png, `.mp4` -> mp4, `.webm` -> webm, no extension -> a folder of PNGs."""
     if path.suffix.lower() in EXTENSIONS:
         return EXTENSIONS[path.suffix.lower()]
     if path.suffix == "" or path.is_dir():
@@ -44,7 +44,7 @@ def resolve_target(scene: Scene, loaded: LoadedSpec, out: str | None, fmt: str |
         path = loaded.base_dir / str(scene.output.path)
     else:
         fmt = fmt or scene.output.format or "gif"
-        suffix = {"gif": ".gif", "png": ".png", "png-sequence": "_frames"}[fmt]
+        suffix = {"gif": ".gif", "png": ".png", "png-sequence": "_frames", "mp4": ".mp4", "webm": ".webm"}[fmt]
         path = Path(loaded.name + suffix)
     fmt = fmt or (scene.output.format if out is None else None) or infer_format(path)
     try:

@@ -180,7 +180,7 @@ class PanelSpec(SpecModel):
         return value
 
 
-OUTPUT_FORMATS = ("gif", "png", "png-sequence", "screen")
+OUTPUT_FORMATS = ("gif", "png", "png-sequence", "mp4", "webm", "screen")
 
 
 class OutputSpec(SpecModel):
@@ -189,8 +189,13 @@ class OutputSpec(SpecModel):
     path: str | None = Field(
         None, description="Output path, relative to the spec file. Default: `<spec name>.gif` in the current directory."
     )
-    format: Literal["gif", "png", "png-sequence", "screen"] | None = Field(
-        None, description="Default: from the path's extension (.gif, .png, a folder for png-sequence)."
+    format: Literal["gif", "png", "png-sequence", "mp4", "webm", "screen"] | None = Field(
+        None, description="Default: from the path's extension (.gif, .png, .mp4, .webm, a folder for png-sequence)."
+    )
+    dither: bool = Field(
+        False,
+        description="GIF only: Floyd–Steinberg dithering when the animation has more than 255 colours "
+        "(smooth 3D surfaces); flat plots look cleaner and stay smaller without it.",
     )
 
 

@@ -1,0 +1,162 @@
+"""Benchmark: scenespec against hand-written matplotlib, scene by scene, in one run.
+
+    python benchmarks/run.py                 # every scene, default workers and one worker
+    python benchmarks/run.py linreg race     # some scenes
+    python benchmarks/run.py --memory        # also linreg at 1,000 frames, for peak memory
+
+Each measurement runs in a fresh child process. Before its clock starts, the child
+imports everything and resolves the scene's numbers (warming scenespec's trace
+cache), so the times compare drawing and encoding only. The parent samples the
+resident memory of the child and all of its workers every 10 ms and reports the
+peak of their sum. See docs/performance.md for the measured table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class BenchScene:
+    spec: str
+    overrides: tuple[str, ...]
+    baseline: str
+    what: str
+
+
+SCENES = {
+    "linreg": BenchScene(
+        "specs/linreg.toml", ("sources.fit.epochs=199", 'frames.steps="all"'), "linreg", "article 001, 200 frames"
+    ),
+    "learner": BenchScene(
+        "specs/learner_linear.toml", ("sources.net.data.n=5000",), "learner", "article 002, 5,000 training points"
+    ),
+    "race": BenchScene("specs/race_rosenbrock.toml", (), "race", "4 optimizers over a 200×200 contour grid"),
+    "surface": BenchScene(
+        "specs/bowl_path_3d.toml", ("panels.0.camera.rotate=0",), "surface_path", "3D surface with a growing path"
+    ),
+}
+MEMORY_SCENE = BenchScene(
+    "specs/linreg.toml", ("sources.fit.epochs=999", 'frames.steps="all"'), "linreg", "article 001, 1,000 frames"
+)
+
+
+def child(impl: str, scene: BenchScene, out: Path, workers: int | None) -> None:
+    """Runs inside the measured process: prepare (untimed), then draw and encode (timed)."""
+    from scenespec.pipeline import prepare, render
+
+    prepared = prepare(ROOT / scene.spec, list(scene.overrides))
+    if impl == "baseline":
+        sys.path.insert(0, str(ROOT / "benchmarks"))
+        import baselines
+
+        draw = getattr(baselines, scene.baseline)
+        started = time.perf_counter()
+        draw(prepared, out)
+    else:
+        started = time.perf_counter()
+        render(ROOT / scene.spec, out=str(out), overrides=list(scene.overrides), progress=False, workers=workers)
+    seconds = time.perf_counter() - started
+    print(json.dumps({"seconds": seconds, "frames": len(prepared.frames)}))
+
+
+def tree_rss(pid: int) -> int:
+    """Resident bytes of a process and all its descendants."""
+    total, stack = 0, [pid]
+    while stack:
+        current = stack.pop()
+        try:
+            with open(f"/proc/{current}/status") as status:
+                for line in status:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1]) * 1024
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children") as children:
+                    stack += [int(c) for c in children.read().split()]
+        except (FileNotFoundError, ProcessLookupError, ValueError):
+            continue
+    return total
+
+
+def measure(impl: str, name: str, scene: BenchScene, workers: int | None, folder: Path) -> dict:
+    out = folder / f"{name}-{impl}-{workers}.gif"
+    args = [sys.executable, __file__, "--child", impl, name, str(out)]
+    if name == "memory":
+        args += ["--memory"]
+    if workers is not None:
+        args += ["--workers", str(workers)]
+    process = subprocess.Popen(args, stdout=subprocess.PIPE, text=True, env={**os.environ, "MPLBACKEND": "Agg"})
+    peak = [0]
+
+    def sample() -> None:
+        while process.poll() is None:
+            peak[0] = max(peak[0], tree_rss(process.pid))
+            time.sleep(0.01)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    stdout, _ = process.communicate()
+    sampler.join()
+    if process.returncode != 0:
+        raise SystemExit(f"{impl} {name} failed with exit code {process.returncode}")
+    result = json.loads(stdout.strip().splitlines()[-1])
+    return result | {"rss": peak[0], "bytes": out.stat().st_size}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("scenes", nargs="*", help=f"scenes to run (default: all of {', '.join(SCENES)})")
+    parser.add_argument("--memory", action="store_true", help="also linreg at 1,000 frames (peak memory)")
+    parser.add_argument("--child", nargs=3, metavar=("IMPL", "SCENE", "OUT"), help=argparse.SUPPRESS)
+    parser.add_argument("--workers", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        impl, name, out = args.child
+        child(impl, MEMORY_SCENE if name == "memory" else SCENES[name], Path(out), args.workers)
+        return
+    names = args.scenes or list(SCENES)
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        runs = [(name, SCENES[name]) for name in names] + ([("memory", MEMORY_SCENE)] if args.memory else [])
+        for name, scene in runs:
+            base = measure("baseline", name, scene, None, folder)
+            fast = measure("scenespec", name, scene, None, folder)
+            one = measure("scenespec", name, scene, 1, folder) if name != "memory" else None
+            rows.append((name, scene, base, fast, one))
+            print(f"{name}: baseline {base['seconds']:.2f} s, scenespec {fast['seconds']:.2f} s", file=sys.stderr)
+    print_table(rows)
+
+
+def print_table(rows: list) -> None:
+    mb = 1024 * 1024
+    print(f"cores: {os.cpu_count()}; times exclude imports and computing the numbers (see docstring)\n")
+    print(
+        "| scene | frames | baseline s | scenespec s | ratio | 1 worker s | ratio | "
+        "peak RSS baseline | peak RSS scenespec | RSS ratio | GIF baseline | GIF scenespec |"
+    )
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for name, scene, base, fast, one in rows:
+        one_s = f"{one['seconds']:.2f}" if one else "–"
+        one_r = f"{base['seconds'] / one['seconds']:.1f}×" if one else "–"
+        print(
+            f"| {name} ({scene.what}) | {fast['frames']} | {base['seconds']:.2f} | {fast['seconds']:.2f} | "
+            f"{base['seconds'] / fast['seconds']:.1f}× | {one_s} | {one_r} | {base['rss'] / mb:.0f} MB | "
+            f"{fast['rss'] / mb:.0f} MB | {fast['rss'] / base['rss']:.2f} | {base['bytes'] / 1024:.0f} KB | "
+            f"{fast['bytes'] / 1024:.0f} KB |"
+        )
+
+
+if __name__ == "__main__":
+    main()
