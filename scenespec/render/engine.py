@@ -46,15 +46,49 @@ MAX_REBUILDS_IN_A_ROW = 2
 """Backgrounds redrawn on this many consecutive frames: the split does not hold, redraw in full from then on."""
 
 
+@dataclass(frozen=True)
+class _Overlay:
+    """Static artists drawn once on a transparent canvas: the pixels they cover, with colour and coverage.
+
+    Painting it "over" the frame gives what drawing those artists again would, to rounding,
+    at the cost of a few thousand pixel blends instead of laying out text (a legend over a
+    moving line takes most of a frame's time otherwise).
+    """
+
+    index: np.ndarray
+    colour: np.ndarray
+    alpha: np.ndarray
+
+    @classmethod
+    def of(cls, rgba: np.ndarray) -> _Overlay:
+        flat = rgba.reshape(-1, 4)
+        index = np.flatnonzero(flat[:, 3])
+        return cls(index, flat[index, :3].astype(np.float32), flat[index, 3:].astype(np.float32) / 255)
+
+    def paint(self, rgba: np.ndarray) -> None:
+        flat = rgba.reshape(-1, 4)
+        under = flat[self.index, :3].astype(np.float32)
+        flat[self.index, :3] = (under + (self.colour - under) * self.alpha + 0.5).astype(np.uint8)
+
+
+def _run_key(run: list[Artist]) -> tuple[int, ...]:
+    return tuple(id(a) for a in run)
+
+
 @dataclass
 class _Split:
-    """One axes' split: the static artists hidden from its background, the ones drawn into it, its view."""
+    """One axes' split: the static artists hidden from its background, the ones drawn into it, its view.
+
+    `overlays` holds the runs of static foreground artists between (or after) moving ones,
+    pre-drawn, keyed by the run's artists.
+    """
 
     ax: Axes
     moving: bool = False
     foreground: set[Artist] = field(default_factory=set)
     background: set[Artist] = field(default_factory=set)
     view: tuple = ()
+    overlays: dict[tuple[int, ...], _Overlay] = field(default_factory=dict)
 
 
 def rgb(canvas) -> np.ndarray:
@@ -221,6 +255,7 @@ class FrameEngine:
         finally:
             for artist in hidden:
                 artist.set_animated(False)
+        self._draw_overlays(splits, moving)
         self._splits = splits
         self._size = self.canvas.get_width_height()
         self.backgrounds_drawn += 1
@@ -243,6 +278,23 @@ class FrameEngine:
                 return False
         return True
 
+    def _foreground(self, split: _Split, dynamic: list[Artist] | tuple) -> list[Artist]:
+        members = split.foreground.union(dynamic)
+        return [a for a in drawn_children(split.ax) if a in members]
+
+    def _draw_overlays(self, splits: list[_Split], moving: dict[Axes, list[Artist]]) -> None:
+        """Pre-draw each run of static foreground artists of a 2D axes on a transparent canvas."""
+        renderer = self.canvas.get_renderer()
+        for split in splits:
+            dynamic = set(moving.get(split.ax, ()))
+            if not split.moving or split.ax.name == "3d":
+                continue
+            for run in _static_runs(self._foreground(split, list(dynamic)), dynamic):
+                renderer.clear()
+                for artist in run:
+                    artist.draw(renderer)
+                split.overlays[_run_key(run)] = _Overlay.of(np.asarray(self.canvas.buffer_rgba()))
+
     def _blit(self, moving: dict[Axes, list[Artist]]) -> None:
         """Restore the background, then draw each axes' foreground as `Axes.draw` would."""
         self.canvas.restore_region(self._background)
@@ -251,11 +303,37 @@ class FrameEngine:
             dynamic = moving.get(split.ax, ())
             if not split.moving:
                 continue
-            members = split.foreground.union(dynamic)
-            artists = [a for a in drawn_children(split.ax) if a in members]
+            artists = self._foreground(split, dynamic)
             if split.ax.name == "3d":  # as Axes3D.draw: project collections and patches with the kept camera
                 for artist in artists:
                     if isinstance(artist, (Collection, Patch)) and artist.get_visible():
                         getattr(artist, "do_3d_projection", lambda: None)()
+            run: list[Artist] = []
             for artist in artists:
-                artist.draw(renderer)
+                if artist in dynamic:
+                    self._paint_run(run, split, renderer)
+                    run = []
+                    artist.draw(renderer)
+                else:
+                    run.append(artist)
+            self._paint_run(run, split, renderer)
+
+    def _paint_run(self, run: list[Artist], split: _Split, renderer) -> None:
+        """Static foreground artists: their pre-drawn overlay if there is one, else drawn."""
+        overlay = split.overlays.get(_run_key(run)) if run else None
+        if overlay is not None:
+            overlay.paint(np.asarray(self.canvas.buffer_rgba()))
+            return
+        for artist in run:
+            artist.draw(renderer)
+
+
+def _static_runs(artists: list[Artist], dynamic: set[Artist]) -> list[list[Artist]]:
+    """The maximal runs of consecutive static artists in a foreground's drawing order."""
+    runs: list[list[Artist]] = [[]]
+    for artist in artists:
+        if artist in dynamic:
+            runs.append([])
+        else:
+            runs[-1].append(artist)
+    return [run for run in runs if run]
