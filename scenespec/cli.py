@@ -1,4 +1,4 @@
-"""Command line: `scenespec render`, `scenespec trace`, `scenespec validate`.
+"""Command line: `scenespec render`, `scenespec trace`, `scenespec validate`, `scenespec schema`.
 
 User mistakes print `file:line: key: message` and exit 2; output problems exit 1;
 neither shows a traceback.
@@ -75,6 +75,28 @@ def _parser() -> argparse.ArgumentParser:
     )
     validate.add_argument("specs", nargs="+", help="spec files, or folders searched for *.toml and *.json")
     _add_overrides(validate)
+
+    commands.add_parser(
+        "schema",
+        help="print the JSON Schema of a spec",
+        description="Print the JSON Schema of a spec, generated from the models (for editors; see docs/schema.md). "
+        "Regenerate the committed copy with: python -m scenespec schema > docs/scenespec.schema.json",
+    )
+
+    gallery = commands.add_parser(
+        "gallery",
+        help="render specs into a static HTML gallery",
+        description="Render every spec (GIF, MP4 and a poster PNG) and write a static site: an index with a card per "
+        "spec and a page per spec. Only specs whose content changed are re-rendered (see docs/gallery.md).",
+    )
+    gallery.add_argument(
+        "specs", nargs="*", default=["specs"], help="spec files, or folders of *.toml and *.json (default: specs)"
+    )
+    gallery.add_argument("-o", "--output", default="gallery", help="the site's folder (default: gallery)")
+    gallery.add_argument(
+        "--workers", type=_positive_int, metavar="N", help="processes drawing frames (default: one per core)"
+    )
+    gallery.add_argument("-q", "--quiet", action="store_true", help="print only failures")
     return parser
 
 
@@ -176,10 +198,39 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_SPEC_ERROR if failed else 0
 
 
+def _cmd_schema(args: argparse.Namespace) -> int:
+    from scenespec.schema import generate
+
+    sys.stdout.write(generate())
+    return 0
+
+
+def _cmd_gallery(args: argparse.Namespace) -> int:
+    from scenespec.gallery import build_gallery
+
+    files = _spec_files(args.specs)
+    if not files:
+        print("error: no spec files found", file=sys.stderr)
+        return EXIT_SPEC_ERROR
+    result = build_gallery(files, args.output, workers=args.workers, report=None if args.quiet else print)
+    for entry in result.failed:
+        print(f"error: {entry.name} failed: {entry.error}", file=sys.stderr)
+    if not args.quiet:
+        print(
+            f"gallery: {len(result.entries)} specs ({result.count('rendered')} rendered, "
+            f"{result.count('unchanged')} unchanged, {len(result.failed)} failed) -> {result.out / 'index.html'}"
+        )
+    if any(entry.error_kind == "spec" for entry in result.failed):
+        return EXIT_SPEC_ERROR
+    return EXIT_RENDER_ERROR if result.failed else 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        return {"render": _cmd_render, "trace": _cmd_trace, "validate": _cmd_validate}[args.command](args)
+        commands = {"render": _cmd_render, "trace": _cmd_trace, "validate": _cmd_validate, "schema": _cmd_schema}
+        commands["gallery"] = _cmd_gallery
+        return commands[args.command](args)
     except SpecError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_SPEC_ERROR

@@ -135,6 +135,8 @@ def ordered_models(roots: list[type[BaseModel]]) -> list[type[BaseModel]]:
 
 
 def generate() -> str:
+    from scenespec.pipeline import SINKS
+
     scene_model()
     layer_models = [kind.model for kind in LAYERS.load().values()]
     source_models = list(SOURCES.load().values())
@@ -159,8 +161,25 @@ def generate() -> str:
         "Each entry of a panel's `layers` has a `kind`. Layers are drawn in order; `zorder` overrides it.",
         "",
         *[section(m) for m in layer_models],
+        "## Outputs",
+        "",
+        "`scenespec render SPEC -o OUT` picks the format from OUT's extension, `--format`, or `[output]`.",
+        "",
+        "| format | extension | what is written |",
+        "| --- | --- | --- |",
+        *[f"| `{name}` | {OUTPUT_SUFFIXES.get(name, '')} | {summary(sink)} |" for name, sink in SINKS.items()],
+        "| `screen` | | plays the animation in a matplotlib window (needs a display) |",
+        "",
     ]
     return "\n".join(parts)
+
+
+OUTPUT_SUFFIXES = {"gif": "`.gif`", "png": "`.png`", "png-sequence": "a folder", "mp4": "`.mp4`", "webm": "`.webm`"}
+
+
+def summary(kind: type) -> str:
+    """The first paragraph of a class docstring, on one line."""
+    return (inspect.getdoc(kind) or "").split("\n\n")[0].replace("\n", " ")
 
 
 if __name__ == "__main__":

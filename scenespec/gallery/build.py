@@ -1,0 +1,232 @@
+"""Build the gallery: render each spec (GIF, MP4, poster PNG), then write the HTML pages from jinja2 templates.
+
+Unchanged specs (same bytes, same scenespec version) reuse their outputs, recorded in `<out>/.gallery.json`.
+Pages and the index are always rewritten. Everything taken from a spec is escaped (jinja2 autoescape).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import jinja2
+from markupsafe import Markup, escape
+
+from scenespec import __version__
+from scenespec.errors import RenderError, SpecError
+
+MANIFEST = ".gallery.json"
+STYLE = "style.css"
+
+
+@dataclass
+class Entry:
+    """One spec of the gallery: what the pages show about it."""
+
+    path: Path
+    name: str
+    title: str
+    description: str | None = None
+    source_kinds: list[str] = field(default_factory=list)
+    layer_kinds: list[str] = field(default_factory=list)
+    facts: dict | None = None  # frames, width, height, seconds, animated
+    error: str | None = None
+    error_kind: str | None = None  # "spec" or "render"
+    status: str = "rendered"  # rendered, unchanged or failed
+
+
+@dataclass(frozen=True)
+class GalleryResult:
+    out: Path
+    entries: list[Entry]
+
+    @property
+    def failed(self) -> list[Entry]:
+        return [e for e in self.entries if e.error is not None]
+
+    def count(self, status: str) -> int:
+        return sum(e.status == status for e in self.entries)
+
+
+def _names(files: Sequence[Path]) -> list[str]:
+    """A folder name per spec: its file name's stem, made unique with -2, -3, … when stems repeat."""
+    names: list[str] = []
+    for file in files:
+        base = re.sub(r"[^A-Za-z0-9_.-]", "_", file.stem) or "spec"
+        name, n = base, 1
+        while name in names:
+            n += 1
+            name = f"{base}-{n}"
+        names.append(name)
+    return names
+
+
+def _read_manifest(out: Path) -> dict:
+    try:
+        data = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict) or data.get("version") != __version__ or not isinstance(data.get("specs"), dict):
+        return {}
+    return data["specs"]
+
+
+def _write_manifest(out: Path, specs: dict) -> None:
+    temp = out / (MANIFEST + ".part")
+    temp.write_text(json.dumps({"version": __version__, "specs": specs}, indent=1, sort_keys=True), encoding="utf-8")
+    temp.replace(out / MANIFEST)
+
+
+def _outputs(facts: dict) -> list[str]:
+    return ["poster.png", "animation.gif", "animation.mp4"] if facts.get("animated") else ["poster.png"]
+
+
+def _render(path: Path, folder: Path, workers: int | None) -> dict:
+    """GIF, MP4 and poster of an animated scene; only the poster of a one-frame scene."""
+    from scenespec.pipeline import render
+
+    folder.mkdir(parents=True, exist_ok=True)
+    gif = render(path, out=str(folder / "animation.gif"), fmt="gif", progress=False, workers=workers)
+    seconds = gif.seconds
+    animated = gif.frames > 1
+    if animated:
+        seconds += render(path, out=str(folder / "animation.mp4"), fmt="mp4", progress=False, workers=workers).seconds
+    else:
+        for stale in ("animation.gif", "animation.mp4"):
+            (folder / stale).unlink(missing_ok=True)
+    seconds += render(path, out=str(folder / "poster.png"), fmt="png", frame=-1, progress=False, workers=1).seconds
+    width, height = gif.pixels
+    return {"frames": gif.frames, "width": width, "height": height, "seconds": round(seconds, 2), "animated": animated}
+
+
+def build_gallery(
+    files: Sequence[str | Path],
+    out: str | Path,
+    *,
+    workers: int | None = None,
+    report: Callable[[str], None] | None = None,
+) -> GalleryResult:
+    """Render `files` into `out` and write `out/index.html` and `out/<name>/index.html`.
+
+    `report` gets one line per spec (`rendered …`, `unchanged …`, `failed …`). Spec and render errors are caught
+    and shown on the spec's card; other errors (the output folder cannot be written) propagate.
+    """
+    from scenespec.pipeline import load_and_validate
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    say = report or (lambda line: None)
+    old = _read_manifest(out)
+    new: dict = {}
+    entries: list[Entry] = []
+    paths = [Path(f) for f in files]
+    for path, name in zip(paths, _names(paths), strict=True):
+        key = str(path.resolve())
+        entry = Entry(path=path, name=name, title=path.name)
+        entries.append(entry)
+        try:
+            data = path.read_bytes()
+            digest = hashlib.sha256(data).hexdigest()
+            _, scene = load_and_validate(path)
+            entry.title = scene.scene.title or path.name
+            entry.description = scene.scene.description
+            entry.source_kinds = sorted({source.kind for source in scene.sources.values()})
+            entry.layer_kinds = sorted({layer.kind for panel in scene.panels for layer in panel.layers})
+            previous = old.get(key)
+            folder = out / name
+            if (
+                previous
+                and previous.get("sha256") == digest
+                and previous.get("name") == name
+                and all((folder / f).is_file() for f in _outputs(previous["facts"]))
+            ):
+                entry.facts, entry.status = previous["facts"], "unchanged"
+                say(f"unchanged {name}")
+            else:
+                entry.facts = _render(path, folder, workers)
+                frames = entry.facts["frames"]
+                say(
+                    f"rendered {name} ({frames} {'frame' if frames == 1 else 'frames'}, {entry.facts['seconds']:.1f} s)"
+                )
+            new[key] = {"sha256": digest, "name": name, "facts": entry.facts}
+        except SpecError as exc:
+            entry.error, entry.error_kind = str(exc), "spec"
+        except (RenderError, OSError) as exc:
+            if isinstance(exc, OSError) and not path.is_file():
+                entry.error, entry.error_kind = f"{path}: cannot read the spec: {exc.strerror or exc}", "spec"
+            else:
+                entry.error, entry.error_kind = f"{path}: {exc}", "render"
+        if entry.error is not None:
+            entry.status, entry.facts = "failed", None
+            say(f"failed {name}: {entry.error}")
+        _write_manifest(out, {**old, **new})  # after each spec, so an interrupted build keeps what it rendered
+    # Specs no longer in the gallery: forget them and remove the folders this builder made for them.
+    names = {e.name for e in entries}
+    for key, record in old.items():
+        if key not in new and record.get("name") not in names and record.get("name"):
+            shutil.rmtree(out / record["name"], ignore_errors=True)
+    _write_manifest(out, new)
+    _write_site(out, entries)
+    return GalleryResult(out, entries)
+
+
+# --- HTML --------------------------------------------------------------------------------------------------------
+
+_TOML_TOKENS = re.compile(
+    r'(?P<string>"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\')'
+    r"|(?P<comment>#[^\n]*)"
+    r"|(?P<table>^[ \t]*\[\[?[^\]\n]*\]\]?)"
+    r"|(?P<key>[A-Za-z_][\w-]*(?=[ \t]*=(?!=)))",
+    re.MULTILINE,
+)
+
+
+def highlight_toml(text: str) -> Markup:
+    """TOML with `<span class="tok-…">` around strings, comments, table headers and keys; everything escaped."""
+    parts: list[str] = []
+    last = 0
+    for match in _TOML_TOKENS.finditer(text):
+        parts.append(str(escape(text[last : match.start()])))
+        kind = match.lastgroup
+        parts.append(f'<span class="tok-{kind}">{escape(match.group())}</span>')
+        last = match.end()
+    parts.append(str(escape(text[last:])))
+    return Markup("".join(parts))
+
+
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("scenespec.gallery", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+
+
+def _write_text(path: Path, text: str) -> None:
+    temp = path.with_name(path.name + ".part")
+    temp.write_text(text, encoding="utf-8")
+    temp.replace(path)
+
+
+def _write_site(out: Path, entries: list[Entry]) -> None:
+    env = _environment()
+    style = resources.files("scenespec.gallery").joinpath("templates", STYLE).read_text(encoding="utf-8")
+    _write_text(out / STYLE, style)
+    page = env.get_template("page.html")
+    for entry in entries:
+        if entry.error is not None:
+            continue
+        source = entry.path.read_text(encoding="utf-8", errors="replace")
+        language = "json" if entry.path.suffix.lower() == ".json" else "toml"
+        code = highlight_toml(source) if language == "toml" else source
+        html = page.render(entry=entry, source=code, language=language, version=__version__, root="../")
+        _write_text(out / entry.name / "index.html", html)
+    html = env.get_template("index.html").render(entries=entries, version=__version__, root="")
+    _write_text(out / "index.html", html)

@@ -1,0 +1,223 @@
+"""`scenespec gallery`: the static site, its escaping, rebuilds that re-render only changed specs, and the pages
+in headless Chromium (Debian's /usr/bin/chromium, driven by Playwright, launched as in test_video.py)."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import re
+import shutil
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from helpers import REPO, replace_once, run_cli
+from playwright.sync_api import Browser, sync_playwright
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCRIPT_TITLE = "<script>alert(1)</script>"
+OUTPUTS = ("poster.png", "animation.gif", "animation.mp4")
+
+
+def small_specs(folder: Path) -> None:
+    """Three quick copies of shipped specs, a broken spec and one whose title is a script tag."""
+    folder.mkdir()
+    specs = REPO / "specs"
+    linreg = (specs / "linreg.toml").read_text(encoding="utf-8")
+    linreg = replace_once(replace_once(linreg, "epochs = 500", "epochs = 40"), "dpi = 100", "dpi = 50")
+    (folder / "linreg.toml").write_text(linreg, encoding="utf-8")
+    contour = (specs / "bowl_contour.toml").read_text(encoding="utf-8")
+    contour = replace_once(contour, "[scene]\n", "[scene]\ndpi = 40\n")
+    (folder / "bowl_contour.toml").write_text(contour, encoding="utf-8")
+    paths = (specs / "bowl_paths.toml").read_text(encoding="utf-8")
+    paths = replace_once(replace_once(paths, "steps = 30", "steps = 8"), "[scene]\n", "[scene]\ndpi = 40\n")
+    (folder / "bowl_paths.toml").write_text(paths, encoding="utf-8")
+    (folder / "broken.toml").write_text(contour.replace('kind = "contour"', 'kind = "contuor"'), encoding="utf-8")
+    xss = re.sub(r"(?m)^title = .*$", f'title = "{SCRIPT_TITLE}"', contour, count=1)
+    xss = re.sub(r"(?m)^description = .*$", 'description = "<b>bold?</b> & <img src=x onerror=alert(2)>"', xss, count=1)
+    (folder / "xss.toml").write_text(xss, encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class Built:
+    specs: Path
+    out: Path
+    stdout: str
+    stderr: str
+    returncode: int
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    root = tmp_path_factory.mktemp("gallery")
+    small_specs(root / "specs")
+    result = run_cli(["gallery", "specs", "-o", "site"], root)
+    return Built(root / "specs", root / "site", result.stdout, result.stderr, result.returncode)
+
+
+def test_build_reports_the_broken_spec_and_exits_2(built: Built) -> None:
+    assert built.returncode == 2, built.stderr
+    for name in ("linreg", "bowl_contour", "bowl_paths", "xss"):
+        assert re.search(rf"^rendered {name} \(\d+ frames?, \d+\.\d s\)$", built.stdout, re.MULTILINE), built.stdout
+    assert re.search(r"^failed broken: .*contuor", built.stdout, re.MULTILINE), built.stdout
+    assert "error: broken failed:" in built.stderr
+    assert "Traceback" not in built.stderr
+    assert "gallery: 5 specs (4 rendered, 0 unchanged, 1 failed)" in built.stdout
+    for name in ("linreg", "bowl_paths"):
+        assert all((built.out / name / f).stat().st_size > 0 for f in OUTPUTS)
+    assert [p.name for p in (built.out / "bowl_contour").iterdir() if p.suffix != ".html"] == ["poster.png"]
+
+
+def test_index_has_a_card_per_spec(built: Built) -> None:
+    html = (built.out / "index.html").read_text(encoding="utf-8")
+    assert html.count('<article class="card') == 5
+    assert html.count('<article class="card error"') == 1
+    error_card = html[html.index('<article class="card error"') :]
+    assert "broken.toml" in error_card and "contuor" in error_card
+    assert "Linear regression by gradient descent" in html
+    assert '<a href="linreg/index.html">' in html and 'src="linreg/poster.png"' in html
+    assert "<code>trainer</code>" in html and "<code>scatter</code>" in html and "<code>contour</code>" in html
+    assert (built.out / "style.css").is_file()
+    page = (built.out / "linreg" / "index.html").read_text(encoding="utf-8")
+    assert '<img src="animation.gif"' in page and 'src="animation.mp4"' in page and "<video controls" in page
+    assert '<code class="language-toml">' in page
+    assert '<span class="tok-key">epochs</span> = 40' in page
+    assert re.search(r"<dd>\d+×\d+ px</dd>", page)
+
+
+def test_spec_text_is_escaped(built: Built) -> None:
+    for html_file in (built.out / "index.html", built.out / "xss" / "index.html"):
+        html = html_file.read_text(encoding="utf-8")
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+        assert "<script" not in html.lower()
+        assert "<b>" not in html and "onerror=alert" not in html.replace("&lt;img src=x onerror=alert", "")
+
+
+def test_links_are_relative(built: Built) -> None:
+    pages = [built.out / "index.html", *built.out.glob("*/index.html")]
+    assert len(pages) == 5  # the index and four spec pages (none for the broken spec)
+    for page in pages:
+        for link in re.findall(r'(?:href|src|poster)="([^"]*)"', page.read_text(encoding="utf-8")):
+            assert not link.startswith(("/", "http")), (page, link)
+            if not link.startswith("data:"):
+                assert (page.parent / link).exists(), (page, link)
+
+
+def test_rebuild_rerenders_only_changed_specs(built: Built, tmp_path: Path) -> None:
+    specs, out = tmp_path / "specs", tmp_path / "site"
+    shutil.copytree(built.specs, specs)
+    shutil.copytree(built.out, out)
+    # The manifest keys specs by absolute path: point the copy's manifest at the copied specs.
+    manifest = out / ".gallery.json"
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace(str(built.specs), str(specs)), encoding="utf-8")
+    outputs = [p for p in out.glob("*/*") if p.name in OUTPUTS]
+    times = {p: p.stat().st_mtime_ns for p in outputs}
+    again = run_cli(["gallery", "specs", "-o", "site"], tmp_path)
+    assert again.returncode == 2, again.stderr
+    assert "rendered" not in again.stdout.replace("0 rendered", ""), again.stdout
+    for name in ("linreg", "bowl_contour", "bowl_paths", "xss"):
+        assert f"unchanged {name}\n" in again.stdout
+    assert "failed broken" in again.stdout
+    assert {p: p.stat().st_mtime_ns for p in outputs} == times
+    # Change one spec's content: only it is rendered again.
+    linreg = specs / "linreg.toml"
+    linreg.write_text(linreg.read_text(encoding="utf-8").replace("fps = 5", "fps = 6"), encoding="utf-8")
+    third = run_cli(["gallery", "specs", "-o", "site", "-q"], tmp_path)
+    assert third.returncode == 2
+    assert third.stdout == ""  # quiet: failures go to stderr only
+    assert "error: broken failed:" in third.stderr
+    fourth = run_cli(["gallery", "specs", "-o", "site"], tmp_path)
+    assert "unchanged linreg" in fourth.stdout
+    changed = {p for p in outputs if p.stat().st_mtime_ns != times[p]}
+    assert changed == {out / "linreg" / f for f in OUTPUTS}
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def server(built: Built) -> Iterator[str]:
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(built.out)))
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: apt-get install chromium (CI does)"
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+ALL_IMAGES_LOADED = "() => [...document.images].every(i => i.complete) && document.images.length > 0"
+IMAGE_WIDTHS = "() => [...document.images].map(i => [i.getAttribute('src'), i.naturalWidth])"
+
+
+def test_gallery_in_chromium(built: Built, server: str, browser: Browser, tmp_path: Path) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    try:
+        page.goto(f"{server}/index.html", wait_until="load")
+        page.wait_for_function(ALL_IMAGES_LOADED, timeout=30_000)
+        widths = page.evaluate(IMAGE_WIDTHS)
+        assert len(widths) == 4 and all(width > 0 for _, width in widths), widths
+        assert page.locator("article.card").count() == 5
+        assert page.locator("article.card.error").count() == 1
+        assert SCRIPT_TITLE in page.locator("#xss h2").inner_text()
+        index_shot = tmp_path / "gallery_index.png"
+        page.screenshot(path=str(index_shot), full_page=True)
+        kept = REPO / "tests" / "output" / "gallery_index.png"
+        kept.parent.mkdir(exist_ok=True)
+        shutil.copyfile(index_shot, kept)
+        print(f"gallery index screenshot: {kept}")
+
+        page.locator("article.card.animated h2 a").first.click()
+        page.wait_for_load_state("load")
+        assert page.url.endswith("/index.html") and page.url != f"{server}/index.html"
+        page.wait_for_function(ALL_IMAGES_LOADED, timeout=30_000)
+        widths = page.evaluate(IMAGE_WIDTHS)
+        assert [src for src, _ in widths] == ["animation.gif"] and widths[0][1] > 0, widths
+        page.wait_for_function(
+            "() => { const v = document.querySelector('video'); return v.error || v.readyState >= 1; }",
+            timeout=30_000,
+        )
+        video = page.evaluate(
+            "() => { const v = document.querySelector('video');"
+            " return { error: v.error && v.error.message, state: v.readyState, width: v.videoWidth }; }"
+        )
+        assert video["error"] is None and video["state"] >= 1 and video["width"] > 0, video
+        page.screenshot(path=str(tmp_path / "gallery_page.png"), full_page=True)
+        assert errors == []
+        assert dialogs == []
+    finally:
+        with contextlib.suppress(Exception):
+            page.close()
+    assert os.path.getsize(index_shot) > 0
