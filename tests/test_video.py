@@ -7,39 +7,28 @@ drives it; no browser is downloaded.
 from __future__ import annotations
 
 import contextlib
-import functools
 import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import imageio_ffmpeg
 import numpy as np
 import pytest
+from browser import chromium, serve
 from helpers import LINREG, run_cli, run_cli_many
 from PIL import Image
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser
 
 from scenespec.pipeline import prepare
 from scenespec.render.sinks.video import Mp4Sink, WebmSink
 from scenespec.schedule import Frame
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 QUICK = ("sources.fit.epochs=40",)  # 10 + 1 frames (first 10 epochs, then every 40th and the last) at 5 fps
 ODD = (*QUICK, "scene.size=[6.41, 4.81]")  # 641×481 px at dpi 100
 MIMES = {"mp4": 'video/mp4; codecs="avc1.42E01E"', "webm": 'video/webm; codecs="vp9"'}
@@ -288,34 +277,16 @@ def test_ffmpeg_failure_is_a_clean_error(
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".part")]
 
 
-class QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def server(renders: Renders) -> Iterator[str]:
-    """The render folder over HTTP on 127.0.0.1, from a thread."""
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(renders.folder)))
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join()
+    with serve(renders.folder) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: apt-get install chromium (CI does)"
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 PAGE = """<!doctype html>
