@@ -27,7 +27,7 @@ from scenespec.render.sinks import screen
 from scenespec.render.sinks.base import Sink
 from scenespec.render.sinks.gif import GifSink
 from scenespec.render.sinks.png import PngSequenceSink, PngSink
-from scenespec.render.sinks.video import Mp4Sink, VideoSink, WebmSink
+from scenespec.render.sinks.video import Mp4Sink, WebmSink
 from scenespec.resolve.resolve import resolve_sources, source_fields, used_sources
 from scenespec.resolve.trace import Trace, save_traces
 from scenespec.schedule import Frame, schedule
@@ -133,10 +133,7 @@ def render(
         else:
             assert target.path is not None
             sink_class = SINKS[target.format]
-            options: dict = {"fps": scene.frames.fps} if issubclass(sink_class, VideoSink) else {}
-            if issubclass(sink_class, GifSink):
-                options["dither"] = scene.output.dither
-            sink = sink_class(target.path, loop=scene.frames.loop, **options)
+            sink = sink_class(target.path, **sink_class.options(scene))
             bar = Progress(len(frames), enabled=progress)
             workers = min(workers or available_cores(), len(frames))
             if workers > 1 and can_fork():

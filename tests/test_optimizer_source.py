@@ -18,6 +18,7 @@ import pytest
 import scipy.optimize
 import torch
 from helpers import assert_located, line_of, run_cli, write_spec
+from torch_reference import TORCH_OPTIMIZERS
 
 from scenespec.errors import SpecError
 from scenespec.pipeline import load_and_validate, prepare
@@ -237,15 +238,6 @@ def test_recorded_loss_and_gradient_are_those_at_the_recorded_positions(tmp_path
     np.testing.assert_allclose(trace.stepped["grad_y"], gy, rtol=1e-11, atol=1e-11)
 
 
-TORCH = {
-    "sgd": torch.optim.SGD,
-    "momentum": torch.optim.SGD,
-    "nesterov": torch.optim.SGD,
-    "adagrad": torch.optim.Adagrad,
-    "rmsprop": torch.optim.RMSprop,
-    "adam": torch.optim.Adam,
-    "adamw": torch.optim.AdamW,
-}
 # What the rule names that torch.optim spells as SGD arguments mean, per scenespec's documentation.
 NAME_DEFAULTS: dict[str, dict[str, Any]] = {
     "momentum": {"momentum": 0.9},
@@ -262,7 +254,7 @@ def torch_optimizers(source: dict[str, Any]) -> list[tuple[torch.nn.Parameter, t
             k: tuple(v) if isinstance(v, list) else v for k, v in entry.items() if k not in NOT_HYPERPARAMETERS
         }
         param = torch.nn.Parameter(torch.tensor(entry.get("start", source["start"]), dtype=torch.float64))
-        out.append((param, TORCH[entry["name"]]([param], foreach=False, **kwargs)))
+        out.append((param, TORCH_OPTIMIZERS[entry["name"]]([param], foreach=False, **kwargs)))
     return out
 
 

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import torch
 from pydantic import TypeAdapter, ValidationError
+from torch_reference import TORCH_OPTIMIZERS
 
 from scenespec.simulate.optimizers import (
     OPTIMIZER_NAMES,
@@ -22,15 +23,6 @@ from scenespec.simulate.optimizers import (
 )
 
 ADAPTER: TypeAdapter[Optimizer] = TypeAdapter(OptimizerSpec)
-TORCH_OPTIMIZERS: dict[str, type[torch.optim.Optimizer]] = {
-    "sgd": torch.optim.SGD,
-    "momentum": torch.optim.SGD,
-    "nesterov": torch.optim.SGD,
-    "adagrad": torch.optim.Adagrad,
-    "rmsprop": torch.optim.RMSprop,
-    "adam": torch.optim.Adam,
-    "adamw": torch.optim.AdamW,
-}
 COMMON_FIELDS = {"name", "label", "start", "noise", "seed"}
 # torch arguments that choose an implementation, not the path.
 TORCH_KNOBS = {"params", "foreach", "differentiable", "fused", "capturable", "decoupled_weight_decay"}

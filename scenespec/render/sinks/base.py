@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from scenespec.render.atomic import commit_dir, commit_file, discard, temp_dir_for, temp_file_for
 from scenespec.schedule.frames import Frame
+
+if TYPE_CHECKING:
+    from scenespec.validate.scene import Scene
 
 
 class Sink:
@@ -17,6 +21,11 @@ class Sink:
         self.target = target
         self.loop = loop
         self.frames_written = 0
+
+    @classmethod
+    def options(cls, scene: Scene) -> dict[str, Any]:
+        """Constructor arguments besides the target that this sink takes from the scene."""
+        return {"loop": scene.frames.loop}
 
     def open(self) -> None: ...
 

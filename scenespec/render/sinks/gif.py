@@ -37,7 +37,7 @@ from __future__ import annotations
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import numpy as np
 from PIL import GifImagePlugin, Image
@@ -45,6 +45,9 @@ from scipy.spatial import cKDTree
 
 from scenespec.render.sinks.base import FileSink
 from scenespec.schedule.frames import Frame
+
+if TYPE_CHECKING:
+    from scenespec.validate.scene import Scene
 
 PALETTE_COLOURS = 255  # index 255 (or the first free one) marks "unchanged" pixels of a delta frame
 SOLID_PIXELS = 16  # a colour covering this many pixels of some frame is a flat colour: kept exactly if room
@@ -193,6 +196,10 @@ class GifSink(FileSink):
         super().__init__(target, loop)
         self.dither = dither
         self._reset()
+
+    @classmethod
+    def options(cls, scene: Scene) -> dict[str, Any]:
+        return super().options(scene) | {"dither": scene.output.dither}
 
     def _reset(self) -> None:
         self._deltas: list[_Delta] = []

@@ -14,7 +14,7 @@ import subprocess
 import tempfile
 from fractions import Fraction
 from pathlib import Path
-from typing import IO, ClassVar
+from typing import IO, TYPE_CHECKING, Any, ClassVar
 
 import imageio_ffmpeg
 import numpy as np
@@ -22,6 +22,9 @@ import numpy as np
 from scenespec.errors import RenderError
 from scenespec.render.sinks.base import FileSink
 from scenespec.schedule.frames import Frame
+
+if TYPE_CHECKING:
+    from scenespec.validate.scene import Scene
 
 STDERR_LINES = 8
 """How many of ffmpeg's last stderr lines a RenderError quotes."""
@@ -72,6 +75,10 @@ class VideoSink(FileSink):
         self.size: tuple[int, int] | None = None  # (width, height) of the video, even
         self.elapsed_ms = 0
         self.video_frames = 0
+
+    @classmethod
+    def options(cls, scene: Scene) -> dict[str, Any]:
+        return {"fps": scene.frames.fps}  # video has no loop flag: the player loops
 
     def command(self, ffmpeg: str, width: int, height: int) -> list[str]:
         rate = f"{self.fps.numerator}/{self.fps.denominator}"
