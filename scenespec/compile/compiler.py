@@ -52,7 +52,7 @@ def compile_scene(
         x_data = _configure_axes(panel, painters, extents)
         for painter in painters:
             target = panel.twin_ax if painter.spec.twin else panel.ax
-            painter.build(BuildContext(target, frame_steps, x_data), int(frame_steps[0]))
+            painter.build(BuildContext(target, frame_steps, x_data, tuple(frames)), frames[0])
             nodes.append(LayerNode(painter, index, painter.spec.twin, painter.dynamic))
         _legend(panel, [p for p in painters if not p.spec.twin] + [p for p in painters if p.spec.twin])
         panels.append(panel)

@@ -62,9 +62,9 @@ class ArtistGraph:
         self.rotating_panels = [p for p in self.panels if p.spec.projection == "3d" and p.spec.camera.rotate != 0]
 
     def show(self, frame: Frame) -> None:
-        """Update every dynamic layer's artists to the frame's step, and turn rotating cameras."""
+        """Update every dynamic layer's artists to the frame, and turn rotating cameras."""
         for node in self.dynamic_layers:
-            node.painter.update(frame.step)
+            node.painter.update(frame)
         for panel in self.rotating_panels:
             camera = panel.spec.camera
             turned = camera.rotate * frame.index / max(self.frame_count - 1, 1)

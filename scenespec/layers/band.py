@@ -14,6 +14,7 @@ import numpy as np
 from pydantic import Field
 
 from scenespec.errors import Problem, SpecError
+from scenespec.frame import Frame
 from scenespec.layers.base import BuildContext, Extent, Painter, XYLayer, register_layer
 from scenespec.validate.base import Binding
 
@@ -101,14 +102,14 @@ class BandPainter(Painter[BandLayer]):
         ys = np.concatenate([np.concatenate([lo, hi]) for _, lo, hi in shown])
         return Extent(xs, ys)
 
-    def build(self, ctx: BuildContext, step: int) -> None:
+    def build(self, ctx: BuildContext, frame: Frame) -> None:
         self.check()
         kwargs = self.style_kwargs(color="color", alpha="alpha", label="label", zorder="zorder")
-        self.artists = [ctx.ax.fill_between(*self.edges(step), linewidth=0, **kwargs)]
+        self.artists = [ctx.ax.fill_between(*self.edges(frame.step), linewidth=0, **kwargs)]
 
-    def update(self, step: int) -> None:
+    def update(self, frame: Frame) -> None:
         band = self.artists[0]
-        x, lower, upper = self.edges(step)
+        x, lower, upper = self.edges(frame.step)
         if hasattr(band, "set_data"):  # FillBetweenPolyCollection, matplotlib >= 3.10
             band.set_data(x, lower, upper)
         else:  # a plain PolyCollection (matplotlib < 3.10): one polygon along the upper edge and back

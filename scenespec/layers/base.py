@@ -19,6 +19,7 @@ from matplotlib.cm import ScalarMappable
 from pydantic import Field, field_validator
 
 from scenespec.errors import did_you_mean
+from scenespec.frame import Frame
 from scenespec.registry import Registry, kind_of
 from scenespec.resolve.trace import TraceField
 from scenespec.validate.base import Binding, SpecModel
@@ -132,11 +133,12 @@ class Extent:
 
 @dataclass(frozen=True)
 class BuildContext:
-    """What a painter may need to know about its panel when it builds its artists."""
+    """What a painter may need to know about its panel and the animation when it builds its artists."""
 
     ax: Axes
     frame_steps: np.ndarray
     x_data_range: tuple[float, float] | None
+    frames: tuple[Frame, ...] = ()
 
 
 S = TypeVar("S", bound=LayerSpec)
@@ -162,14 +164,19 @@ class Painter(Generic[S]):
         return None
 
     def value(self, name: str, step: int) -> np.ndarray:
+        """The bound field `name` as recorded at `step` (the last recorded step at or before it)."""
         return self.fields[name].at(step)
 
-    def build(self, ctx: BuildContext, step: int) -> None:
-        """Create the artists, showing `step`; store them in `self.artists`."""
+    def value_at(self, name: str, frame: Frame) -> np.ndarray:
+        """The bound field `name` at the frame's continuous position, interpolated between recorded steps."""
+        return self.fields[name].interpolate(frame.position)
+
+    def build(self, ctx: BuildContext, frame: Frame) -> None:
+        """Create the artists, showing `frame`; store them in `self.artists`."""
         raise NotImplementedError
 
-    def update(self, step: int) -> None:
-        """Show `step` by changing the artists' data (only called when dynamic)."""
+    def update(self, frame: Frame) -> None:
+        """Show `frame` (its step, position, index, progress) by changing the artists' data (only when dynamic)."""
 
     def legend_handles(self) -> list[Artist]:
         """Artists that should appear in the panel's legend."""

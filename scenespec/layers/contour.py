@@ -11,6 +11,7 @@ from matplotlib.contour import ContourSet
 from matplotlib.ticker import MaxNLocator
 from pydantic import Field, PositiveFloat, field_validator, model_validator
 
+from scenespec.frame import Frame
 from scenespec.layers.base import BuildContext, ColormapLayer, Extent, Painter, add_colorbar, register_layer
 from scenespec.validate.base import Binding, SpecModel
 
@@ -113,9 +114,9 @@ class ContourPainter(Painter[ContourLayer]):
     def extent(self, frame_steps: np.ndarray) -> Extent:
         return Extent(self.fields["x"].data, self.fields["y"].data, self.fields["z"].over(frame_steps), tight=True)
 
-    def build(self, ctx: BuildContext, step: int) -> None:
+    def build(self, ctx: BuildContext, frame: Frame) -> None:
         self.ax = ctx.ax
-        self.contours = self._draw(step)
+        self.contours = self._draw(frame.step)
         add_colorbar(ctx.ax, self.contours, self.spec.colorbar)
 
     def _draw(self, step: int) -> ContourSet:
@@ -142,11 +143,11 @@ class ContourPainter(Painter[ContourLayer]):
             self.artists += self.ax.clabel(contours, inline=True, fontsize=8, fmt=lambda v: format(v, s.label_format))
         return contours
 
-    def update(self, step: int) -> None:
+    def update(self, frame: Frame) -> None:
         """A z that changes per step is re-contoured (contour sets cannot be edited in place)."""
         for artist in self.artists:
             artist.remove()
-        self.contours = self._draw(step)
+        self.contours = self._draw(frame.step)
 
     def legend_handles(self) -> list:
         return []

@@ -7,6 +7,7 @@ from typing import Literal
 from matplotlib.axes._base import _process_plot_format
 from pydantic import Field, PositiveFloat, field_validator
 
+from scenespec.frame import Frame
 from scenespec.layers.base import BuildContext, Painter, XYLayer, register_layer
 
 
@@ -30,14 +31,16 @@ class LineLayer(XYLayer):
 
 
 class LinePainter(Painter[LineLayer]):
-    def build(self, ctx: BuildContext, step: int) -> None:
+    def build(self, ctx: BuildContext, frame: Frame) -> None:
         s = self.spec
         args = [s.style] if s.style else []
         kwargs = self.style_kwargs(color="color", alpha="alpha", label="label", zorder="zorder")
-        self.artists = ctx.ax.plot(self.value("x", step), self.value("y", step), *args, lw=s.linewidth, **kwargs)
+        self.artists = ctx.ax.plot(
+            self.value_at("x", frame), self.value_at("y", frame), *args, lw=s.linewidth, **kwargs
+        )
 
-    def update(self, step: int) -> None:
-        self.artists[0].set_data(self.value("x", step), self.value("y", step))
+    def update(self, frame: Frame) -> None:
+        self.artists[0].set_data(self.value_at("x", frame), self.value_at("y", frame))
 
 
 register_layer(LineLayer, LinePainter)

@@ -15,6 +15,7 @@ from matplotlib.lines import Line2D
 from pydantic import Field, PositiveFloat
 
 from scenespec.errors import Problem, SpecError
+from scenespec.frame import Frame
 from scenespec.layers.base import BuildContext, ColorChecked, Extent, Painter, register_layer
 from scenespec.resolve.trace import TraceField
 from scenespec.validate.base import Binding
@@ -115,7 +116,7 @@ class MetricPainter(Painter[MetricLayer]):
         end = int(np.searchsorted(self.steps, int(frame_steps.max()), side="right"))
         return Extent(self.xs[:end], self.ys[:end])
 
-    def build(self, ctx: BuildContext, step: int) -> None:
+    def build(self, ctx: BuildContext, frame: Frame) -> None:
         s = self.spec
         self.x_log = ctx.ax.get_xscale() == "log"
         self.y_log = ctx.ax.get_yscale() == "log"
@@ -128,10 +129,10 @@ class MetricPainter(Painter[MetricLayer]):
                 [], [], ls="none", marker="o", ms=max(2.5 * s.linewidth, 5.0), color=self.line.get_color(), **extra
             )
         self.artists = [self.line] + ([self.dot] if self.dot is not None else [])
-        self.update(step)
+        self.update(frame)
 
-    def update(self, step: int) -> None:
-        xs, ys = self.shown(step)
+    def update(self, frame: Frame) -> None:
+        xs, ys = self.shown(frame.step)
         self.line.set_data(xs, ys)
         if self.dot is not None:
             self.dot.set_data(xs[-1:], ys[-1:])

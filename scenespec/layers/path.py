@@ -14,6 +14,7 @@ import numpy as np
 from matplotlib.lines import Line2D
 from pydantic import Field, NonNegativeFloat, PositiveFloat, PositiveInt
 
+from scenespec.frame import Frame
 from scenespec.layers.base import BuildContext, ColorChecked, Extent, Painter, register_layer
 from scenespec.validate.base import Binding
 
@@ -77,9 +78,9 @@ class PathPainter(Painter[PathLayer]):
             return [names[i] if i < len(names) else None for i in range(count)]
         return [self.spec.label if count == 1 else None] + [None] * (count - 1)
 
-    def build(self, ctx: BuildContext, step: int) -> None:
+    def build(self, ctx: BuildContext, frame: Frame) -> None:
         s = self.spec
-        coords = self._coords(step)
+        coords = self._coords(frame.step)
         count = coords[0].shape[1]
         kwargs = self.style_kwargs(alpha="alpha", zorder="zorder")
         self.lines: list[Line2D] = []
@@ -98,8 +99,8 @@ class PathPainter(Painter[PathLayer]):
                 self.heads.append(head)
         self.artists = [*self.lines, *self.heads]
 
-    def update(self, step: int) -> None:
-        coords = self._coords(step)
+    def update(self, frame: Frame) -> None:
+        coords = self._coords(frame.step)
         for i, line in enumerate(self.lines):
             column = [c[:, i] for c in coords]
             _set(line, column)

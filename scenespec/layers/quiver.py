@@ -7,6 +7,7 @@ from typing import Literal
 import numpy as np
 from pydantic import Field, PositiveFloat, PositiveInt, model_validator
 
+from scenespec.frame import Frame
 from scenespec.layers.base import BuildContext, ColormapLayer, Extent, Painter, add_colorbar, register_layer
 from scenespec.validate.base import Binding
 
@@ -70,14 +71,14 @@ class QuiverPainter(Painter[QuiverLayer]):
             u, v = u / length, v / length
         return u, v
 
-    def build(self, ctx: BuildContext, step: int) -> None:
+    def build(self, ctx: BuildContext, frame: Frame) -> None:
         s = self.spec
-        x, y = thin(self.value("x", step), s.arrows), thin(self.value("y", step), s.arrows)
-        u, v = self.vectors(step)
+        x, y = thin(self.value("x", frame.step), s.arrows), thin(self.value("y", frame.step), s.arrows)
+        u, v = self.vectors(frame.step)
         kwargs = self.style_kwargs(alpha="alpha", label="label", zorder="zorder", scale="scale", width="width")
         args = [x, y, u, v]
         if s.color_by == "magnitude":
-            args.append(np.hypot(*self._raw(step)))
+            args.append(np.hypot(*self._raw(frame.step)))
             kwargs["cmap"] = s.cmap
         elif s.color is not None:
             kwargs["color"] = s.color
@@ -89,10 +90,10 @@ class QuiverPainter(Painter[QuiverLayer]):
     def _raw(self, step: int) -> tuple[np.ndarray, np.ndarray]:
         return thin(self.value("u", step), self.spec.arrows), thin(self.value("v", step), self.spec.arrows)
 
-    def update(self, step: int) -> None:
-        u, v = self.vectors(step)
+    def update(self, frame: Frame) -> None:
+        u, v = self.vectors(frame.step)
         if self.spec.color_by == "magnitude":
-            self.artists[0].set_UVC(u, v, np.hypot(*self._raw(step)))
+            self.artists[0].set_UVC(u, v, np.hypot(*self._raw(frame.step)))
         else:
             self.artists[0].set_UVC(u, v)
 

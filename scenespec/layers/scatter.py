@@ -7,6 +7,7 @@ from typing import Literal
 import numpy as np
 from pydantic import Field, PositiveFloat, PositiveInt
 
+from scenespec.frame import Frame
 from scenespec.layers.base import BuildContext, Extent, Painter, XYLayer, register_layer
 
 
@@ -46,15 +47,17 @@ class ScatterPainter(Painter[ScatterLayer]):
     def extent(self, frame_steps: np.ndarray) -> Extent:
         return Extent(self._thin(self.fields["x"].over(frame_steps)), self._thin(self.fields["y"].over(frame_steps)))
 
-    def build(self, ctx: BuildContext, step: int) -> None:
+    def build(self, ctx: BuildContext, frame: Frame) -> None:
         s = self.spec
         kwargs = self.style_kwargs(color="color", edgecolors="edgecolor", alpha="alpha", label="label", zorder="zorder")
         self.artists = [
-            ctx.ax.scatter(self.points("x", step), self.points("y", step), s=s.size, marker=s.marker, **kwargs)
+            ctx.ax.scatter(
+                self.points("x", frame.step), self.points("y", frame.step), s=s.size, marker=s.marker, **kwargs
+            )
         ]
 
-    def update(self, step: int) -> None:
-        self.artists[0].set_offsets(np.column_stack([self.points("x", step), self.points("y", step)]))
+    def update(self, frame: Frame) -> None:
+        self.artists[0].set_offsets(np.column_stack([self.points("x", frame.step), self.points("y", frame.step)]))
 
 
 register_layer(ScatterLayer, ScatterPainter)

@@ -9,13 +9,13 @@ where the cost drops steeply (a cubic spline rings below zero there).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Literal
 
 import numpy as np
 from pydantic import Field, PositiveFloat, PositiveInt
 from scipy.interpolate import Akima1DInterpolator, CubicSpline, PchipInterpolator
 
+from scenespec.frame import Frame
 from scenespec.layers.base import BuildContext, ColorChecked, Extent, Painter, register_layer
 from scenespec.validate.base import Binding
 
@@ -69,16 +69,16 @@ class SplinePainter(Painter[SplineLayer]):
     def stretched(self) -> bool:
         return self.spec.twin if self.spec.stretch is None else self.spec.stretch
 
-    position_of: Callable[[int], float]
+    def position_of(self, frame: Frame) -> float:
+        """Where along the curve `frame` is: its index (`along = "frames"`) or its step position."""
+        return float(frame.index) if self.spec.along == "frames" else frame.position
 
     def knots(self, frame_steps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Positions along the curve and the values there; also fixes how a step maps to a position."""
         field = self.fields["y"]
         if self.spec.along == "frames":
-            self.position_of = lambda step: float(np.searchsorted(frame_steps, step, side="right") - 1)
             values = np.array([np.asarray(field.at(int(s)), dtype=float) for s in frame_steps])
             return np.arange(len(frame_steps), dtype=float), values
-        self.position_of = float
         steps, values = field.upto(int(frame_steps[-1]))
         return steps.astype(float), np.asarray(values, dtype=float)
 
@@ -96,7 +96,7 @@ class SplinePainter(Painter[SplineLayer]):
         self.curve_pos, self.curve_y = dense, smooth
         self.last_position = float(steps[-1])
 
-    def build(self, ctx: BuildContext, step: int) -> None:
+    def build(self, ctx: BuildContext, frame: Frame) -> None:
         steps, values = self.knots(ctx.frame_steps)
         self.fit(steps, values)
         self.curve_x = self.curve_pos
@@ -105,13 +105,13 @@ class SplinePainter(Painter[SplineLayer]):
             self.curve_x = lo + (self.curve_pos - steps[0]) / (steps[-1] - steps[0]) * (hi - lo)
         kwargs = self.style_kwargs(color="color", label="label", zorder="zorder")
         self.artists = ctx.ax.plot([], [], lw=self.spec.linewidth, **kwargs)
-        self.update(step)
+        self.update(frame)
 
-    def update(self, step: int) -> None:
-        if self.spec.reveal == "end" and self.position_of(step) < self.last_position:
+    def update(self, frame: Frame) -> None:
+        if self.spec.reveal == "end" and self.position_of(frame) < self.last_position:
             self.artists[0].set_data([], [])
             return
-        end = int(np.searchsorted(self.curve_pos, self.position_of(step), side="right"))
+        end = int(np.searchsorted(self.curve_pos, self.position_of(frame), side="right"))
         self.artists[0].set_data(self.curve_x[:end], self.curve_y[:end])
 
 

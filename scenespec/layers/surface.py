@@ -7,6 +7,7 @@ from typing import Literal
 import numpy as np
 from pydantic import Field, NonNegativeFloat, model_validator
 
+from scenespec.frame import Frame
 from scenespec.layers.base import BuildContext, ColormapLayer, Extent, Painter, add_colorbar, register_layer
 from scenespec.validate.base import Binding
 
@@ -49,9 +50,9 @@ class SurfacePainter(Painter[SurfaceLayer]):
     def extent(self, frame_steps: np.ndarray) -> Extent:
         return Extent(self.fields["x"].data, self.fields["y"].data, self.fields["z"].over(frame_steps), tight=True)
 
-    def build(self, ctx: BuildContext, step: int) -> None:
+    def build(self, ctx: BuildContext, frame: Frame) -> None:
         self.ax = ctx.ax
-        self._draw(step)
+        self._draw(frame.step)
         if self.spec.style == "surface" and self.spec.color is None:
             add_colorbar(ctx.ax, self.artists[0], self.spec.colorbar)
 
@@ -69,11 +70,11 @@ class SurfacePainter(Painter[SurfaceLayer]):
             artist = self.ax.plot_surface(x, y, z, linewidth=width, antialiased=width > 0, **colour, **count, **kwargs)
         self.artists = [artist]
 
-    def update(self, step: int) -> None:
+    def update(self, frame: Frame) -> None:
         """A height that changes per step is drawn anew (3D polygons cannot be edited in place)."""
         for artist in self.artists:
             artist.remove()
-        self._draw(step)
+        self._draw(frame.step)
 
 
 register_layer(SurfaceLayer, SurfacePainter)

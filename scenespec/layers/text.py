@@ -13,6 +13,7 @@ from typing import Literal
 import numpy as np
 from pydantic import Field, PositiveFloat, field_validator
 
+from scenespec.frame import Frame
 from scenespec.layers.base import BuildContext, ColorChecked, Painter, register_layer
 from scenespec.validate.base import BINDING_RE
 
@@ -65,7 +66,6 @@ class TextPainter(Painter[TextLayer]):
     def __init__(self, spec: TextLayer, fields: dict) -> None:
         super().__init__(spec, fields)
         self.parts = template_fields(spec.text)
-        self.frame_of_step: dict[int, int] = {}
 
     @property
     def dynamic(self) -> bool:
@@ -74,14 +74,16 @@ class TextPainter(Painter[TextLayer]):
     def extent(self, frame_steps: np.ndarray) -> None:
         return None
 
-    def render_text(self, step: int) -> str:
+    def render_text(self, frame: Frame) -> str:
+        """The template filled in for `frame`: `{step}` and `{frame}` come from the frame context."""
+        step = frame.step
         out = []
         for literal, name, spec in self.parts:
             out.append(literal)
             if name == "step":
                 out.append(format(step, spec))
             elif name == "frame":
-                out.append(format(self.frame_of_step.get(step, 0), spec))
+                out.append(format(frame.index, spec))
             elif name:
                 value = np.asarray(self.value(name, step))
                 if value.size == 1:
@@ -90,19 +92,18 @@ class TextPainter(Painter[TextLayer]):
                     out.append("[" + ", ".join(format(v, spec) for v in value.ravel().tolist()) + "]")
         return "".join(out)
 
-    def build(self, ctx: BuildContext, step: int) -> None:
-        self.frame_of_step = {int(s): i for i, s in enumerate(ctx.frame_steps)}
+    def build(self, ctx: BuildContext, frame: Frame) -> None:
         s = self.spec
         kwargs = self.style_kwargs(color="color", zorder="zorder")
         if ctx.ax.name == "3d":  # a 3D panel has no 2D data coordinates: place the text on the panel
             draw, transform = ctx.ax.text2D, ctx.ax.transAxes
         else:
             draw, transform = ctx.ax.text, ctx.ax.transAxes if s.coords == "axes" else ctx.ax.transData
-        text = draw(*s.at, self.render_text(step), transform=transform, fontsize=s.size, ha=s.ha, va=s.va, **kwargs)
+        text = draw(*s.at, self.render_text(frame), transform=transform, fontsize=s.size, ha=s.ha, va=s.va, **kwargs)
         self.artists = [text]
 
-    def update(self, step: int) -> None:
-        self.artists[0].set_text(self.render_text(step))
+    def update(self, frame: Frame) -> None:
+        self.artists[0].set_text(self.render_text(frame))
 
     def legend_handles(self) -> list:
         return []

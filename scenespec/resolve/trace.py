@@ -39,6 +39,24 @@ class TraceField:
             return self.data
         return self.data[self.index_of(step)]
 
+    def interpolate(self, position: float) -> np.ndarray:
+        """The value at a continuous `position`: linear between the neighbouring recorded steps.
+
+        Exactly the recorded row at a recorded step (no arithmetic), the first row before the first
+        step and the last row after the last one; a static field is the same everywhere.
+        """
+        if self.steps is None:
+            return self.data
+        right = int(np.searchsorted(self.steps, position, side="right"))
+        if right == 0:
+            return self.data[0]
+        if right == len(self.steps) or self.steps[right - 1] == position:
+            return self.data[right - 1]
+        lo, hi = float(self.steps[right - 1]), float(self.steps[right])
+        weight = (position - lo) / (hi - lo)
+        before = np.asarray(self.data[right - 1], dtype=float)
+        return before + (np.asarray(self.data[right], dtype=float) - before) * weight
+
     def upto(self, step: int) -> tuple[np.ndarray, np.ndarray]:
         """Steps and values recorded up to and including `step` (for curves that grow)."""
         assert self.steps is not None

@@ -3,21 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 
 from scenespec.errors import KeyPath, Problem, SpecError
+from scenespec.frame import Frame
 from scenespec.validate.scene import FramesSpec, StepRule
-
-
-@dataclass(frozen=True)
-class Frame:
-    """One frame of the animation."""
-
-    index: int
-    step: int
-    duration_ms: int
 
 
 def select_steps(selection: str | StepRule | list[int], steps: np.ndarray) -> np.ndarray:
@@ -58,8 +49,13 @@ def schedule(spec: FramesSpec, steps: np.ndarray | None, locate: Callable[[str, 
         if len(chosen) == 0:
             span = f"{steps[0]}..{steps[-1]}" if len(steps) else "none"
             raise SpecError([locate(f"selects no frames (recorded steps: {span})", ("frames", "steps"))])
+    return timed(chosen, spec)
+
+
+def timed(chosen: np.ndarray, spec: FramesSpec) -> list[Frame]:
+    """A frame per chosen step, with its duration, its start time and the frame count; the last one holds."""
     base = round(1000 / spec.fps)
-    frames = [Frame(i, int(step), base) for i, step in enumerate(chosen)]
-    last = frames[-1]
-    frames[-1] = Frame(last.index, last.step, base + round(spec.end_pause * 1000))
-    return frames
+    count = len(chosen)
+    durations = [base] * count
+    durations[-1] += round(spec.end_pause * 1000)
+    return [Frame(i, int(step), durations[i], None, count, base * i) for i, step in enumerate(chosen)]
