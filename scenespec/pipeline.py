@@ -1,28 +1,31 @@
-"""The pipeline: load -> validate -> resolve -> schedule -> compile -> render.
+"""The pipeline: load -> validate -> resolve -> schedule -> compile -> render, stage by stage.
 
-(The schedule runs before compile because compile sets axis limits from the data
-of exactly the frames that will be shown.)
+(The schedule runs before compile because compile sets axis limits from the data of exactly the frames
+that will be shown.) `scenespec.api` is the user-facing layer on top: specs from files, dicts or text,
+in-memory traces and outputs. `render(path, …)` here is what `scenespec render` did before that API.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
 from matplotlib.figure import Figure
 
-from scenespec.compile import ArtistGraph, compile_scene
+from scenespec.compile import ArtistGraph
 from scenespec.compile.graph import style_context
-from scenespec.errors import RenderError, did_you_mean
+from scenespec.compile.recipe import GraphRecipe
+from scenespec.errors import RenderError, SpecError, did_you_mean
+from scenespec.frame import Frame
 from scenespec.load import LoadedSpec, load_spec
 from scenespec.render.atomic import commit_file, discard, temp_file_for
+from scenespec.render.executors import Executor, default_executor
 from scenespec.render.output import Target, check_writable, resolve_target
-from scenespec.render.parallel import available_cores, can_fork, render_in_workers
 from scenespec.render.progress import Progress
-from scenespec.render.renderer import render_frames
+from scenespec.render.renderer import write_frames
 from scenespec.render.sinks import screen
 from scenespec.render.sinks.base import Sink
 from scenespec.render.sinks.gif import GifSink
@@ -30,8 +33,8 @@ from scenespec.render.sinks.png import PngSequenceSink, PngSink
 from scenespec.render.sinks.video import Mp4Sink, WebmSink
 from scenespec.resolve.resolve import resolve_sources, source_fields, used_sources
 from scenespec.resolve.trace import Trace, save_traces
-from scenespec.schedule import Frame, schedule
-from scenespec.validate.references import check_references, frames_source
+from scenespec.schedule import schedule
+from scenespec.validate.references import SourceFields, check_references, frames_source
 from scenespec.validate.scene import Scene
 from scenespec.validate.validate import validate
 
@@ -53,22 +56,67 @@ class Prepared:
     traces: dict[str, Trace]
     frames: list[Frame]
 
+    def recipe(self) -> GraphRecipe:
+        """What a worker needs to build the graph (picklable). Limits cover every frame, even when
+        only some are drawn (a poster, `--frame N`), so a lone frame looks as it does in the animation."""
+        return GraphRecipe(self.scene, self.traces, self.frames)
+
+
+InMemory = Mapping[str, Trace]
+"""Traces handed in by the caller, by source name: those sources are not run."""
+
+
+def given_fields(loaded: LoadedSpec, scene: Scene, given: InMemory) -> SourceFields:
+    """Fields of every source: from the in-memory trace where one is given, else from the source's spec."""
+    unknown = [name for name in given if name not in scene.sources]
+    if unknown:
+        hint = did_you_mean(unknown[0], list(scene.sources))
+        available = ", ".join(scene.sources)
+        raise SpecError([loaded.problem(f"traces: no source named {unknown[0]!r}{hint} (the spec has {available})")])
+    fields = source_fields(scene, loaded, skip=set(given))
+    for name, trace in given.items():
+        if not isinstance(trace, Trace):
+            raise TypeError(f"traces[{name!r}] must be a scenespec.Trace, not {type(trace).__name__}")
+        fields[name] = {field: field in trace.stepped for field in trace.names}
+    return {name: fields[name] for name in scene.sources}
+
+
+def check_scene(loaded: LoadedSpec, given: InMemory = {}) -> Scene:  # noqa: B006 (never mutated)
+    """Validate a loaded spec, including its bindings (against in-memory traces where given); runs no source."""
+    scene = validate(loaded)
+    check_references(scene, given_fields(loaded, scene, given), loaded.problem)
+    return scene
+
 
 def load_and_validate(path: str | Path, overrides: Sequence[str] = ()) -> tuple[LoadedSpec, Scene]:
-    """Parse and check a spec, including its bindings; runs no source."""
+    """Parse and check a spec file, including its bindings; runs no source."""
     loaded = load_spec(path, list(overrides))
-    scene = validate(loaded)
-    check_references(scene, source_fields(scene, loaded), loaded.problem)
-    return loaded, scene
+    return loaded, check_scene(loaded)
 
 
-def resolve_and_schedule(loaded: LoadedSpec, scene: Scene, *, cache: bool = True) -> Prepared:
-    fields = source_fields(scene, loaded)
+def resolve_and_schedule(
+    loaded: LoadedSpec,
+    scene: Scene,
+    *,
+    cache: bool = True,
+    traces: InMemory = {},  # noqa: B006 (never mutated)
+) -> Prepared:
+    """Run (or take from `traces`, or the cache) every source the scene uses, then pick the frames."""
+    fields = given_fields(loaded, scene, traces)
     timeline = frames_source(scene, fields)
-    traces = resolve_sources(scene, loaded, fields, used_sources(scene, timeline), cache=cache)
-    steps = traces[timeline].steps if timeline else None
+    needed = used_sources(scene, timeline)
+    resolved = dict(traces)
+    to_run = [name for name in needed if name not in resolved]
+    resolved |= resolve_sources(scene, loaded, fields, to_run, cache=cache)
+    for name in needed:
+        if name not in traces:
+            continue  # resolve_sources checked it
+        missing = sorted(set(fields[name]) - set(resolved[name].names))
+        if missing:
+            raise SpecError([loaded.problem(f"source did not record {missing}", ("sources", name))])
+    steps = resolved[timeline].steps if timeline else None
     frames = schedule(scene.frames, steps, loaded.problem)
-    return Prepared(loaded, scene, traces, frames)
+    return Prepared(loaded, scene, {name: resolved[name] for name in needed}, frames)
 
 
 def prepare(path: str | Path, overrides: Sequence[str] = (), *, cache: bool = True) -> Prepared:
@@ -83,7 +131,7 @@ def scene_style(scene: Scene) -> AbstractContextManager[None]:
 
 def build(prepared: Prepared, figure: Figure | None = None) -> ArtistGraph:
     """The artist graph (call inside `scene_style`)."""
-    return compile_scene(prepared.scene, prepared.traces, prepared.frames, figure)
+    return prepared.recipe().build(figure)
 
 
 @dataclass(frozen=True)
@@ -102,6 +150,44 @@ def pick_frame(frames: list[Frame], index: int) -> list[Frame]:
     return [frames[index]]
 
 
+def output_frames(prepared: Prepared, fmt: str, frame: int | None) -> list[Frame]:
+    """The frames an output shows: all, the one `--frame` picks, or the last (a lone PNG is a poster)."""
+    if frame is not None:
+        return pick_frame(prepared.frames, frame)
+    if fmt == "png":
+        return prepared.frames[-1:]  # a poster shows the trained model
+    return prepared.frames
+
+
+def make_sink(target: Target, scene: Scene) -> Sink:
+    sink_class = SINKS[target.format]
+    assert target.path is not None
+    return sink_class(target.path, **sink_class.options(scene))
+
+
+def render_to(
+    prepared: Prepared,
+    sink: Sink,
+    frames: list[Frame],
+    *,
+    executor: Executor | None = None,
+    workers: int | None = None,
+    progress: bool | None = None,
+) -> tuple[int, int]:
+    """Draw `frames` with `executor` (default: worker processes, one per core) into `sink`; returns (w, h)."""
+    executor = executor or default_executor(workers, len(frames))
+    bar = Progress(len(frames), enabled=progress)
+    return write_frames(frames, executor.frames(prepared.recipe(), frames), sink, bar)
+
+
+def show_on_screen(prepared: Prepared, frames: list[Frame]) -> tuple[int, int]:
+    scene = prepared.scene
+    with scene_style(scene):
+        graph = build(prepared, screen.window_figure(scene.scene.size, scene.scene.dpi))
+        screen.play(graph, frames, scene.frames.loop)
+    return graph.pixel_size
+
+
 def render(
     path: str | Path,
     out: str | None = None,
@@ -113,7 +199,7 @@ def render(
     *,
     cache: bool = True,
 ) -> RenderResult:
-    """Render a spec to its output; see `scenespec render --help`.
+    """Render a spec file to its output; see `scenespec render --help`.
 
     `workers`: processes drawing frames (default: one per core; 1 draws in this process).
     """
@@ -123,25 +209,12 @@ def render(
     if target.format == "screen":
         screen.require_display()
     prepared = resolve_and_schedule(loaded, scene, cache=cache)
-    frames = prepared.frames if frame is None else pick_frame(prepared.frames, frame)
-    if target.format == "png" and frame is None:
-        frames = frames[-1:]  # a poster shows the trained model
-    with scene_style(scene):
-        if target.format == "screen":
-            graph = build(prepared, screen.window_figure(scene.scene.size, scene.scene.dpi))
-            screen.play(graph, frames, scene.frames.loop)
-        else:
-            assert target.path is not None
-            sink_class = SINKS[target.format]
-            sink = sink_class(target.path, **sink_class.options(scene))
-            bar = Progress(len(frames), enabled=progress)
-            workers = min(workers or available_cores(), len(frames))
-            if workers > 1 and can_fork():
-                size = render_in_workers(prepared, frames, sink, workers, bar)
-                return RenderResult(target, len(frames), size, time.perf_counter() - started)
-            graph = build(prepared)
-            render_frames(graph, frames, sink, bar)
-    return RenderResult(target, len(frames), graph.pixel_size, time.perf_counter() - started)
+    frames = output_frames(prepared, target.format, frame)
+    if target.format == "screen":
+        size = show_on_screen(prepared, frames)
+    else:
+        size = render_to(prepared, make_sink(target, scene), frames, workers=workers, progress=progress)
+    return RenderResult(target, len(frames), size, time.perf_counter() - started)
 
 
 @dataclass(frozen=True)
@@ -172,7 +245,7 @@ def write_traces(
     if target.suffix != ".npz":
         raise RenderError(f"{target}: a trace file ends in .npz")
     check_writable(target, "npz")
-    traces = resolve_sources(scene, loaded, source_fields(scene, loaded), names, cache=cache)
+    traces = resolve_sources(scene, loaded, given_fields(loaded, scene, {}), names, cache=cache)
     temp = temp_file_for(target)
     try:
         with open(temp, "wb") as handle:

@@ -166,10 +166,10 @@ def replace_on_update(monkeypatch: pytest.MonkeyPatch, graph: ArtistGraph) -> No
     painter = next(node.painter for node in graph.layers if node.painter.spec.kind == "line")
     ax = painter.artists[0].axes
 
-    def update(step: int) -> None:
+    def update(frame: Frame) -> None:
         old = painter.artists[0]
         old.remove()
-        (new,) = ax.plot(painter.value("x", step), painter.value("y", step), "g--", lw=old.get_linewidth())
+        (new,) = ax.plot(painter.value("x", frame.step), painter.value("y", frame.step), "g--", lw=old.get_linewidth())
         painter.artists = [new]
 
     monkeypatch.setattr(painter, "update", update)

@@ -10,7 +10,8 @@ from helpers import run_cli
 
 from scenespec.pipeline import build, prepare, render, scene_style
 from scenespec.render.engine import FrameEngine
-from scenespec.render.parallel import render_in_workers
+from scenespec.render.executors import ProcessExecutor
+from scenespec.render.renderer import write_frames
 from scenespec.render.sinks.base import Sink
 
 FAST = ["sources.fit.epochs=60", "frames.steps={ first = 10, every = 5 }"]
@@ -40,7 +41,8 @@ class Collect(Sink):
 def test_workers_hand_frames_over_in_order_with_the_pixels_of_one_process(linreg_path: Path) -> None:
     prepared = prepare(linreg_path, FAST)
     sink = Collect()
-    size = render_in_workers(prepared, prepared.frames, sink, workers=2)
+    frames = prepared.frames
+    size = write_frames(frames, ProcessExecutor(2).frames(prepared.recipe(), frames), sink)
     assert [index for index, _ in sink.frames] == list(range(len(prepared.frames)))
     assert sink.events == ["open", "close"]
     with scene_style(prepared.scene):

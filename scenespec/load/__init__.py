@@ -1,5 +1,6 @@
-"""Load stage: spec file -> plain dict with source locations."""
+"""Load stage: a spec file, text or dict -> plain dict with source locations."""
 
-from scenespec.load.loader import LoadedSpec, load_spec, parse_text
+from scenespec.load.loader import LoadedSpec, load_data, load_spec, load_text, parse_text, with_overrides
+from scenespec.load.overrides import Override
 
-__all__ = ["LoadedSpec", "load_spec", "parse_text"]
+__all__ = ["LoadedSpec", "Override", "load_data", "load_spec", "load_text", "parse_text", "with_overrides"]

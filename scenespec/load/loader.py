@@ -1,10 +1,16 @@
-"""Load stage: read a TOML or JSON spec into a plain dict and remember where every key came from."""
+"""Load stage: a TOML or JSON spec (a file, text, or a dict) into a plain dict, remembering where every key came from.
+
+A file's problems are reported as `file:line: key: message`, text's as `<text>:line: key: message`, and a
+dict's as `key: message` (a dict has no lines).
+"""
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 import tomllib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,7 +27,8 @@ class LoadedSpec:
     """The raw spec data plus what is needed to point back into the file."""
 
     data: dict[str, Any]
-    file: str
+    file: str | None
+    """What errors name as the spec's place: a path, `<text>`, or None for a dict."""
     base_dir: Path
     name: str
     text: str
@@ -32,7 +39,7 @@ class LoadedSpec:
         """A Problem located at `path`: in an override if one set it, else in the file."""
         for override in reversed(self.overrides):
             if path[: len(override.path)] == override.path:
-                return Problem(message, path, file=f"--set {override.text}")
+                return Problem(message, path, file=override.label)
         return Problem(message, path, file=self.file, line=line_for(self.locations, path))
 
 
@@ -64,7 +71,52 @@ def parse_text(text: str, fmt: str, file: str) -> tuple[dict[str, Any], dict[Key
     return data, locate_json(text)
 
 
-def load_spec(path: str | Path, overrides: list[str] | None = None) -> LoadedSpec:
+TEXT_LABEL = "<text>"
+
+
+def _finish(
+    data: dict[str, Any], locations: dict[KeyPath, int], overrides: Sequence[str | Override], **where: Any
+) -> LoadedSpec:
+    """Drop an editor's `$schema` pointer and apply overrides (`--set` texts or parsed ones)."""
+    data.pop("$schema", None)  # editors' schema pointer, not part of the scene
+    parsed = [item if isinstance(item, Override) else Override.parse(item) for item in overrides]
+    apply_overrides(data, parsed)
+    return LoadedSpec(data=data, locations=locations, overrides=parsed, **where)
+
+
+def load_text(
+    text: str,
+    fmt: str | None = None,
+    overrides: Sequence[str | Override] = (),
+    *,
+    base_dir: str | Path | None = None,
+    name: str = "scene",
+) -> LoadedSpec:
+    """Parse spec text: JSON when it starts with `{` (or `fmt="json"`), else TOML; errors name `<text>:line`."""
+    fmt = fmt or ("json" if text.lstrip().startswith("{") else "toml")
+    if fmt not in FORMATS.values():
+        raise ValueError(f"unknown spec format {fmt!r}; expected toml or json")
+    data, locations = parse_text(text, fmt, TEXT_LABEL)
+    folder = Path(base_dir) if base_dir is not None else Path.cwd()
+    return _finish(data, locations, overrides, file=TEXT_LABEL, base_dir=folder.resolve(), name=name, text=text)
+
+
+def load_data(
+    data: Mapping[str, Any],
+    overrides: Sequence[str | Override] = (),
+    *,
+    base_dir: str | Path | None = None,
+    name: str = "scene",
+) -> LoadedSpec:
+    """A spec given as a dict (deep-copied, so the caller's stays as it was); errors name the key path."""
+    if not isinstance(data, Mapping):
+        raise SpecError([Problem(f"a spec is a mapping of tables, not {type(data).__name__}")])
+    folder = Path(base_dir) if base_dir is not None else Path.cwd()
+    copied = copy.deepcopy(dict(data))
+    return _finish(copied, {}, overrides, file=None, base_dir=folder.resolve(), name=name, text="")
+
+
+def load_spec(path: str | Path, overrides: Sequence[str | Override] | None = None) -> LoadedSpec:
     """Read and parse a spec file, then apply command-line `--set key.path=value` overrides."""
     path = Path(path)
     file = str(path)
@@ -79,15 +131,21 @@ def load_spec(path: str | Path, overrides: list[str] | None = None) -> LoadedSpe
     except (OSError, UnicodeDecodeError) as exc:
         raise SpecError([Problem(f"cannot read spec: {exc}", file=file)]) from None
     data, locations = parse_text(text, fmt, file)
-    data.pop("$schema", None)  # editors' schema pointer, not part of the scene
-    parsed = [Override.parse(item) for item in overrides or []]
-    apply_overrides(data, parsed)
+    return _finish(
+        data, locations, overrides or (), file=file, base_dir=path.resolve().parent, name=path.stem, text=text
+    )
+
+
+def with_overrides(loaded: LoadedSpec, overrides: Sequence[Override]) -> LoadedSpec:
+    """A copy of `loaded` with more overrides applied on top (the spec itself is not changed)."""
+    data = copy.deepcopy(loaded.data)
+    apply_overrides(data, list(overrides))
     return LoadedSpec(
         data=data,
-        file=file,
-        base_dir=path.resolve().parent,
-        name=path.stem,
-        text=text,
-        locations=locations,
-        overrides=parsed,
+        file=loaded.file,
+        base_dir=loaded.base_dir,
+        name=loaded.name,
+        text=loaded.text,
+        locations=loaded.locations,
+        overrides=[*loaded.overrides, *overrides],
     )

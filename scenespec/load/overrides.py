@@ -24,6 +24,22 @@ class Override:
     text: str
     path: KeyPath
     value: Any
+    origin: str = "--set"
+    """Where it was given: `--set` on the command line, `with_values` in Python."""
+
+    @property
+    def label(self) -> str:
+        """How an error names this override, e.g. `--set frames.fps=0`."""
+        return f"{self.origin} {self.text}"
+
+    @classmethod
+    def of(cls, key: str, value: Any, origin: str = "with_values") -> Override:
+        """An override from Python: `key` is a dotted path (`frames.fps`, `panels.0.title`), `value` any value."""
+        parts = [p.strip() for p in str(key).strip().split(".")]
+        if not all(parts):
+            raise SpecError([Problem("expected a dotted key path, e.g. frames.fps", file=f"{origin} {key!r}")])
+        path = tuple(int(p) if p.isdigit() else p for p in parts)
+        return cls(text=f"{key}={value!r}", path=path, value=value, origin=origin)
 
     @classmethod
     def parse(cls, text: str) -> Override:
@@ -61,4 +77,4 @@ def apply_overrides(data: dict[str, Any], overrides: list[Override]) -> None:
 
 
 def _fail(override: Override, message: str) -> None:
-    raise SpecError([Problem(message, override.path, file=f"--set {override.text}")])
+    raise SpecError([Problem(message, override.path, file=override.label)])

@@ -6,15 +6,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import partial
 
 import numpy as np
 
 from scenespec.compile.graph import ArtistGraph
+from scenespec.frame import Frame
 from scenespec.render.engine import FrameEngine
 from scenespec.render.progress import Progress
 from scenespec.render.sinks.base import Sink
-from scenespec.schedule.frames import Frame
 
 
 def frame_pixels(graph: ArtistGraph, frame: Frame) -> np.ndarray:
@@ -26,6 +27,29 @@ def frame_pixels(graph: ArtistGraph, frame: Frame) -> np.ndarray:
     canvas = graph.figure.canvas
     canvas.draw()
     return np.asarray(canvas.buffer_rgba())[:, :, :3].copy()
+
+
+def write_frames(
+    frames: list[Frame], images: Iterable[np.ndarray], sink: Sink, progress: Progress | None = None
+) -> tuple[int, int]:
+    """Hand each frame's pixels to `sink` in order; on any failure (or Ctrl-C) the sink discards its partial
+    output. Returns the frame size (width, height)."""
+    size = (0, 0)
+    sink.open()
+    try:
+        for frame, rgb in zip(frames, images, strict=True):
+            size = (rgb.shape[1], rgb.shape[0])
+            sink.write(frame, rgb)
+            if progress:
+                progress.advance()
+        sink.close()
+    except BaseException:
+        sink.abort()
+        raise
+    finally:
+        if progress:
+            progress.finish()
+    return size
 
 
 def render_frames(graph: ArtistGraph, frames: list[Frame], sink: Sink, progress: Progress | None = None) -> None:

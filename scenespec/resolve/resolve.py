@@ -16,9 +16,10 @@ def context(name: str, loaded: LoadedSpec) -> ResolveContext:
     return ResolveContext(base_dir=loaded.base_dir, path=("sources", name), locate=loaded.problem)
 
 
-def source_fields(scene: Scene, loaded: LoadedSpec) -> SourceFields:
-    """What each source will record, known before anything is trained."""
-    return {name: spec.fields(context(name, loaded)) for name, spec in scene.sources.items()}
+def source_fields(scene: Scene, loaded: LoadedSpec, skip: set[str] | None = None) -> SourceFields:
+    """What each source will record, known before anything is trained (`skip`: sources not asked)."""
+    skip = skip or set()
+    return {name: spec.fields(context(name, loaded)) for name, spec in scene.sources.items() if name not in skip}
 
 
 def used_sources(scene: Scene, timeline: str | None) -> list[str]:

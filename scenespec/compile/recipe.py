@@ -1,0 +1,39 @@
+"""A picklable recipe for an artist graph: what a worker process needs to build its own figure.
+
+Figures do not cross process boundaries; a recipe does (the validated scene, its traces, its frames),
+so a frame executor can build a graph in a spawned process, on another machine, or in this one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+
+from matplotlib.figure import Figure
+
+from scenespec.compile.compiler import compile_scene
+from scenespec.compile.graph import ArtistGraph, style_context
+from scenespec.frame import Frame
+from scenespec.resolve.trace import Trace
+from scenespec.validate.scene import Scene
+
+
+@dataclass
+class GraphRecipe:
+    """Scene + traces + frames: everything `build` needs, and nothing that cannot be pickled."""
+
+    scene: Scene
+    traces: dict[str, Trace]
+    frames: list[Frame]
+
+    def styled(self) -> AbstractContextManager[None]:
+        """The scene's matplotlib style: build and draw inside it."""
+        return style_context(self.scene.scene.style)
+
+    def build(self, figure: Figure | None = None) -> ArtistGraph:
+        """The artist graph showing the first frame (call inside `styled()`)."""
+        return compile_scene(self.scene, self.traces, self.frames, figure)
+
+
+GraphFactory = Callable[[], ArtistGraph]
