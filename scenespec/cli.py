@@ -139,20 +139,22 @@ def _spec_files(items: Sequence[str]) -> list[Path]:
 
 
 def _cmd_render(args: argparse.Namespace) -> int:
-    from scenespec.pipeline import render
+    from scenespec.api import load
 
     overrides = list(args.overrides) + ([f"scene.dpi={args.dpi}"] if args.dpi is not None else [])
     overrides += ["output.dither=true"] if args.dither else []
-    result = render(
-        args.spec,
-        out=args.output,
-        fmt=args.format,
+    spec = load(Path(args.spec), overrides)
+    target = spec.default_output(args.format, args.frame) if args.output is None else None
+    animation = spec.render(
+        out=args.output if target is None else target.path,
+        format=args.format or (target.format if target is not None else None),
         frame=args.frame,
-        overrides=overrides,
         progress=False if args.quiet else None,
         cache=args.cache,
         workers=args.workers,
     )
+    result = animation.result
+    assert result is not None
     if not args.quiet and result.target.path is not None:
         width, height = result.pixels
         noun = "frame" if result.frames == 1 else "frames"
@@ -180,7 +182,7 @@ def _cmd_trace(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from scenespec.pipeline import load_and_validate
+    from scenespec.api import load
 
     failed = 0
     files = _spec_files(args.specs)
@@ -189,7 +191,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         return EXIT_SPEC_ERROR
     for file in files:
         try:
-            load_and_validate(file, args.overrides)
+            load(file, args.overrides)
         except SpecError as exc:
             failed += 1
             print(f"error: {exc}", file=sys.stderr)
