@@ -99,8 +99,12 @@ def _die_with_parent(parent: int) -> None:
         libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
     except (OSError, AttributeError):
         return
-    if os.getppid() != parent:  # the parent died before prctl took effect
+    try:
+        os.kill(parent, 0)  # the parent died before prctl took effect (with forkserver, our parent is the server)
+    except ProcessLookupError:
         os._exit(1)
+    except PermissionError:
+        pass
 
 
 def render_frame(frame: Frame) -> np.ndarray:

@@ -106,6 +106,9 @@ class VideoSink(FileSink):
             *BT709,
             "-r",
             rate,
+            # no random segment UID or encoder string in the file: the same frames give the same bytes
+            "-fflags",
+            "+bitexact",
             "-f",
             self.container,  # the temporary name ends in .part: say the container
             str(self.temp),
