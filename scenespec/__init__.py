@@ -13,6 +13,7 @@ from scenespec.errors import RenderError, SpecError
 from scenespec.frame import Frame
 from scenespec.pipeline import Prepared, RenderResult, build, prepare, render, scene_style
 from scenespec.render.executors import Executor, ProcessExecutor, SerialExecutor
+from scenespec.resolve.stream import StreamingTrace
 from scenespec.resolve.trace import Trace
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "SerialExecutor",
     "Spec",
     "SpecError",
+    "StreamingTrace",
     "Trace",
     "__version__",
     "build",

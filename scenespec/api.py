@@ -22,14 +22,16 @@ from typing import Any
 
 import numpy as np
 
-from scenespec.errors import RenderError
+from scenespec.errors import RenderError, SpecError
 from scenespec.frame import Frame
+from scenespec.live import FrameCallback, LiveRender
 from scenespec.load import LoadedSpec, Override, load_data, load_spec, load_text, with_overrides
 from scenespec.pipeline import (
     InMemory,
     Prepared,
     RenderResult,
     check_scene,
+    given_fields,
     make_sink,
     output_frames,
     render_to,
@@ -39,7 +41,10 @@ from scenespec.pipeline import (
 from scenespec.render.executors import Executor, SerialExecutor
 from scenespec.render.output import Target, resolve_target
 from scenespec.render.sinks import screen
+from scenespec.resolve.resolve import resolve_sources, used_sources
+from scenespec.resolve.stream import StreamingTrace
 from scenespec.resolve.trace import Trace
+from scenespec.validate.references import frames_source
 from scenespec.validate.scene import Scene
 
 EMBED_LIMIT_BYTES = 20_000_000
@@ -106,6 +111,42 @@ class Spec:
         if traces:
             check_scene(self.loaded, traces)  # bindings against the traces given
         return resolve_and_schedule(self.loaded, self.scene, cache=cache, traces=traces)
+
+    def live(
+        self,
+        traces: InMemory,
+        out: str | Path | None = None,
+        format: str | None = None,
+        *,
+        on_frame: FrameCallback | None = None,
+        cache: bool = True,
+    ) -> LiveRender:
+        """Draw frames while a `StreamingTrace` grows: each `append` draws the frames it makes final.
+
+        `traces` must give the timeline's source (`frames.source`) as a `StreamingTrace`; other sources may
+        be given as traces or are resolved now. With `out` the frames go to that file, committed when the
+        trace (or the returned `LiveRender`) is closed; `on_frame(frame, rgb)` sees each frame as it is drawn.
+        Panels with `limits = "final"` grow with the data, since later data is not known yet.
+        """
+        streams = {name: t for name, t in traces.items() if isinstance(t, StreamingTrace)}
+        fields = given_fields(self.loaded, self.scene, traces)
+        check_scene(self.loaded, traces)
+        timeline = frames_source(self.scene, fields)
+        if timeline not in streams:
+            raise SpecError([self.loaded.problem(
+                f"a live render follows a StreamingTrace, and the timeline's source {timeline!r} was not given as one",
+                ("frames", "source"),
+            )])  # fmt: skip
+        fixed = {name: t for name, t in traces.items() if isinstance(t, Trace)}
+        others = [n for n in used_sources(self.scene, timeline) if n not in traces]
+        fixed |= resolve_sources(self.scene, self.loaded, fields, others, cache=cache)
+        sink = None
+        if out is not None:
+            target = resolve_target(self.scene, self.loaded, str(out), format, None)
+            if target.format in ("screen", "png"):
+                raise RenderError(f"a live render writes an animation or frames, not {target.format!r}")
+            sink = make_sink(target, self.scene)
+        return LiveRender(self.loaded, self.scene, timeline, streams, fixed, sink, on_frame)
 
     def default_output(self, format: str | None = None, frame: int | None = None) -> Target:
         """Where `scenespec render` writes when not told: the spec's `[output]`, else `<name>.gif` here."""

@@ -32,6 +32,7 @@ from scenespec.render.sinks.gif import GifSink
 from scenespec.render.sinks.png import PngSequenceSink, PngSink
 from scenespec.render.sinks.video import Mp4Sink, WebmSink
 from scenespec.resolve.resolve import resolve_sources, source_fields, used_sources
+from scenespec.resolve.stream import StreamingTrace
 from scenespec.resolve.trace import Trace, save_traces
 from scenespec.schedule import schedule
 from scenespec.validate.references import SourceFields, check_references, frames_source
@@ -62,7 +63,7 @@ class Prepared:
         return GraphRecipe(self.scene, self.traces, self.frames)
 
 
-InMemory = Mapping[str, Trace]
+InMemory = Mapping[str, Trace | StreamingTrace]
 """Traces handed in by the caller, by source name: those sources are not run."""
 
 
@@ -75,9 +76,12 @@ def given_fields(loaded: LoadedSpec, scene: Scene, given: InMemory) -> SourceFie
         raise SpecError([loaded.problem(f"traces: no source named {unknown[0]!r}{hint} (the spec has {available})")])
     fields = source_fields(scene, loaded, skip=set(given))
     for name, trace in given.items():
-        if not isinstance(trace, Trace):
-            raise TypeError(f"traces[{name!r}] must be a scenespec.Trace, not {type(trace).__name__}")
-        fields[name] = {field: field in trace.stepped for field in trace.names}
+        if isinstance(trace, StreamingTrace):
+            fields[name] = {field: field in trace.stepped_names for field in trace.names}
+        elif isinstance(trace, Trace):
+            fields[name] = {field: field in trace.stepped for field in trace.names}
+        else:
+            raise TypeError(f"traces[{name!r}] must be a scenespec.Trace or StreamingTrace, not {type(trace).__name__}")
     return {name: fields[name] for name in scene.sources}
 
 

@@ -10,20 +10,25 @@ from matplotlib.figure import Figure
 from scenespec.compile.graph import ArtistGraph, LayerNode, PanelNode
 from scenespec.compile.limits import axis_limits, data_range
 from scenespec.errors import Problem, SpecError
+from scenespec.frame import Frame
 from scenespec.layers.base import LAYERS, BuildContext, Extent, Painter
-from scenespec.resolve.trace import Trace
-from scenespec.schedule.frames import Frame
+from scenespec.resolve.trace import Trace, TraceField
 from scenespec.validate.base import split_binding
 from scenespec.validate.scene import EMPTY_CELL, PanelSpec, Scene
 
 
-def make_painter(layer, traces: dict[str, Trace]) -> Painter:
-    """The layer's painter, given the trace fields its bindings name."""
+def layer_fields(layer, traces: dict[str, Trace]) -> dict[str, TraceField]:
+    """The trace fields a layer's bindings name, by binding key."""
     fields = {}
     for key, binding in layer.bindings().items():
         source, name = split_binding(binding)
         fields[key] = traces[source].field(name)
-    return LAYERS.load()[layer.kind].painter(layer, fields)
+    return fields
+
+
+def make_painter(layer, traces: dict[str, Trace]) -> Painter:
+    """The layer's painter, given the trace fields its bindings name."""
+    return LAYERS.load()[layer.kind].painter(layer, layer_fields(layer, traces))
 
 
 def new_figure(scene: Scene) -> Figure:
@@ -34,9 +39,11 @@ def new_figure(scene: Scene) -> Figure:
 
 
 def compile_scene(
-    scene: Scene, traces: dict[str, Trace], frames: list[Frame], figure: Figure | None = None
+    scene: Scene, traces: dict[str, Trace], frames: list[Frame], figure: Figure | None = None, *, live: bool = False
 ) -> ArtistGraph:
-    """Build every artist, showing the first frame; limits cover every frame."""
+    """Build every artist, showing the first frame; limits cover every frame (panels with `limits = "final"`),
+    follow the data (`grow`, and `final` panels of a `live` render, whose later frames are not known yet),
+    or come from the spec (`fixed`)."""
     figure = figure if figure is not None else new_figure(scene)
     frame_steps = np.array([f.step for f in frames], dtype=np.int64)
     figure.set_layout_engine("constrained")  # before any colorbar, which then takes its space the same way
@@ -47,8 +54,9 @@ def compile_scene(
     nodes: list[LayerNode] = []
     for index, (spec, ax) in enumerate(zip(scene.panels, axes, strict=True)):
         painters = [make_painter(layer, traces) for layer in spec.layers]
-        panel = PanelNode(spec, ax, ax.twinx() if any(layer.twin for layer in spec.layers) else None)
-        extents = [p.extent(frame_steps) for p in painters]
+        grows = spec.limits == "grow" or (live and spec.limits == "final")
+        panel = PanelNode(spec, ax, ax.twinx() if any(layer.twin for layer in spec.layers) else None, grows, painters)
+        extents = [p.extent(frame_steps[:1] if grows else frame_steps) for p in painters]
         x_data = _configure_axes(panel, painters, extents)
         for painter in painters:
             target = panel.twin_ax if painter.spec.twin else panel.ax

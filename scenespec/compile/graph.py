@@ -10,8 +10,9 @@ import matplotlib.style
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from scenespec.compile.limits import data_range, widened
+from scenespec.frame import Frame
 from scenespec.layers.base import Painter
-from scenespec.schedule.frames import Frame
 from scenespec.validate.scene import PanelSpec
 
 
@@ -32,6 +33,27 @@ class PanelNode:
     spec: PanelSpec
     ax: Axes
     twin_ax: Axes | None = None
+    grows: bool = False
+    """Limits widen when data leaves the view (`limits = "grow"`, or a live render)."""
+    painters: list[Painter] = field(default_factory=list)
+
+    def grow(self, frame: Frame) -> None:
+        """Widen each axis whose data at `frame` leaves its limits (the frame engine then redraws its background)."""
+        main = [p.frame_extent(frame) for p in self.painters if not p.spec.twin]
+        twin = [p.frame_extent(frame) for p in self.painters if p.spec.twin]
+        spec, ax = self.spec, self.ax
+        axes = [(ax.get_xlim, ax.set_xlim, [e.x for e in main + twin if e], spec.xscale == "log", spec.xlim)]
+        axes.append((ax.get_ylim, ax.set_ylim, [e.y for e in main if e], spec.yscale == "log", spec.ylim))
+        if spec.projection == "3d":
+            axes.append((ax.get_zlim, ax.set_zlim, [e.z for e in main if e], False, spec.zlim))
+        if self.twin_ax is not None:
+            t = self.twin_ax
+            axes.append((t.get_ylim, t.set_ylim, [e.y for e in twin if e], spec.twin_yscale == "log", spec.twin_ylim))
+        for get, set_, arrays, log, fixed in axes:
+            if fixed is None:
+                new = widened(get(), data_range(arrays, log), log)
+                if new is not None:
+                    set_(*new)
 
 
 @dataclass
@@ -65,6 +87,9 @@ class ArtistGraph:
         """Update every dynamic layer's artists to the frame, and turn rotating cameras."""
         for node in self.dynamic_layers:
             node.painter.update(frame)
+        for panel in self.panels:
+            if panel.grows:
+                panel.grow(frame)
         for panel in self.rotating_panels:
             camera = panel.spec.camera
             turned = camera.rotate * frame.index / max(self.frame_count - 1, 1)

@@ -46,3 +46,25 @@ def axis_limits(data: list[tuple[np.ndarray | None, bool]], log: bool = False) -
     if not spans:
         return None
     return min(lo for lo, _ in spans), max(hi for _, hi in spans)
+
+
+GROW_MARGIN = 0.1
+"""How far past the data a `grow` panel's limits move when data leaves the view (a fraction of the new span)."""
+
+
+def widened(
+    current: tuple[float, float], needed: tuple[float, float] | None, log: bool = False
+) -> tuple[float, float] | None:
+    """New limits when `needed` (the data shown now) leaves `current`, with a margin on the side it left by;
+    None when the data is inside. On a log axis the margin is multiplicative."""
+    if needed is None:
+        return None
+    lo, hi = current
+    need_lo, need_hi = needed
+    if need_lo >= lo and need_hi <= hi:
+        return None
+    if log:
+        lo, hi, need_lo, need_hi = (float(np.log10(v)) for v in (lo, hi, need_lo, need_hi))
+    pad = (max(hi, need_hi) - min(lo, need_lo)) * GROW_MARGIN
+    new = (need_lo - pad if need_lo < lo else lo, need_hi + pad if need_hi > hi else hi)
+    return (float(10 ** new[0]), float(10 ** new[1])) if log else new

@@ -6,7 +6,7 @@ A painter builds its matplotlib artists once and then only updates them per fram
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -162,6 +162,15 @@ class Painter(Generic[S]):
         if "x" in self.fields and "y" in self.fields:
             return Extent(self.fields["x"].over(frame_steps), self.fields["y"].over(frame_steps))
         return None
+
+    def frame_extent(self, frame: Frame) -> Extent | None:
+        """The data this layer shows at `frame`, for limits that grow with the data."""
+        return self.extent(np.array([frame.step], dtype=np.int64))
+
+    def refresh(self, fields: Mapping[str, TraceField], frames: Sequence[Frame]) -> None:
+        """New data for a live render: the trace grew and `frames` are the frames so far. Painters that
+        precompute from their fields (smoothing, fits) redo it here."""
+        self.fields = dict(fields)
 
     def value(self, name: str, step: int) -> np.ndarray:
         """The bound field `name` as recorded at `step` (the last recorded step at or before it)."""

@@ -7,7 +7,7 @@ the panel) values that are not positive are left out rather than clipped.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Literal
 
 import numpy as np
@@ -72,7 +72,6 @@ class MetricPainter(Painter[MetricLayer]):
 
     def __init__(self, spec: MetricLayer, fields: Mapping[str, TraceField]) -> None:
         super().__init__(spec, fields)
-        y = self.fields["y"]
         for key, field in self.fields.items():
             if field.stepped and field.data.size != len(field.data):
                 raise SpecError(
@@ -83,9 +82,15 @@ class MetricPainter(Painter[MetricLayer]):
                         )
                     ]
                 )
+        self.x_log = self.y_log = False
+        self._prepare()
+
+    def _prepare(self) -> None:
+        """The whole record, smoothed once, with its x values."""
+        y = self.fields["y"]
         assert y.steps is not None
         self.steps = y.steps
-        self.ys = trailing_average(y.data.ravel(), spec.smooth)
+        self.ys = trailing_average(y.data.ravel(), self.spec.smooth)
         if "x" in self.fields:
             xf = self.fields["x"]
             assert xf.steps is not None
@@ -93,7 +98,10 @@ class MetricPainter(Painter[MetricLayer]):
             self.xs = np.asarray(xf.data, dtype=float).ravel()[rows]
         else:
             self.xs = self.steps.astype(float)
-        self.x_log = self.y_log = False
+
+    def refresh(self, fields: Mapping[str, TraceField], frames: Sequence[Frame]) -> None:
+        super().refresh(fields, frames)
+        self._prepare()
 
     @property
     def dynamic(self) -> bool:

@@ -9,6 +9,7 @@ where the cost drops steeply (a cubic spline rings below zero there).
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Literal
 
 import numpy as np
@@ -17,6 +18,7 @@ from scipy.interpolate import Akima1DInterpolator, CubicSpline, PchipInterpolato
 
 from scenespec.frame import Frame
 from scenespec.layers.base import BuildContext, ColorChecked, Extent, Painter, register_layer
+from scenespec.resolve.trace import TraceField
 from scenespec.validate.base import Binding
 
 INTERPOLATORS = {"pchip": PchipInterpolator, "cubic": CubicSpline, "akima": Akima1DInterpolator}
@@ -60,6 +62,7 @@ class SplinePainter(Painter[SplineLayer]):
     curve_x: np.ndarray
     curve_y: np.ndarray
     last_position: float
+    x_data_range: tuple[float, float] | None = None
 
     @property
     def dynamic(self) -> bool:
@@ -97,15 +100,29 @@ class SplinePainter(Painter[SplineLayer]):
         self.last_position = float(steps[-1])
 
     def build(self, ctx: BuildContext, frame: Frame) -> None:
-        steps, values = self.knots(ctx.frame_steps)
-        self.fit(steps, values)
-        self.curve_x = self.curve_pos
-        if self.stretched and ctx.x_data_range is not None and steps[-1] > steps[0]:
-            lo, hi = ctx.x_data_range
-            self.curve_x = lo + (self.curve_pos - steps[0]) / (steps[-1] - steps[0]) * (hi - lo)
+        self.x_data_range = ctx.x_data_range
+        self._fit_curve(ctx.frame_steps)
         kwargs = self.style_kwargs(color="color", label="label", zorder="zorder")
         self.artists = ctx.ax.plot([], [], lw=self.spec.linewidth, **kwargs)
         self.update(frame)
+
+    def _fit_curve(self, frame_steps: np.ndarray) -> None:
+        """Fit the curve through the values the frames show, and place it (stretched over the data's x range)."""
+        steps, values = self.knots(frame_steps)
+        self.fit(steps, values)
+        self.curve_x = self.curve_pos
+        if self.stretched and self.x_data_range is not None and steps[-1] > steps[0]:
+            lo, hi = self.x_data_range
+            self.curve_x = lo + (self.curve_pos - steps[0]) / (steps[-1] - steps[0]) * (hi - lo)
+
+    def refresh(self, fields: Mapping[str, TraceField], frames: Sequence[Frame]) -> None:
+        """A live render refits the curve through the frames so far: it grows as the trace does."""
+        super().refresh(fields, frames)
+        self._fit_curve(np.array([f.step for f in frames], dtype=np.int64))
+
+    def frame_extent(self, frame: Frame) -> Extent:
+        end = int(np.searchsorted(self.curve_pos, self.position_of(frame), side="right"))
+        return Extent(None if self.stretched else self.curve_x[:end], self.curve_y[:end])
 
     def update(self, frame: Frame) -> None:
         if self.spec.reveal == "end" and self.position_of(frame) < self.last_position:

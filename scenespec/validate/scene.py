@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal, Union
 
 import matplotlib.style
 from matplotlib.legend import Legend
-from pydantic import AfterValidator, Field, NonNegativeFloat, PositiveFloat, field_validator
+from pydantic import AfterValidator, Field, NonNegativeFloat, PositiveFloat, field_validator, model_validator
 
 from scenespec.errors import did_you_mean
 from scenespec.layers.base import LAYERS
@@ -159,6 +159,15 @@ class PanelSpec(SpecModel):
     aspect: Literal["auto", "equal"] = Field(
         "auto", description="`equal`: one unit is as long on x as on y (circles stay round; 2D panels)."
     )
+    limits: Literal["final", "grow", "fixed"] = Field(
+        "final",
+        description=(
+            "How axis limits are chosen: `final` covers every frame's data from the start (axes never move); "
+            "`grow` starts from the first frame's data and widens by a margin when data leaves the view "
+            "(what a live render of a growing trace does for `final` panels too); `fixed` uses only "
+            "`xlim`/`ylim` (and `zlim`, `twin_ylim` where they apply), which it then requires."
+        ),
+    )
     camera: CameraSpec = Field(default_factory=CameraSpec, description="View of a 3D panel.")
     legend: str | bool = Field(
         True, description="Legend location (e.g. `upper center`), true for `best`, false for none."
@@ -171,6 +180,17 @@ class PanelSpec(SpecModel):
     def projection(self) -> str:
         """`3d` when a layer can only be drawn in 3D (a surface, a path with z), else `2d`."""
         return "3d" if any("2d" not in layer.projections() for layer in self.layers) else "2d"
+
+    @model_validator(mode="after")
+    def _fixed_limits_are_given(self) -> PanelSpec:
+        if self.limits != "fixed":
+            return self
+        needed = ["xlim", "ylim"] + (["zlim"] if self.projection == "3d" else [])
+        needed += ["twin_ylim"] if any(layer.twin for layer in self.layers) else []
+        missing = [key for key in needed if getattr(self, key) is None]
+        if missing:
+            raise ValueError(f"limits = 'fixed' needs {', '.join(missing)} (fixed limits come from the spec)")
+        return self
 
     @field_validator("legend")
     @classmethod

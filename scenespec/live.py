@@ -1,0 +1,125 @@
+"""Live rendering: frames drawn while a `StreamingTrace` grows (a training loop appending steps).
+
+The schedule runs incrementally (`schedule.incremental.FrameStream`); the graph is compiled at the first
+frame, with `final` limits treated as `grow` (later data is not known yet); for each later frame the
+painters are handed the grown trace (`Painter.refresh`) and the frame engine draws it, rebuilding its
+background when limits widen. Frames go to a sink as they are drawn and to an optional callback; closing
+the trace (or the LiveRender) writes the last frame and commits the output atomically.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from scenespec.compile.compiler import compile_scene, layer_fields
+from scenespec.compile.graph import ArtistGraph, style_context
+from scenespec.errors import SpecError
+from scenespec.frame import Frame
+from scenespec.render.engine import FrameEngine
+from scenespec.render.sinks.base import Sink
+from scenespec.resolve.stream import StreamingTrace
+from scenespec.resolve.trace import Trace
+from scenespec.schedule.incremental import FrameStream
+
+if TYPE_CHECKING:
+    from scenespec.load import LoadedSpec
+    from scenespec.validate.scene import Scene
+
+FrameCallback = Callable[[Frame, np.ndarray], None]
+
+
+class LiveRender:
+    """Draws the frames of `scene` as the timeline's streaming trace grows; see `Spec.live`."""
+
+    def __init__(
+        self,
+        loaded: LoadedSpec,
+        scene: Scene,
+        timeline: str,
+        streams: dict[str, StreamingTrace],
+        traces: dict[str, Trace],
+        sink: Sink | None = None,
+        on_frame: FrameCallback | None = None,
+    ) -> None:
+        self.scene = scene
+        self.streams = streams
+        self.traces = traces
+        self.sink = sink
+        self.on_frame = on_frame
+        self.frames: list[Frame] = []
+        self.graph: ArtistGraph | None = None
+        self.engine: FrameEngine | None = None
+        self.schedule = FrameStream(scene.frames, loaded.problem)
+        self.finished = False
+        if sink is not None:
+            sink.open()
+        self._unsubscribe = streams[timeline].subscribe(self._on_change)
+        for step in streams[timeline].snapshot().steps.tolist():  # steps recorded before we subscribed
+            self._draw_all(self.schedule.feed(int(step)))
+        if streams[timeline].closed:
+            self.close()
+
+    def _on_change(self, trace: StreamingTrace, steps: list[int], closed: bool) -> None:
+        for step in steps:
+            self._draw_all(self.schedule.feed(step))
+        if closed:
+            self.close()
+
+    def _draw_all(self, frames: list[Frame]) -> None:
+        try:
+            for frame in frames:
+                self._draw(frame)
+        except BaseException:
+            self.abort()
+            raise
+
+    def _snapshot(self) -> dict[str, Trace]:
+        return self.traces | {name: stream.snapshot() for name, stream in self.streams.items()}
+
+    def _draw(self, frame: Frame) -> None:
+        traces = self._snapshot()
+        self.frames.append(frame)
+        with style_context(self.scene.scene.style):
+            if self.graph is None:
+                self.graph = compile_scene(self.scene, traces, [frame], live=True)
+                self.engine = FrameEngine(self.graph)
+            else:
+                for node in self.graph.layers:
+                    painter = node.painter
+                    painter.refresh(layer_fields(painter.spec, traces), self.frames)
+            assert self.engine is not None
+            rgb = self.engine.pixels(frame)
+        if self.sink is not None:
+            self.sink.write(frame, rgb)
+        if self.on_frame is not None:
+            self.on_frame(frame, rgb)
+
+    def close(self) -> None:
+        """The run is over: draw the last frame (with its end pause) and commit the output."""
+        if self.finished:
+            return
+        self.finished = True
+        self._unsubscribe()
+        try:
+            if self.schedule.emitted or self.schedule.held is not None:
+                for frame in self.schedule.finish():
+                    self._draw(frame)
+            elif self.sink is not None:
+                raise SpecError([self.schedule.locate("no step was recorded: nothing to draw", ("frames",))])
+            if self.sink is not None:
+                self.sink.close()
+        except BaseException:
+            if self.sink is not None:
+                self.sink.abort()
+            raise
+
+    def abort(self) -> None:
+        """Stop without writing: an earlier output stays as it was."""
+        if not self.finished:
+            self.finished = True
+            self._unsubscribe()
+            if self.sink is not None:
+                self.sink.abort()
