@@ -61,7 +61,7 @@ def test_frames_fed_step_by_step_equal_the_batch_schedule(steps, rule, fps, end_
 def test_explicit_steps_that_never_arrive_are_reported() -> None:
     stream = FrameStream(FramesSpec(steps=[0, 5, 7]))
     assert [f.step for s in (0, 5, 6) for f in stream.feed(s)] == [0]
-    with pytest.raises(SpecError, match="frames.steps: steps 7 were not recorded"):
+    with pytest.raises(SpecError, match=r"frames\.steps: steps 7 were not recorded"):
         stream.finish()
 
 
@@ -193,7 +193,7 @@ def test_grow_limits_widen_as_data_leaves_the_view() -> None:
 def test_a_live_render_writes_its_file_when_the_trace_closes(tmp_path: Path) -> None:
     out = tmp_path / "live.gif"
     out.write_bytes(b"earlier")
-    trace, drawn, live = stream_into(spec(), out=out)
+    trace, drawn, _ = stream_into(spec(), out=out)
     for step in range(8):
         trace.append(step, pred=SLOPES[step] * X + 1, loss=LOSS[step])
     assert out.read_bytes() == b"earlier"  # nothing replaced before the run ends
@@ -223,5 +223,5 @@ def test_fixed_limits_need_the_limits() -> None:
 
 
 def test_a_live_render_needs_a_streaming_timeline() -> None:
-    with pytest.raises(SpecError, match="frames.source: a live render follows a StreamingTrace"):
+    with pytest.raises(SpecError, match=r"frames\.source: a live render follows a StreamingTrace"):
         spec().live({"run": whole_trace()})
