@@ -13,6 +13,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from matplotlib.figure import Figure
 
 from scenespec.compile import ArtistGraph
@@ -118,9 +119,26 @@ def resolve_and_schedule(
         missing = sorted(set(fields[name]) - set(resolved[name].names))
         if missing:
             raise SpecError([loaded.problem(f"source did not record {missing}", ("sources", name))])
-    steps = resolved[timeline].steps if timeline else None
+    used = {name: resolved[name] for name in needed}
+    if scene.frames.key != "step":
+        used = keyed(used, fields, scene.frames.key, loaded)
+    steps = np.unique(used[timeline].steps) if timeline else None
     frames = schedule(scene.frames, steps, loaded.problem)
-    return Prepared(loaded, scene, {name: resolved[name] for name in needed}, frames)
+    return Prepared(loaded, scene, used, frames)
+
+
+def keyed(traces: dict[str, Trace], fields: SourceFields, counter: str, loaded: LoadedSpec) -> dict[str, Trace]:
+    """Traces re-indexed by a recorded counter (`frames.key`) where they record it; the others as they are."""
+    out = {}
+    for name, trace in traces.items():
+        if counter not in trace.stepped:
+            out[name] = trace
+            continue
+        try:
+            out[name] = trace.keyed_by(counter)
+        except ValueError as exc:
+            raise SpecError([loaded.problem(f"source {name!r}: {exc}", ("frames", "key"))]) from None
+    return out
 
 
 def prepare(path: str | Path, overrides: Sequence[str] = (), *, cache: bool = True) -> Prepared:

@@ -225,3 +225,66 @@ def test_fixed_limits_need_the_limits() -> None:
 def test_a_live_render_needs_a_streaming_timeline() -> None:
     with pytest.raises(SpecError, match=r"frames\.source: a live render follows a StreamingTrace"):
         spec().live({"run": whole_trace()})
+
+
+# --- one timeline for sources recorded on different grids --------------------------------------------------
+
+TWO_GRIDS = """
+[sources.net]
+kind = "trainer"
+model = "mlp"
+data = { kind = "function", target = "linear", n = 300, x = [-3, 3], noise = 0.3, seed = 0 }
+network = { hidden = [8], solver = "adam", lr = 0.01 }
+batch_size = 32
+epochs = 4
+record = { every = 3 }
+seed = 0
+
+[sources.fit]
+kind = "trainer"
+model = "linear"
+data = { kind = "line", slope = 2.0, intercept = 1.0, n = 30, x = [-3, 3], seed = 1 }
+optimizer = { name = "sgd", lr = 0.01 }
+epochs = 4
+
+[frames]
+source = "net"
+key = "epoch"
+
+[[panels]]
+xlim = [-3, 3]
+ylim = [-10, 10]
+limits = "fixed"
+layers = [
+  { kind = "line", x = "net.eval_x", y = "net.pred" },
+  { kind = "line", x = "fit.x", y = "fit.pred" },
+  { kind = "text", text = "epoch {step}: batch {net.batch}", at = [0.05, 0.9], coords = "axes" },
+]
+"""
+
+
+def test_a_timeline_keyed_by_epoch_lines_up_per_batch_and_per_epoch_sources() -> None:
+    spec = scenespec.load(TWO_GRIDS)
+    prepared = spec.prepare()
+    net = spec.with_values({"frames.key": "step"}).prepare().traces["net"]  # the per-batch record, by batch
+    epochs = net.stepped["epoch"]
+    assert [f.step for f in prepared.frames] == sorted(set(epochs.tolist())) == [1, 2, 3, 4]  # mlp counts epochs from 1
+    with scenespec.scene_style(prepared.scene):
+        graph = scenespec.build(prepared)
+        lines = [node.painter.artists[0] for node in graph.layers[:2]]
+        text = graph.layers[2].painter.artists[0]
+        for frame in prepared.frames:
+            graph.show(frame)
+            row = int(np.flatnonzero(epochs == frame.step)[-1])  # the last batch recorded in that epoch
+            np.testing.assert_array_equal(lines[0].get_ydata(), net.stepped["pred"][row])
+            fit = prepared.traces["fit"]
+            np.testing.assert_array_equal(lines[1].get_ydata(), fit.stepped["pred"][list(fit.steps).index(frame.step)])
+            assert text.get_text() == f"epoch {frame.step}: batch {int(net.stepped['batch'][row])}"
+
+
+def test_a_counter_no_source_records_is_a_located_error() -> None:
+    with pytest.raises(SpecError) as error:
+        scenespec.load(TWO_GRIDS.replace('key = "epoch"', 'key = "epochs"'))
+    line = TWO_GRIDS.splitlines().index('key = "epochs"'.replace("epochs", "epoch")) + 1
+    assert str(error.value).startswith(f"<text>:{line}: frames.key: no source records a counter 'epochs' per step; "
+                                       "did you mean 'epoch'?")  # fmt: skip

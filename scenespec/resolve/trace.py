@@ -89,6 +89,20 @@ class Trace:
     def names(self) -> list[str]:
         return sorted({*self.static, *self.stepped})
 
+    def keyed_by(self, counter: str) -> Trace:
+        """The same data with a recorded counter (`epoch`, `batch`) as its steps, so that a frame at counter value
+        c shows the last step recorded with counter ≤ c. The counter must be one number per step, never falling."""
+        values = np.asarray(self.stepped[counter])
+        if values.ndim != 1 and values.size != len(values):
+            raise ValueError(f"{counter!r} must be one number per step, not {values.shape[1:]} per step")
+        keys = values.ravel()
+        if not np.all(np.isfinite(keys)) or not np.array_equal(keys, np.round(keys)):
+            raise ValueError(f"{counter!r} must hold whole numbers to count frames by")
+        if np.any(np.diff(keys) < 0):
+            at = int(np.flatnonzero(np.diff(keys) < 0)[0]) + 1
+            raise ValueError(f"{counter!r} falls from {keys[at - 1]:g} to {keys[at]:g} at step {self.steps[at]}")
+        return Trace(steps=keys.astype(np.int64), static=self.static, stepped=self.stepped)
+
     def field(self, name: str) -> TraceField:
         if name in self.stepped:
             return TraceField(name, self.stepped[name], self.steps)

@@ -31,6 +31,13 @@ def check_references(scene: Scene, fields: SourceFields, locate: Locate) -> None
     if scene.frames.source is not None and scene.frames.source not in fields:
         hint = did_you_mean(scene.frames.source, fields)
         problems.append(locate(f"no source named {scene.frames.source!r}{hint}", ("frames", "source")))
+    key = scene.frames.key
+    counting = [name for name, recorded in fields.items() if recorded.get(key)]
+    if key != "step" and not counting:
+        stepped = sorted({f for recorded in fields.values() for f, is_stepped in recorded.items() if is_stepped})
+        hint = did_you_mean(key, stepped)
+        message = f"no source records a counter {key!r} per step{hint} (stepped fields: {', '.join(stepped)})"
+        problems.append(locate(message, ("frames", "key")))
     for p, panel in enumerate(scene.panels):
         projection = panel.projection
         for i, layer in enumerate(panel.layers):

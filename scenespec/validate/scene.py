@@ -109,6 +109,16 @@ class FramesSpec(SpecModel):
     source: str | None = Field(
         None, description="Source whose steps are the timeline (default: the first source that records steps)."
     )
+    key: str = Field(
+        "step",
+        pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
+        description=(
+            "What the timeline counts: `step` (each source's recorded steps), or a counter every step records, "
+            "e.g. `epoch`: sources that record that field are read by it (a per-batch source shows the end of "
+            "each epoch), the others by their own steps, so sources recorded on different grids line up in "
+            "one frame. `steps`, `{step}` in text and frame positions are then in that counter's units."
+        ),
+    )
     steps: Literal["all"] | StepRule | list[int] = Field(
         "all", description="`all`, a rule `{ first = 10, every = 40 }`, or an explicit list of step numbers."
     )
