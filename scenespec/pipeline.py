@@ -31,6 +31,7 @@ from scenespec.render.sinks.video import Mp4Sink, WebmSink
 from scenespec.resolve.resolve import resolve_sources, source_fields, used_sources
 from scenespec.resolve.trace import Trace, save_traces
 from scenespec.schedule import Frame, schedule
+from scenespec.transform.apply import apply_transforms
 from scenespec.validate.references import check_references, frames_source
 from scenespec.validate.scene import Scene
 from scenespec.validate.validate import validate
@@ -66,6 +67,7 @@ def resolve_and_schedule(loaded: LoadedSpec, scene: Scene, *, cache: bool = True
     fields = source_fields(scene, loaded)
     timeline = frames_source(scene, fields)
     traces = resolve_sources(scene, loaded, fields, used_sources(scene, timeline), cache=cache)
+    traces = apply_transforms(scene, traces, loaded.problem)
     steps = traces[timeline].steps if timeline else None
     frames = schedule(scene.frames, steps, loaded.problem)
     return Prepared(loaded, scene, traces, frames)
