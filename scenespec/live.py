@@ -23,6 +23,7 @@ from scenespec.render.sinks.base import Sink
 from scenespec.resolve.stream import StreamingTrace
 from scenespec.resolve.trace import Trace
 from scenespec.schedule.incremental import FrameStream
+from scenespec.transform.apply import apply_transforms
 
 if TYPE_CHECKING:
     from scenespec.load import LoadedSpec
@@ -52,6 +53,7 @@ class LiveRender:
         self.frames: list[Frame] = []
         self.graph: ArtistGraph | None = None
         self.engine: FrameEngine | None = None
+        self.locate = loaded.problem
         self.schedule = FrameStream(scene.frames, loaded.problem)
         self.finished = False
         if sink is not None:
@@ -77,7 +79,8 @@ class LiveRender:
             raise
 
     def _snapshot(self) -> dict[str, Trace]:
-        return self.traces | {name: stream.snapshot() for name, stream in self.streams.items()}
+        traces = self.traces | {name: stream.snapshot() for name, stream in self.streams.items()}
+        return apply_transforms(self.scene, traces, self.locate)  # type: ignore[return-value]
 
     def _draw(self, frame: Frame) -> None:
         traces = self._snapshot()

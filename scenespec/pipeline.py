@@ -36,6 +36,7 @@ from scenespec.resolve.resolve import resolve_sources, source_fields, used_sourc
 from scenespec.resolve.stream import StreamingTrace
 from scenespec.resolve.trace import Trace, save_traces
 from scenespec.schedule import schedule
+from scenespec.transform.apply import apply_transforms
 from scenespec.validate.references import SourceFields, check_references, frames_source
 from scenespec.validate.scene import Scene
 from scenespec.validate.validate import validate
@@ -122,6 +123,7 @@ def resolve_and_schedule(
     used = {name: resolved[name] for name in needed}
     if scene.frames.key != "step":
         used = keyed(used, fields, scene.frames.key, loaded)
+    used = apply_transforms(scene, used, loaded.problem)
     steps = np.unique(used[timeline].steps) if timeline else None
     frames = schedule(scene.frames, steps, loaded.problem)
     return Prepared(loaded, scene, used, frames)

@@ -20,6 +20,7 @@ from pydantic_core import PydanticUndefined
 from scenespec.layers.base import LAYERS, LayerSpec
 from scenespec.registry import kind_of
 from scenespec.sources.base import SOURCES, SourceSpec
+from scenespec.transform.base import TRANSFORMS, TransformSpec
 from scenespec.validate.scene import FramesSpec, OutputSpec, PanelSpec, Scene, SceneMeta, scene_model
 
 TABLE_NAMES: dict[type[BaseModel], str] = {
@@ -44,6 +45,8 @@ def title(model: type[BaseModel]) -> str:
         return f"Layer `{kind_of(model)}`"
     if issubclass(model, SourceSpec) and model is not SourceSpec:
         return f"Source `{kind_of(model)}`"
+    if issubclass(model, TransformSpec) and model is not TransformSpec:
+        return f"Transform `{kind_of(model)}`"
     return TABLE_NAMES.get(model, model.__name__)
 
 
@@ -140,7 +143,9 @@ def generate() -> str:
     scene_model()
     layer_models = [kind.model for kind in LAYERS.load().values()]
     source_models = list(SOURCES.load().values())
-    structure = [m for m in ordered_models([Scene]) if m not in layer_models and m not in source_models]
+    transform_models = list(TRANSFORMS.load().values())
+    kinds = layer_models + source_models + transform_models
+    structure = [m for m in ordered_models([Scene]) if m not in kinds]
     sources = [m for m in ordered_models(source_models) if m not in structure]
     parts = [
         "# Spec reference",
@@ -156,6 +161,12 @@ def generate() -> str:
         "Each `[sources.NAME]` table has a `kind`. Layers bind to its fields as `NAME.field`.",
         "",
         *[section(m) for m in sources],
+        "## Transforms",
+        "",
+        "Each `[transforms.NAME]` table has a `kind` and reads `of`, a source's field or another transform's "
+        "output; layers bind to the result as `transforms.NAME`. See [transforms.md](transforms.md).",
+        "",
+        *[section(m) for m in transform_models],
         "## Layers",
         "",
         "Each entry of a panel's `layers` has a `kind`. Layers are drawn in order; `zorder` overrides it.",

@@ -14,11 +14,12 @@ from helpers import line_of, run_cli_many, write_spec
 
 from scenespec.compile import ArtistGraph
 from scenespec.errors import SpecError, format_path
-from scenespec.layers.base import LAYERS
 from scenespec.pipeline import Prepared, build, load_and_validate, prepare, scene_style
 from scenespec.render.renderer import frame_pixels
 from scenespec.resolve.trace import Trace
 from scenespec.schedule import Frame
+from scenespec.transform.moving_average import moving_average
+from scenespec.transform.trailing_average import trailing_average
 
 N = 60  # evaluation points
 STEPS = np.array([0, 1, 2, 5, 10, 20, 35, 50])
@@ -76,26 +77,6 @@ def show(graph: ArtistGraph, frame: Frame) -> np.ndarray:
 
 
 # --- moving averages ----------------------------------------------------------------------------------------------
-
-
-def moving_average(values: np.ndarray, width: int) -> np.ndarray:
-    """`scenespec.layers.band.moving_average`, imported only after the registry has loaded every kind.
-
-    Importing a layer module directly at collection time would register its kind first and change the
-    order in which kinds are listed in error messages (tests/test_errors.py expects the package's order).
-    """
-    LAYERS.load()
-    from scenespec.layers.band import moving_average as implementation
-
-    return implementation(values, width)
-
-
-def trailing_average(values: np.ndarray, width: int) -> np.ndarray:
-    """`scenespec.layers.metric.trailing_average`, imported like `moving_average` above."""
-    LAYERS.load()
-    from scenespec.layers.metric import trailing_average as implementation
-
-    return implementation(values, width)
 
 
 def centred_by_loop(values: np.ndarray, width: int) -> np.ndarray:

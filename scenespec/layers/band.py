@@ -2,8 +2,11 @@
 
 The spread can be smoothed by a centred moving average computed exactly like the
 article, ``np.convolve(spread, np.ones(w) / w, mode="same")``: it shows which part
-of the model contributes most to the loss. The band is built once with
-`fill_between` and its polygon is updated in place per frame.
+of the model contributes most to the loss. The smoothing is the `moving_average`
+transform's function (`scenespec/transform/moving_average.py`), applied to each step's
+points: `smooth = w` draws the same band as `spread` bound to a `moving_average` transform
+with `width = w` and `along = "points"`. The band is built once with `fill_between` and
+its polygon is updated in place per frame.
 """
 
 from __future__ import annotations
@@ -16,26 +19,10 @@ from pydantic import Field
 from scenespec.errors import Problem, SpecError
 from scenespec.frame import Frame
 from scenespec.layers.base import BuildContext, Extent, Painter, XYLayer, register_layer
+from scenespec.transform.moving_average import moving_average
 from scenespec.validate.base import Binding
 
 MAX_SMOOTH = 10_000
-
-
-def moving_average(values: np.ndarray, width: int) -> np.ndarray:
-    """Centred moving average of `values` over `width` points, as article 002 computes it.
-
-    ``np.convolve(values, np.ones(width) / width, mode="same")``: the output has the input's length;
-    near the edges the missing neighbours count as zeros (so the edges are pulled towards 0).
-    `width` 1 returns the values unchanged (as floats).
-    """
-    values = np.asarray(values, dtype=float)
-    if width < 1:
-        raise ValueError(f"moving average width must be at least 1, got {width}")
-    if width == 1:
-        return values.copy()
-    if width > values.size:
-        raise ValueError(f"moving average width {width} is larger than the number of values ({values.size})")
-    return np.convolve(values, np.ones(width) / width, mode="same")
 
 
 class BandLayer(XYLayer):

@@ -2,7 +2,8 @@
 
 The whole-dataset loss and the per-batch loss over training: a curve that grows
 with the frames and a dot at the current value. On a log axis (`yscale = "log"` on
-the panel) values that are not positive are left out rather than clipped.
+the panel) values that are not positive are left out rather than clipped. `smooth = w` is the
+`trailing_average` transform's (`scenespec/transform/trailing_average.py`) with `width = w`.
 """
 
 from __future__ import annotations
@@ -18,24 +19,10 @@ from scenespec.errors import Problem, SpecError
 from scenespec.frame import Frame
 from scenespec.layers.base import BuildContext, ColorChecked, Extent, Painter, register_layer
 from scenespec.resolve.trace import TraceField
+from scenespec.transform.trailing_average import trailing_average
 from scenespec.validate.base import Binding
 
 MAX_SMOOTH = 10_000
-
-
-def trailing_average(values: np.ndarray, width: int) -> np.ndarray:
-    """Trailing moving average: entry i is the mean of values[max(0, i - width + 1) : i + 1].
-
-    Causal, so a point already drawn never changes when later steps arrive; the first
-    `width - 1` entries average the values available so far. `width` 1 returns the values.
-    """
-    values = np.asarray(values, dtype=float)
-    if width <= 1 or values.size == 0:
-        return values.copy()
-    sums = np.cumsum(np.concatenate([[0.0], values]))
-    index = np.arange(1, values.size + 1)
-    start = np.maximum(index - width, 0)
-    return (sums[index] - sums[start]) / (index - start)
 
 
 class MetricLayer(ColorChecked):

@@ -7,6 +7,7 @@ from scenespec.load.loader import LoadedSpec
 from scenespec.resolve.cache import TraceCache, resolve_cached
 from scenespec.resolve.trace import Trace
 from scenespec.sources.base import ResolveContext
+from scenespec.transform.apply import needed_transforms, root_source
 from scenespec.validate.base import split_binding
 from scenespec.validate.references import SourceFields
 from scenespec.validate.scene import Scene
@@ -23,8 +24,9 @@ def source_fields(scene: Scene, loaded: LoadedSpec, skip: set[str] | None = None
 
 
 def used_sources(scene: Scene, timeline: str | None) -> list[str]:
-    """Sources that a layer binds to or that drive the timeline, in spec order."""
+    """Sources that a layer binds to (directly or through transforms) or that drive the timeline, in spec order."""
     used = {split_binding(b)[0] for panel in scene.panels for layer in panel.layers for b in layer.bindings().values()}
+    used |= {root_source(scene.transforms, name) for name in needed_transforms(scene)} - {None}
     if timeline:
         used.add(timeline)
     return [name for name in scene.sources if name in used]

@@ -47,11 +47,19 @@ class SpecModel(BaseModel):
 
 SOURCE_NAME = r"[A-Za-z_][A-Za-z0-9_-]*"
 SOURCE_NAME_RE = re.compile(SOURCE_NAME)
-BINDING_PATTERN = rf"^{SOURCE_NAME}\.[A-Za-z_][A-Za-z0-9_]*$"
+FIELD_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+FIELD_NAME_RE = re.compile(FIELD_NAME)
+"""The `field` part of a binding (and so what a transform may be named)."""
+BINDING_PATTERN = rf"^{SOURCE_NAME}\.{FIELD_NAME}$"
 BINDING_RE = re.compile(BINDING_PATTERN)
 
 Binding = Annotated[str, StringConstraints(pattern=BINDING_PATTERN)]
 """A reference to trace data, `source.field`, e.g. `fit.pred`."""
+
+TRANSFORMS_SOURCE = "transforms"
+"""The name under which transforms' outputs are bound, `transforms.NAME`, as they are declared, `[transforms.NAME]`.
+
+No source may take this name (checked with the bindings, in `validate/references.py`)."""
 
 
 def split_binding(binding: str) -> tuple[str, str]:

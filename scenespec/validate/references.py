@@ -1,4 +1,4 @@
-"""Cross-references: every binding names an existing source and field, before anything runs."""
+"""Cross-references: every binding names an existing source and field, or a transform, before anything runs."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from collections.abc import Callable
 from typing import Any
 
 from scenespec.errors import KeyPath, Problem, SpecError, did_you_mean
-from scenespec.validate.base import split_binding
+from scenespec.transform.apply import cycle_message, find_cycles, input_transform
+from scenespec.validate.base import FIELD_NAME_RE, TRANSFORMS_SOURCE, split_binding
 from scenespec.validate.scene import EMPTY_CELL, Scene
 
 SourceFields = dict[str, dict[str, bool]]
@@ -26,11 +27,21 @@ def frames_source(scene: Scene, fields: SourceFields) -> str | None:
 
 
 def check_references(scene: Scene, fields: SourceFields, locate: Locate) -> None:
-    """Raise SpecError listing every binding to a missing source or field, and every layout problem."""
+    """Raise SpecError listing every binding to a missing source, field or transform, and every layout problem."""
     problems = check_layout(scene, locate)
     if scene.frames.source is not None and scene.frames.source not in fields:
         hint = did_you_mean(scene.frames.source, fields)
         problems.append(locate(f"no source named {scene.frames.source!r}{hint}", ("frames", "source")))
+    if TRANSFORMS_SOURCE in fields:
+        message = (
+            f"a source cannot be named {TRANSFORMS_SOURCE!r}: bindings `{TRANSFORMS_SOURCE}.NAME` name the "
+            "spec's transforms; rename the source"
+        )
+        problems.append(locate(message, ("sources", TRANSFORMS_SOURCE)))
+        fields = {name: source_fields for name, source_fields in fields.items() if name != TRANSFORMS_SOURCE}
+    derived, transform_problems = check_transforms(scene, fields, locate)
+    problems += transform_problems
+    fields = {**fields, TRANSFORMS_SOURCE: derived}
     key = scene.frames.key
     counting = [name for name, recorded in fields.items() if recorded.get(key)]
     if key != "step" and not counting:
@@ -50,6 +61,63 @@ def check_references(scene: Scene, fields: SourceFields, locate: Locate) -> None
                     problems.append(locate(message, path))
     if problems:
         raise SpecError(problems)
+
+
+def check_transforms(scene: Scene, fields: SourceFields, locate: Locate) -> tuple[dict[str, bool], list[Problem]]:
+    """Whether each transform's output is stepped, and the problems with their inputs.
+
+    A transform reads a source's field or another transform (`transforms.NAME`); chains may not loop; a
+    transform that runs along the steps needs a stepped input. A transform with a broken input counts as
+    stepped, so that bindings to it do not repeat its problem.
+    """
+    transforms = scene.transforms
+    problems: list[Problem] = []
+    cycles = find_cycles(transforms)
+    in_cycle = {name for cycle in cycles for name in cycle}
+    for cycle in cycles:
+        problems.append(locate(cycle_message(cycle), ("transforms", cycle[0], "of")))
+    stepped: dict[str, bool] = {}
+
+    def output_stepped(name: str) -> bool | None:
+        """Whether the transform's output is stepped; None (with a problem recorded) if its input is broken."""
+        if name in stepped:
+            return stepped[name]
+        spec = transforms[name]
+        path: KeyPath = ("transforms", name, "of")
+        result: bool | None = None
+        upstream = input_transform(spec)
+        if name in in_cycle:
+            pass  # reported above
+        elif upstream is not None:
+            if upstream not in transforms:
+                listed = ", ".join(transforms)
+                message = f"{spec.of!r}: no transform named {upstream!r}{did_you_mean(upstream, transforms)} "
+                problems.append(locate(message + f"(transforms: {listed})", path))
+            else:
+                result = output_stepped(upstream)
+        else:
+            message = _binding_problem(spec.of, fields, needs_steps=False)
+            if message:
+                problems.append(locate(message, path))
+            else:
+                source, field = split_binding(spec.of)
+                result = fields[source][field]
+        if result is False and spec.needs_steps():
+            message = f"{spec.of!r} is static, and {spec.kind} runs along the steps: it needs a field recorded per step"
+            problems.append(locate(message, path))
+            result = None
+        stepped[name] = True if result is None else result
+        return result
+
+    for name in transforms:
+        if not FIELD_NAME_RE.fullmatch(name):
+            message = (
+                f"transform name {name!r} must be letters, digits or _ and start with a letter or _ "
+                f"(it is bound as `{TRANSFORMS_SOURCE}.NAME`)"
+            )
+            problems.append(locate(message, ("transforms", name)))
+        output_stepped(name)
+    return stepped, problems
 
 
 def check_layout(scene: Scene, locate: Locate) -> list[Problem]:
@@ -130,8 +198,13 @@ def check_layout(scene: Scene, locate: Locate) -> list[Problem]:
 
 def _binding_problem(binding: str, fields: SourceFields, needs_steps: bool) -> str | None:
     source, name = split_binding(binding)
+    if source == TRANSFORMS_SOURCE and source in fields and name not in fields[source]:
+        available = fields[source]
+        listed = f"transforms: {', '.join(available)}" if available else "the spec declares no [transforms]"
+        return f"{binding!r}: no transform named {name!r}{did_you_mean(name, available)} ({listed})"
     if source not in fields:
-        return f"{binding!r}: no source named {source!r}{did_you_mean(source, fields)} (sources: {', '.join(fields)})"
+        sources = ", ".join(name for name in fields if name != TRANSFORMS_SOURCE)
+        return f"{binding!r}: no source named {source!r}{did_you_mean(source, fields)} (sources: {sources})"
     available = fields[source]
     if name not in available:
         hint = did_you_mean(name, available)

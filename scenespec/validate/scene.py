@@ -1,6 +1,6 @@
 """The spec language: pydantic models of a whole scene. The JSON Schema comes from these.
 
-Layer and source unions are built from the registries, so a new kind appears here
+Layer, source and transform unions are built from the registries, so a new kind appears here
 by registering itself.
 """
 
@@ -17,7 +17,8 @@ from pydantic import AfterValidator, Field, NonNegativeFloat, PositiveFloat, fie
 from scenespec.errors import did_you_mean
 from scenespec.layers.base import LAYERS
 from scenespec.sources.base import SOURCES
-from scenespec.validate.base import SOURCE_NAME_RE, SpecModel
+from scenespec.transform.base import TRANSFORMS
+from scenespec.validate.base import SOURCE_NAME_RE, TRANSFORMS_SOURCE, SpecModel
 
 LEGEND_LOCATIONS = tuple(Legend.codes)
 
@@ -238,6 +239,11 @@ class Scene(SpecModel):
     sources: dict[str, SourceUnion] = Field(  # type: ignore[valid-type] # noqa: F821 (filled in by scene_model)
         description="Named data sources; layers bind to `name.field`."
     )
+    transforms: dict[str, TransformUnion] = Field(  # type: ignore[valid-type] # noqa: F821 (filled in by scene_model)
+        default_factory=dict,
+        description="Named derived series (smoothed, running, cumulative) computed once from a source's field or "
+        f"another transform; layers bind to `{TRANSFORMS_SOURCE}.NAME`; see docs/transforms.md.",
+    )
     frames: FramesSpec = Field(default_factory=FramesSpec, description="Which steps become frames, and timing.")
     panels: list[PanelSpec] = Field(
         min_length=1, description="The panels (axes) of the figure, top to bottom unless `scene.layout` places them."
@@ -267,10 +273,15 @@ def _union(models: list[Any]) -> Any:
 
 @cache
 def scene_model() -> type[Scene]:
-    """Scene with its layer and source unions filled in from the registries."""
+    """Scene with its layer, source and transform unions filled in from the registries."""
     layer_models = [kind.model for kind in LAYERS.load().values()]
     source_models = list(SOURCES.load().values())
-    namespace = {"LayerUnion": _union(layer_models), "SourceUnion": _union(source_models)}
+    transform_models = list(TRANSFORMS.load().values())
+    namespace = {
+        "LayerUnion": _union(layer_models),
+        "SourceUnion": _union(source_models),
+        "TransformUnion": _union(transform_models),
+    }
     PanelSpec.model_rebuild(_types_namespace=namespace)
     Scene.model_rebuild(_types_namespace=namespace)
     return Scene

@@ -42,6 +42,8 @@ def _what_kind(path: KeyPath) -> str:
         return "layer kind"
     if path[:1] == ("sources",) and len(path) == 2:
         return "source kind"
+    if path[:1] == ("transforms",) and len(path) == 2:
+        return "transform kind"
     return "kind"
 
 
