@@ -2,13 +2,59 @@
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
-from matplotlib.axes._base import _process_plot_format
+from matplotlib.colors import get_named_colors_mapping, is_color_like
+from matplotlib.lines import Line2D
 from pydantic import Field, PositiveFloat, field_validator
 
 from scenespec.frame import Frame
 from scenespec.layers.base import BuildContext, Painter, XYLayer, register_layer
+
+FORMAT_GRAMMAR = "expected [marker][line][colour] in any order, e.g. `ro`, `g--`, `C1:`, or one colour like `red`"
+
+
+def check_format(fmt: str) -> None:
+    """Raise ValueError unless `Axes.plot` accepts `fmt` as its format string.
+
+    matplotlib's grammar (the *Format Strings* notes of `Axes.plot`): a whole colour alone (`red`,
+    `#ff0000`, `0.5`, `C1`; but `0` and `1` are markers, not greys), or at most one marker, one line
+    style and one colour in any order, the colour a one-letter name or `C` + digits. Built from the
+    public tables `Line2D.markers`, `Line2D.lineStyles` and the named colours; tests/test_line_format.py
+    checks it agrees with `Axes.plot` itself.
+    """
+    if fmt not in ("0", "1") and is_color_like(fmt):
+        return
+    found: dict[str, str] = {}
+
+    def take(what: str, symbol: str) -> None:
+        if what in found:
+            raise ValueError(f"{fmt!r} has two {what}s ({found[what]!r} and {symbol!r})")
+        found[what] = symbol
+
+    i = 0
+    while i < len(fmt):
+        if fmt[i : i + 2] in Line2D.lineStyles:
+            take("line style", fmt[i : i + 2])
+            i += 2
+        elif fmt[i] in Line2D.lineStyles:
+            take("line style", fmt[i])
+            i += 1
+        elif fmt[i] in Line2D.markers:
+            take("marker", fmt[i])
+            i += 1
+        elif fmt[i] in get_named_colors_mapping():
+            take("colour", fmt[i])
+            i += 1
+        elif fmt[i] == "C":
+            cycle = re.match(r"C\d+", fmt[i:])
+            if cycle is None:
+                raise ValueError(f"{fmt!r}: 'C' must be followed by a number (a colour of the cycle, like `C1`)")
+            found["colour"] = cycle[0]  # like matplotlib, `C<n>` may replace a colour given before it
+            i += len(cycle[0])
+        else:
+            raise ValueError(f"{fmt!r} has an unrecognized character {fmt[i]!r}")
 
 
 class LineLayer(XYLayer):
@@ -24,9 +70,9 @@ class LineLayer(XYLayer):
     def _valid_format(cls, value: str | None) -> str | None:
         if value is not None:
             try:
-                _process_plot_format(value)
+                check_format(value)
             except ValueError as exc:
-                raise ValueError(f"not a matplotlib format string: {exc}") from None
+                raise ValueError(f"not a matplotlib format string: {exc} ({FORMAT_GRAMMAR})") from None
         return value
 
 
