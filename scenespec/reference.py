@@ -16,9 +16,10 @@ import annotated_types as at
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
+from typing_extensions import TypeAliasType
 
 from scenespec.layers.base import LAYERS, LayerSpec
-from scenespec.registry import kind_of
+from scenespec.registry import kind_of, literal_of
 from scenespec.sources.base import SOURCES, SourceSpec
 from scenespec.transform.base import TRANSFORMS, TransformSpec
 from scenespec.validate.scene import FramesSpec, OutputSpec, PanelSpec, Scene, SceneMeta, scene_model
@@ -44,7 +45,8 @@ def title(model: type[BaseModel]) -> str:
     if issubclass(model, LayerSpec) and model is not LayerSpec:
         return f"Layer `{kind_of(model)}`"
     if issubclass(model, SourceSpec) and model is not SourceSpec:
-        return f"Source `{kind_of(model)}`"
+        key = model.variant_key
+        return f"Source `{kind_of(model)}`" + (f", {key} `{literal_of(model, key)}`" if key else "")
     if issubclass(model, TransformSpec) and model is not TransformSpec:
         return f"Transform `{kind_of(model)}`"
     return TABLE_NAMES.get(model, model.__name__)
@@ -56,6 +58,8 @@ def anchor(model: type[BaseModel]) -> str:
 
 def type_name(annotation: Any) -> str:
     """A readable type: `number`, `"a" | "b"`, `[number, number]`, a link to a table."""
+    if isinstance(annotation, TypeAliasType):
+        return type_name(annotation.__value__)
     origin, args = get_origin(annotation), get_args(annotation)
     if annotation is type(None):
         return "none"
@@ -100,6 +104,8 @@ def default(field: FieldInfo) -> str:
 
 
 def nested_models(annotation: Any) -> Iterator[type[BaseModel]]:
+    if isinstance(annotation, TypeAliasType):
+        annotation = annotation.__value__
     if inspect.isclass(annotation) and issubclass(annotation, BaseModel):
         yield annotation
     for arg in get_args(annotation):
@@ -142,7 +148,7 @@ def generate() -> str:
 
     scene_model()
     layer_models = [kind.model for kind in LAYERS.load().values()]
-    source_models = list(SOURCES.load().values())
+    source_models = [m for kind in SOURCES.load().values() for m in nested_models(kind.spec_annotation())]
     transform_models = list(TRANSFORMS.load().values())
     kinds = layer_models + source_models + transform_models
     structure = [m for m in ordered_models([Scene]) if m not in kinds]

@@ -10,7 +10,7 @@ import importlib
 import pkgutil
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, get_args
 
 T = TypeVar("T")
 
@@ -45,4 +45,10 @@ class Registry(Generic[T]):
 
 def kind_of(model: Any) -> str:
     """The literal `kind` value a spec model declares."""
-    return model.model_fields["kind"].annotation.__args__[0]
+    return literal_of(model, "kind")
+
+
+def literal_of(model: Any, key: str) -> str:
+    """The literal value a spec model declares for `key`: `kind` = "line", or a trainer's `model` = "mlp"."""
+    value: str = get_args(model.model_fields[key].annotation)[0]
+    return value

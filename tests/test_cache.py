@@ -205,8 +205,8 @@ def test_another_scenespec_version_misses(
 
 
 def test_an_explicit_default_that_changes_behaviour_misses(tmp_path: Path) -> None:
-    """Model `mlp` trains with batches of 32 when `batch_size` is not given, on the full batch when it says "full"
-    (the field's default): both dump to the same values, so the key also holds which keys were set."""
+    """Model `mlp` trains with batches of 32 when `batch_size` is not given (its default), on the full batch when
+    it says "full" (the `linear` model's default): the keys differ."""
     mlp = spec_variant(('model = "linear"', 'model = "mlp"'), ("batch_size = 1\n", ""), ('loss = "sse"\n', ""))
     mlp = mlp.replace('optimizer = { name = "sgd", lr = 1e-4 }\n', "").replace("init = { w = -1.0, b = 1.0 }\n", "")
     keys = set()

@@ -14,12 +14,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 from helpers import assert_located, line_of, write_spec
+from pydantic import TypeAdapter
 from sklearn.neural_network import MLPRegressor
 
 from scenespec.errors import SpecError
 from scenespec.pipeline import load_and_validate, prepare
 from scenespec.resolve.trace import Trace
-from scenespec.sources.trainer import TrainerSource
+from scenespec.sources.trainer import LinearTrainer, MlpTrainer, TrainerModel
 
 DATA = 'data = { kind = "function", target = "sine", n = 150, noise = 0.2, seed = 3 }'
 
@@ -147,7 +148,7 @@ def test_defaults_batch_32_shuffled_every_batch_recorded(tmp_path: Path) -> None
     expected = replay(x, y, batch=32, epochs=2, seed=0)
     np.testing.assert_array_equal(trace.steps, np.arange(1, 2 * 5 + 1))
     assert trace.stepped["loss"][-1] == pytest.approx(np.mean((y - expected[10][0]) ** 2), rel=1e-12)
-    assert set(trace.names) == set(TrainerSource.model_validate(mlp_source()).fields(None))  # type: ignore[arg-type]
+    assert set(trace.names) == set(trainer(mlp_source()).fields(None))  # type: ignore[arg-type]
 
 
 def test_unshuffled_batches_follow_the_data_order(tmp_path: Path) -> None:
@@ -222,10 +223,21 @@ def mlp_source(**keys: object) -> dict[str, object]:
     return {"kind": "trainer", "model": "mlp", "data": {"kind": "function"}, **keys}
 
 
+def trainer(data: dict[str, object]) -> LinearTrainer | MlpTrainer:
+    """The trainer a spec's `[sources.NAME]` table makes (`model` picks the class)."""
+    return TypeAdapter(TrainerModel).validate_python(data)
+
+
+def test_model_picks_the_trainer_linear_by_default() -> None:
+    assert type(trainer({"kind": "trainer", "data": {"kind": "function"}})) is LinearTrainer
+    assert type(trainer({"kind": "trainer", "model": "linear", "data": {"kind": "function"}})) is LinearTrainer
+    assert type(trainer(mlp_source())) is MlpTrainer
+
+
 def test_fields_are_known_per_model_before_training() -> None:
-    linear = TrainerSource.model_validate({"kind": "trainer", "data": {"kind": "function"}})
+    linear = trainer({"kind": "trainer", "data": {"kind": "function"}})
     assert linear.fields(None) == {"x": False, "y": False, "w": True, "b": True, "pred": True, "loss": True}  # type: ignore[arg-type]
-    mlp = TrainerSource.model_validate(mlp_source())
+    mlp = trainer(mlp_source())
     assert mlp.fields(None) == {  # type: ignore[arg-type]
         "x": False,
         "y": False,
@@ -264,6 +276,25 @@ def test_settings_of_the_other_model_and_bad_settings_are_errors_at_their_key(
     text = spec_text(line, model=model)
     error, spec = validation_error(tmp_path, text)
     assert_located(error, spec, line_of(text, line), key, fragment)
+
+
+def test_a_key_of_the_other_model_is_unknown_at_the_users_path(tmp_path: Path) -> None:
+    """`model` left out is `linear`; the path printed is the spec's, without pydantic's union tags."""
+    text = spec_text("eval_points = 50", model="linear").replace('model = "linear"\n', "")
+    error, spec = validation_error(tmp_path, text)
+    assert_located(error, spec, line_of(text, "eval_points"), "sources.fit.eval_points")
+    problem = error.problems[0]
+    assert problem.message == (
+        'unknown key \'eval_points\'; it is a setting of model = "mlp", not of model = "linear" (the default)'
+    )
+    assert problem.path == ("sources", "fit", "eval_points")
+
+
+def test_an_unknown_model_is_an_error_at_model_with_a_suggestion(tmp_path: Path) -> None:
+    text = spec_text(model="mpl")
+    error, spec = validation_error(tmp_path, text)
+    assert_located(error, spec, line_of(text, "mpl"), "sources.fit.model")
+    assert error.problems[0].message == "unknown model 'mpl'; did you mean 'mlp'? (expected one of: linear, mlp)"
 
 
 def test_linear_model_trains_on_function_data(tmp_path: Path) -> None:

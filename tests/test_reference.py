@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from scenespec.layers.base import LAYERS
-from scenespec.reference import generate
+from scenespec.reference import generate, nested_models
 from scenespec.sources.base import SOURCES
 
 REFERENCE = Path(__file__).resolve().parent.parent / "docs" / "reference.md"
@@ -21,8 +21,9 @@ def test_every_kind_and_field_is_documented() -> None:
     text = generate()
     for kind in LAYERS.load():
         assert f"### Layer `{kind}`" in text
-    for kind, model in SOURCES.load().items():
+    for kind, source in SOURCES.load().items():
         assert f"### Source `{kind}`" in text
-        for name in model.model_fields:
-            assert f"| `{name}` |" in text
+        for model in nested_models(source.spec_annotation()):  # the source, or each of its variants
+            for name in model.model_fields:
+                assert f"| `{name}` |" in text
     assert "| `end_pause` | number (≥ 0) | `0.0` |" in text

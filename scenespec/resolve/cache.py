@@ -64,8 +64,8 @@ def _file_digest(path: Path) -> str:
 def cache_key(spec: SourceSpec, ctx: ResolveContext) -> str | None:
     """The sha256 (hex) naming `spec`'s cache entry, or None when an input file cannot be read.
 
-    The validated model is dumped twice: in full, and with only the keys the spec sets (a source may
-    behave differently for an explicit default, e.g. the `mlp` trainer's `batch_size`).
+    The validated model is dumped twice: in full, and with only the keys the spec sets (should a source
+    behave differently for a key left out than for the same value written out).
     """
     try:
         inputs = [_file_digest(path) for path in spec.inputs(ctx)]

@@ -38,6 +38,15 @@ class SourceSpec(SpecModel):
     cacheable: ClassVar[bool] = True
     """Whether the resolved trace is kept in the trace cache (docs/cache.md)."""
 
+    variant_key: ClassVar[str | None] = None
+    """For a kind made of several models, the key that picks one (the trainer's `model`); see `spec_annotation`."""
+
+    @classmethod
+    def spec_annotation(cls) -> Any:
+        """What the spec's union of sources holds for this kind: the model itself, or (a kind with a
+        `variant_key`) a discriminated union of its variants, subclasses that each fix that key."""
+        return cls
+
     def fields(self, ctx: ResolveContext) -> dict[str, bool]:
         """Field name -> whether it is indexed by step."""
         raise NotImplementedError

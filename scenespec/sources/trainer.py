@@ -12,17 +12,18 @@ the model after b batches, counted across epochs from 1.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import Field, NonNegativeFloat, PositiveFloat, PositiveInt, model_validator
-from pydantic_core import PydanticCustomError
+from pydantic import Field, NonNegativeFloat, PositiveFloat, PositiveInt, Tag, model_validator
+from typing_extensions import TypeAliasType
 
+from scenespec.registry import literal_of
 from scenespec.resolve.trace import Trace
 from scenespec.sources.base import ResolveContext, SourceSpec, register_source
 from scenespec.sources.datasets import CsvData, DataSpec
 from scenespec.training.mlp import Diverged, MlpSettings, RecordPlan, batches_per_epoch, eval_indices, train_mlp
-from scenespec.validate.base import SpecModel
+from scenespec.validate.base import SpecModel, discriminator
 
 
 class SgdOptimizer(SpecModel):
@@ -92,8 +93,6 @@ class RecordRule(SpecModel):
         return RecordPlan(every=self.every, batches=self.batches, change=self.change)
 
 
-LINEAR_ONLY = ("optimizer", "loss", "init")
-MLP_ONLY = ("network", "record", "eval_points")
 LINEAR_FIELDS = {"x": False, "y": False, "w": True, "b": True, "pred": True, "loss": True}
 MLP_FIELDS = {
     "x": False,
@@ -107,32 +106,66 @@ MLP_FIELDS = {
     "batch": True,
     "epoch": True,
 }
-MLP_BATCH_SIZE = 32
-"""The `mlp` model's batch size when `batch_size` is not given (linear's default stays `full`)."""
 
 
 @register_source
 class TrainerSource(SourceSpec):
-    """Train a model on a data set and record it as it learns.
+    """Train a model on a data set and record it as it learns: the keys every `model` shares.
 
-    Model `linear` (article 001): trace fields `x`, `y` (static: the data); `w`, `b`,
-    `pred` (w·x + b at every data point) and `loss` (over the whole data set), recorded
-    per step. Step 0 is the initial model, step e the model after epoch e.
+    The spec holds one of its variants, `LinearTrainer` or `MlpTrainer`, picked by `model`
+    (a discriminated union, so a key of the other model is an unknown key).
+    """
 
-    Model `mlp` (article 002): a small neural network (`network`, scikit-learn's
-    MLPRegressor) trained by one `partial_fit` call per mini-batch; `batch_size` defaults
-    to 32 and `shuffle` to true (a new seeded permutation every epoch; `seed` also sets
-    the initial weights). Steps are batch numbers: step b is the model after b batches,
-    counted across epochs from 1; the steps recorded follow `record` (every batch by
-    default), and the first and last batch are always recorded. Trace fields: `x`, `y`
-    (static: all the data); `eval_x`, `eval_y` (static: the evaluation sample,
-    `eval_points` points evenly spaced in x-sorted order, sorted by x; its size does not
-    depend on the data's); recorded per step: `pred` (prediction at `eval_x`), `error`
-    ((eval_y − pred)² per point: the loss vector a band draws), `loss` (mean squared error
-    over the whole data set), `batch_loss` (mean squared error on the batch just trained,
-    by the model after that batch's update), `batch` (the step) and `epoch` (from 1).
-    Each record predicts on the whole data set; with `record = { change = … }` that is
-    done after every batch.
+    kind: Literal["trainer"]
+    model: str = Field(description="The model trained.")
+    data: DataSpec = Field(description="The training data: a synthetic `line` or `function`, or a `csv` file.")
+    epochs: int = Field(100, ge=1, le=1_000_000, description="Passes over the data.")
+    batch_size: int | Literal["full"] = Field(
+        "full", description="Points per update: 1 is per-sample SGD (article 001), `full` is batch GD."
+    )
+    shuffle: bool = Field(False, description="Shuffle the points every epoch (seeded).")
+    seed: int = Field(0, description="Seed of the shuffling.")
+
+    variant_key = "model"
+
+    @classmethod
+    def spec_annotation(cls) -> Any:
+        return TrainerModel
+
+    @classmethod
+    def unknown_key_hint(cls, key: str, data: dict[Any, Any]) -> str:
+        """A key of the other model: say whose it is."""
+        if cls is TrainerSource:
+            return ""  # the shared keys only, not one of the models
+        for other in (LinearTrainer, MlpTrainer):
+            if key in other.model_fields and key not in cls.model_fields:
+                given = "" if "model" in data else " (the default)"
+                return (
+                    f'; it is a setting of model = "{literal_of(other, "model")}", '
+                    f'not of model = "{literal_of(cls, "model")}"{given}'
+                )
+        return ""
+
+    def inputs(self, ctx: ResolveContext) -> list[Path]:
+        return [ctx.base_dir / self.data.path] if isinstance(self.data, CsvData) else []
+
+    def resolve(self, ctx: ResolveContext) -> Trace:
+        if self.batch_size != "full" and self.batch_size < 1:
+            raise ctx.error("batch_size must be a positive integer or 'full'", "batch_size")
+        x, y = self.data.load(ctx)
+        return self.train(ctx, x, y)
+
+    def train(self, ctx: ResolveContext, x: np.ndarray, y: np.ndarray) -> Trace:
+        """The trace of training this model on the data (x, y)."""
+        raise NotImplementedError
+
+
+class LinearTrainer(TrainerSource):
+    """Train y = w·x + b with plain gradient descent (article 001).
+
+    Trace fields: `x`, `y` (static: the data); `w`, `b`, `pred` (w·x + b at every data
+    point) and `loss` (over the whole data set), recorded per step. Step 0 is the initial
+    model, step e the model after epoch e.
     """
 
     example = """
@@ -146,71 +179,17 @@ init = { w = -1.0, b = 1.0 }
 epochs = 500
 """
 
-    kind: Literal["trainer"]
-    model: Literal["linear", "mlp"] = Field(
-        "linear", description="The model trained: `linear` is y = w·x + b; `mlp` a small neural network."
-    )
-    data: DataSpec = Field(description="The training data: a synthetic `line` or `function`, or a `csv` file.")
-    optimizer: SgdOptimizer = Field(
-        default_factory=SgdOptimizer, description="How weights are updated (model `linear` only)."
-    )
-    epochs: int = Field(100, ge=1, le=1_000_000, description="Passes over the data.")
-    batch_size: int | Literal["full"] = Field(
-        "full",
-        description="Points per update: 1 is per-sample SGD (article 001), `full` is batch GD. "
-        "Default `full` for model `linear`, 32 for `mlp`.",
-    )
-    shuffle: bool = Field(
-        False, description="Shuffle the points every epoch (seeded). Default false for `linear`, true for `mlp`."
-    )
-    seed: int = Field(0, description="Seed of the shuffling (and of model `mlp`'s initial weights).")
+    model: Literal["linear"] = Field("linear", description="`linear` (the default): y = w·x + b.")
+    optimizer: SgdOptimizer = Field(default_factory=SgdOptimizer, description="How weights are updated.")
     loss: Literal["mse", "sse"] = Field(
-        "mse",
-        description="`mse`: mean squared error; `sse`: sum of squared errors (article 001's cost). `linear` only.",
+        "mse", description="`mse`: mean squared error; `sse`: sum of squared errors (article 001's cost)."
     )
-    init: InitialWeights = Field(default_factory=InitialWeights, description="Initial weights (model `linear` only).")
-    network: Network = Field(default_factory=Network, description="The neural network (model `mlp` only).")
-    record: RecordRule = Field(
-        default_factory=lambda: RecordRule(every=1),
-        description="When model `mlp` is recorded: `{ every = n }` batches, `{ batches = [1, 2, 5, …] }`, or "
-        "`{ change = 0.05 }` (the loss moved by more than 5 %); the first and last batch always. Default every batch.",
-    )
-    eval_points: int = Field(
-        200,
-        ge=2,
-        le=1_000_000,
-        description="Size of model `mlp`'s evaluation sample (`eval_x`; all the data if it has fewer points).",
-    )
-
-    @model_validator(mode="before")
-    @classmethod
-    def _keys_of_the_model(cls, data: Any) -> Any:
-        """A key of the other model is located at that key, like an unknown key (hence the error type)."""
-        if isinstance(data, dict):
-            model = data.get("model", "linear")
-            foreign = {"linear": MLP_ONLY, "mlp": LINEAR_ONLY}.get(model, ()) if isinstance(model, str) else ()
-            for key in foreign:
-                if key in data:
-                    other = "mlp" if model == "linear" else "linear"
-                    raise PydanticCustomError(
-                        "unknown_key",
-                        '\'{key}\' is a setting of model = "{other}", not of model = "{model}"',
-                        {"key": key, "other": other, "model": model},
-                    )
-        return data
+    init: InitialWeights = Field(default_factory=InitialWeights, description="Initial weights.")
 
     def fields(self, ctx: ResolveContext) -> dict[str, bool]:
-        return dict(MLP_FIELDS if self.model == "mlp" else LINEAR_FIELDS)
+        return dict(LINEAR_FIELDS)
 
-    def inputs(self, ctx: ResolveContext) -> list[Path]:
-        return [ctx.base_dir / self.data.path] if isinstance(self.data, CsvData) else []
-
-    def resolve(self, ctx: ResolveContext) -> Trace:
-        x, y = self.data.load(ctx)
-        if self.model == "mlp":
-            return self.resolve_mlp(ctx, x, y)
-        if self.batch_size != "full" and self.batch_size < 1:
-            raise ctx.error("batch_size must be a positive integer or 'full'", "batch_size")
+    def train(self, ctx: ResolveContext, x: np.ndarray, y: np.ndarray) -> Trace:
         batch = len(x) if self.batch_size == "full" else min(self.batch_size, len(x))
         w, b = train_linear(x, y, self, batch)
         if not (np.all(np.isfinite(w)) and np.all(np.isfinite(b))):
@@ -227,24 +206,70 @@ epochs = 500
             stepped={"w": w, "b": b, "pred": pred, "loss": squared_loss(pred, y, self.loss)},
         )
 
+
+class MlpTrainer(TrainerSource):
+    """Train a small neural network one mini-batch at a time (article 002).
+
+    The network (`network`, scikit-learn's MLPRegressor) is trained by one `partial_fit`
+    call per mini-batch, the points shuffled by a new seeded permutation every epoch
+    unless `shuffle = false` (`seed` also sets the initial weights). Steps are batch
+    numbers: step b is the model after b batches, counted across epochs from 1; the steps
+    recorded follow `record` (every batch by default), and the first and last batch are
+    always recorded. Trace fields: `x`, `y` (static: all the data); `eval_x`, `eval_y`
+    (static: the evaluation sample, `eval_points` points evenly spaced in x-sorted order,
+    sorted by x; its size does not depend on the data's); recorded per step: `pred`
+    (prediction at `eval_x`), `error` ((eval_y − pred)² per point: the loss vector a band
+    draws), `loss` (mean squared error over the whole data set), `batch_loss` (mean
+    squared error on the batch just trained, by the model after that batch's update),
+    `batch` (the step) and `epoch` (from 1). Each record predicts on the whole data set;
+    with `record = { change = … }` that is done after every batch.
+    """
+
+    example = """
+[sources.net]
+kind = "trainer"
+model = "mlp"
+data = { kind = "function", target = "sine", n = 2000, noise = 0.15 }
+network = { hidden = [32, 32], activation = "tanh", lr = 0.01 }
+epochs = 15
+record = { every = 10 }
+"""
+
+    model: Literal["mlp"] = Field(description="`mlp`: a small neural network.")
+    batch_size: int | Literal["full"] = Field(32, description="Points per update (`full`: all of them).")
+    shuffle: bool = Field(True, description="Shuffle the points every epoch (seeded).")
+    seed: int = Field(0, description="Seed of the shuffling and of the initial weights.")
+    network: Network = Field(default_factory=Network, description="The neural network.")
+    record: RecordRule = Field(
+        default_factory=lambda: RecordRule(every=1),
+        description="When the model is recorded: `{ every = n }` batches, `{ batches = [1, 2, 5, …] }`, or "
+        "`{ change = 0.05 }` (the loss moved by more than 5 %); the first and last batch always. Default every batch.",
+    )
+    eval_points: int = Field(
+        200,
+        ge=2,
+        le=1_000_000,
+        description="Size of the evaluation sample (`eval_x`; all the data if it has fewer points).",
+    )
+
+    def fields(self, ctx: ResolveContext) -> dict[str, bool]:
+        return dict(MLP_FIELDS)
+
     def mlp_settings(self, n: int) -> MlpSettings:
-        given = self.model_fields_set
-        batch = MLP_BATCH_SIZE if "batch_size" not in given else n if self.batch_size == "full" else self.batch_size
+        batch = n if self.batch_size == "full" else self.batch_size
         return MlpSettings(
             hidden=tuple(self.network.hidden),
             activation=self.network.activation,
             solver=self.network.solver,
             lr=self.network.lr,
             alpha=self.network.alpha,
-            batch=min(int(batch), n),
+            batch=min(batch, n),
             epochs=self.epochs,
-            shuffle=self.shuffle if "shuffle" in given else True,
+            shuffle=self.shuffle,
             seed=self.seed,
         )
 
-    def resolve_mlp(self, ctx: ResolveContext, x: np.ndarray, y: np.ndarray) -> Trace:
-        if self.batch_size != "full" and self.batch_size < 1:
-            raise ctx.error("batch_size must be a positive integer or 'full'", "batch_size")
+    def train(self, ctx: ResolveContext, x: np.ndarray, y: np.ndarray) -> Trace:
         settings = self.mlp_settings(len(x))
         total = batches_per_epoch(len(x), settings.batch) * settings.epochs
         if self.record.batches is not None and max(self.record.batches) > total:
@@ -279,13 +304,24 @@ epochs = 500
         )
 
 
+TrainerModel = TypeAliasType(
+    "TrainerModel",
+    Annotated[
+        Annotated[LinearTrainer, Tag("linear")] | Annotated[MlpTrainer, Tag("mlp")],
+        discriminator("model", default="linear"),
+    ],
+)
+"""A trainer in a spec: `model` picks the variant, `linear` when left out. (A named alias, so that the JSON
+Schema's `kind` discriminator maps `trainer` to a `$ref`, `#/$defs/TrainerModel`.)"""
+
+
 def squared_loss(pred: np.ndarray, y: np.ndarray, reduction: str) -> np.ndarray:
     """Loss over the last axis: mean (mse) or sum (sse) of squared errors."""
     sq = (pred - y) ** 2
     return sq.mean(axis=-1) if reduction == "mse" else sq.sum(axis=-1)
 
 
-def train_linear(x: np.ndarray, y: np.ndarray, spec: TrainerSource, batch: int) -> tuple[np.ndarray, np.ndarray]:
+def train_linear(x: np.ndarray, y: np.ndarray, spec: LinearTrainer, batch: int) -> tuple[np.ndarray, np.ndarray]:
     """Gradient descent on w·x + b; returns w and b at steps 0..epochs."""
     rng = np.random.default_rng(spec.seed)
     lr = spec.optimizer.lr

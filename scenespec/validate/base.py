@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, StringConstraints, model_validator
 from pydantic_core import PydanticCustomError
 
 from scenespec.errors import did_you_mean
@@ -34,7 +34,7 @@ class SpecModel(BaseModel):
             known |= {f.alias for f in cls.model_fields.values() if f.alias}
             for key in data:
                 if key not in known:
-                    hint = did_you_mean(str(key), sorted(known))
+                    hint = cls.unknown_key_hint(str(key), data) or did_you_mean(str(key), sorted(known))
                     if not hint and KEY_SYNONYMS.get(str(key)) in known:
                         hint = f"; did you mean {KEY_SYNONYMS[str(key)]!r}?"
                     raise PydanticCustomError(
@@ -43,6 +43,39 @@ class SpecModel(BaseModel):
                         {"key": key, "hint": hint},
                     )
         return data
+
+    @classmethod
+    def unknown_key_hint(cls, key: str, data: dict[Any, Any]) -> str:
+        """A hint for a key this model does not have, before any spelling suggestion (e.g. whose key it is)."""
+        return ""
+
+
+UNION_TAGS: dict[str, str | None] = {"kind": None, "name": None}
+"""Keys whose value picks the member of a discriminated union (`kind` for layers, sources and data, `name` for
+optimizers), each with the member picked when the key is left out. pydantic puts the picked member's tag in
+error locations (`sources.fit.trainer.mlp.network`); error messages drop it (`sources.fit.network`)."""
+
+
+def union_tags(data: dict[Any, Any]) -> set[Any]:
+    """The tags that pydantic's error locations may hold for `data`, as a member of discriminated unions."""
+    tags = (data.get(key, default) for key, default in UNION_TAGS.items())
+    return {tag for tag in tags if isinstance(tag, str)}
+
+
+def discriminator(key: str, default: str) -> Discriminator:
+    """Discriminate a union on `key`, picking the member tagged `default` when the key is left out.
+
+    (`Field(discriminator=key)` needs the key to be there.) Members are `Annotated[Model, Tag(value)]`.
+    """
+    if UNION_TAGS.setdefault(key, default) != default:
+        raise ValueError(f"unions discriminated by {key!r} disagree on its default")
+
+    def tag(value: Any) -> Any:
+        found = value.get(key, default) if isinstance(value, dict) else getattr(value, key, default)
+        return found if isinstance(found, str) else repr(found)  # pydantic reports an unknown tag
+
+    tag.__name__ = key  # pydantic names the discriminator `key()` in its errors
+    return Discriminator(tag)
 
 
 SOURCE_NAME = r"[A-Za-z_][A-Za-z0-9_-]*"

@@ -265,7 +265,8 @@ class Scene(SpecModel):
 
 
 def _union(models: list[Any]) -> Any:
-    """Discriminated union on `kind` (a single model needs no discriminator)."""
+    """Discriminated union on `kind` (a single model needs no discriminator); a member may be a union itself
+    (its models share a `kind`), which pydantic nests."""
     if len(models) == 1:
         return models[0]
     return Annotated[Union[tuple(models)], Field(discriminator="kind")]  # noqa: UP007
@@ -275,7 +276,7 @@ def _union(models: list[Any]) -> Any:
 def scene_model() -> type[Scene]:
     """Scene with its layer, source and transform unions filled in from the registries."""
     layer_models = [kind.model for kind in LAYERS.load().values()]
-    source_models = list(SOURCES.load().values())
+    source_models = [kind.spec_annotation() for kind in SOURCES.load().values()]
     transform_models = list(TRANSFORMS.load().values())
     namespace = {
         "LayerUnion": _union(layer_models),

@@ -9,14 +9,15 @@ from pydantic import ValidationError
 
 from scenespec.errors import KeyPath, Problem, SpecError, did_you_mean
 from scenespec.load.loader import LoadedSpec
+from scenespec.validate.base import union_tags
 from scenespec.validate.scene import Scene, scene_model
 
 
 def _data_path(data: Any, loc: tuple[Any, ...]) -> KeyPath:
     """Pydantic's error location as a path through the spec data.
 
-    Drops what pydantic adds that is not in the file: discriminator tags
-    (`layers[0].scatter.x`) and union member names (`batch_size.int`).
+    Drops what pydantic adds that is not in the file: discriminator tags (`layers[0].scatter.x`,
+    `sources.fit.trainer.mlp.network`, also a tag taken by default) and union member names (`batch_size.int`).
     """
     path: list[str | int] = []
     node = data
@@ -25,8 +26,8 @@ def _data_path(data: Any, loc: tuple[Any, ...]) -> KeyPath:
             isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
         ):
             node = node[part]
-        elif isinstance(node, dict) and part in (node.get("kind"), node.get("name")):
-            continue  # the tag of a union discriminated by `kind` (layers, sources) or `name` (optimizers)
+        elif isinstance(node, dict) and part in union_tags(node):
+            continue  # the tag of a discriminated union: `kind` (layers, sources), `name` (optimizers), `model`
         elif node is not None and not isinstance(node, dict | list):
             break  # past a scalar: the rest names union members
         else:
@@ -35,7 +36,9 @@ def _data_path(data: Any, loc: tuple[Any, ...]) -> KeyPath:
     return tuple(path)
 
 
-def _what_kind(path: KeyPath) -> str:
+def _what_kind(path: KeyPath, key: str) -> str:
+    if key != "kind" and key != "name":
+        return key  # e.g. `model`
     if "optimizers" in path:
         return "optimizer"
     if "layers" in path:
@@ -58,13 +61,15 @@ def _message(error: Any, path: KeyPath) -> tuple[KeyPath, str, str]:
     if kind == "unknown_key":
         return (*path, ctx["key"]), error["msg"], ""
     if kind in ("union_tag_invalid", "union_tag_not_found"):
-        key = str(ctx.get("discriminator", "kind")).strip("'")  # `kind`, or `name` for optimizers
+        # `kind`, `name` for optimizers; `model()` when pydantic calls a function (validate/base.py's discriminator)
+        key = str(ctx.get("discriminator", "kind")).strip("'").removesuffix("()")
         if kind == "union_tag_not_found":
-            return path, f"missing key {key!r} (which {_what_kind(path)} this is)", ""
+            return path, f"missing key {key!r} (which {_what_kind(path, key)} this is)", ""
         expected = re.findall(r"'([^']*)'", ctx["expected_tags"])
         tag = str(ctx["tag"])
         hint = did_you_mean(tag, expected)
-        return (*path, key), f"unknown {_what_kind(path)} {tag!r}{hint} (expected one of: {', '.join(expected)})", ""
+        what = _what_kind(path, key)
+        return (*path, key), f"unknown {what} {tag!r}{hint} (expected one of: {', '.join(expected)})", ""
     if kind == "missing" and path and isinstance(path[-1], int):
         return path[:-1], f"too few values: item {path[-1] + 1} is missing", ""
     if kind == "missing":
