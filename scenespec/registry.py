@@ -1,7 +1,7 @@
-"""Kind registries: a layer or source kind is one module that registers itself here.
+"""Kind registries: a layer, source or transform kind is one module that registers itself here.
 
 The spec language is built from what is registered, so adding a kind means adding
-one module to `scenespec/layers/` or `scenespec/sources/`, nothing else.
+one module to `scenespec/layers/`, `scenespec/sources/` or `scenespec/transform/`, nothing else.
 """
 
 from __future__ import annotations
