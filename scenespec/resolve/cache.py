@@ -53,14 +53,6 @@ def _library_version(name: str) -> str | None:
         return None
 
 
-def _file_digest(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def cache_key(spec: SourceSpec, ctx: ResolveContext) -> str | None:
     """The sha256 (hex) naming `spec`'s cache entry, or None when an input file cannot be read.
 
@@ -68,7 +60,7 @@ def cache_key(spec: SourceSpec, ctx: ResolveContext) -> str | None:
     behave differently for a key left out than for the same value written out).
     """
     try:
-        inputs = [_file_digest(path) for path in spec.inputs(ctx)]
+        inputs = [hashlib.sha256(spec.read_input(path)).hexdigest() for path in spec.inputs(ctx)]
     except OSError:
         return None  # resolving will report the missing file properly
     content = {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from scenespec.errors import SpecError
 from scenespec.load.loader import LoadedSpec
 from scenespec.resolve.cache import TraceCache, resolve_cached
@@ -18,9 +20,20 @@ def context(name: str, loaded: LoadedSpec) -> ResolveContext:
 
 
 def source_fields(scene: Scene, loaded: LoadedSpec, skip: set[str] | None = None) -> SourceFields:
-    """What each source will record, known before anything is trained (`skip`: sources not asked)."""
+    """What each source will record, known before anything is trained (`skip`: sources not asked).
+
+    Worked out once per source of a validated scene: validation checks the bindings with it, resolving
+    (a second call, on the same scene) checks the traces against it. A `Spec` therefore reads its input
+    files once; load it again to pick up an edited file.
+    """
     skip = skip or set()
-    return {name: spec.fields(context(name, loaded)) for name, spec in scene.sources.items() if name not in skip}
+    fields: SourceFields = {}
+    for name, spec in scene.sources.items():
+        if name in skip:
+            continue
+        ctx = context(name, loaded)
+        fields[name] = spec.once(("fields", ctx.base_dir), partial(spec.fields, ctx))
+    return fields
 
 
 def used_sources(scene: Scene, timeline: str | None) -> list[str]:

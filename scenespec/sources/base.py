@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
 
 from scenespec.errors import KeyPath, Problem, SpecError
 from scenespec.registry import Registry, kind_of
@@ -12,6 +14,8 @@ from scenespec.validate.base import SpecModel
 
 if TYPE_CHECKING:
     from scenespec.resolve.trace import Trace
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -28,7 +32,11 @@ class ResolveContext:
 
 
 class SourceSpec(SpecModel):
-    """Base of source specs. `fields` must be known before resolving, to check bindings early."""
+    """Base of source specs. `fields` must be known before resolving, to check bindings early.
+
+    A validated source lives as long as one render (each render validates its spec afresh), so what it
+    reads or works out on the way is kept on it (`once`) rather than redone by each stage.
+    """
 
     kind: str
 
@@ -57,6 +65,27 @@ class SourceSpec(SpecModel):
     def inputs(self, ctx: ResolveContext) -> list[Path]:
         """Files `resolve` reads: their bytes are part of the trace cache's key, so editing one misses it."""
         return []
+
+    @cached_property
+    def _memo(self) -> dict[Hashable, Any]:
+        return {}  # a cached property, not a pydantic private attribute: equality and dumps ignore it
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy (with `update`d values) that reads and works out everything afresh."""
+        copied = super().model_copy(update=update, deep=deep)
+        copied.__dict__.pop("_memo", None)
+        return copied
+
+    def once(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """`compute()` the first time `key` is asked for, the same value after that."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        value: T = self._memo[key]
+        return value
+
+    def read_input(self, path: Path) -> bytes:
+        """The bytes of an input file, read once: the trace cache's key hashes the very bytes `resolve` uses."""
+        return self.once(("input", path), path.read_bytes)
 
 
 SOURCES: Registry[type[SourceSpec]] = Registry("source", "scenespec.sources")

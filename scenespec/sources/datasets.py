@@ -6,6 +6,9 @@ Not a source kind itself (it registers nothing); trainers embed these as their `
 from __future__ import annotations
 
 import csv
+import io
+from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated, Literal
 
 import numpy as np
@@ -55,13 +58,23 @@ class CsvData(SpecModel):
     x: str = Field("x", description="Column holding x.")
     y: str = Field("y", description="Column holding y.")
 
-    def load(self, ctx: ResolveContext) -> tuple[np.ndarray, np.ndarray]:
-        file = ctx.base_dir / self.path
+    def file(self, ctx: ResolveContext) -> Path:
+        return ctx.base_dir / self.path
+
+    def load(
+        self, ctx: ResolveContext, read: Callable[[Path], bytes] = Path.read_bytes
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The columns x and y of the file, whose bytes `read` gets (the trainer passes its `read_input`)."""
+        file = self.file(ctx)
         try:
-            with file.open(newline="", encoding="utf-8") as handle:
-                rows = list(csv.reader(handle))
+            text = read(file).decode("utf-8")
         except OSError as exc:
             raise ctx.error(f"cannot read CSV file {str(file)!r}: {exc.strerror}", "data", "path") from None
+        except UnicodeDecodeError as exc:
+            raise ctx.error(
+                f"{file.name} is not UTF-8 text ({exc.reason} at byte {exc.start})", "data", "path"
+            ) from None
+        rows = list(csv.reader(io.StringIO(text, newline="")))
         if len(rows) < 3:
             raise ctx.error(f"{file.name}: need a header row and at least two data rows", "data", "path")
         header = [h.strip() for h in rows[0]]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zipfile
+from functools import partial
 from pathlib import Path
 from typing import Literal
 
@@ -38,6 +39,10 @@ source = "fit"
         return [ctx.base_dir / self.path]
 
     def _load(self, ctx: ResolveContext) -> Trace:
+        """The saved trace, read once per render (for `fields` when validating, then for `resolve`)."""
+        return self.once(("trace", ctx.base_dir), partial(self._read, ctx))
+
+    def _read(self, ctx: ResolveContext) -> Trace:
         file = ctx.base_dir / self.path
         try:
             return Trace.load(file, self.source)

@@ -11,6 +11,7 @@ the model after b batches, counted across epochs from 1.
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -147,12 +148,18 @@ class TrainerSource(SourceSpec):
         return ""
 
     def inputs(self, ctx: ResolveContext) -> list[Path]:
-        return [ctx.base_dir / self.data.path] if isinstance(self.data, CsvData) else []
+        return [self.data.file(ctx)] if isinstance(self.data, CsvData) else []
+
+    def dataset(self, ctx: ResolveContext) -> tuple[np.ndarray, np.ndarray]:
+        """The training data (x, y), made or read once; a CSV file from the bytes the trace cache's key hashed."""
+        if isinstance(self.data, CsvData):
+            return self.once(("data", ctx.base_dir), partial(self.data.load, ctx, self.read_input))
+        return self.once(("data", ctx.base_dir), partial(self.data.load, ctx))
 
     def resolve(self, ctx: ResolveContext) -> Trace:
         if self.batch_size != "full" and self.batch_size < 1:
             raise ctx.error("batch_size must be a positive integer or 'full'", "batch_size")
-        x, y = self.data.load(ctx)
+        x, y = self.dataset(ctx)
         return self.train(ctx, x, y)
 
     def train(self, ctx: ResolveContext, x: np.ndarray, y: np.ndarray) -> Trace:
