@@ -17,6 +17,7 @@ from scipy.interpolate import Akima1DInterpolator, CubicSpline, PchipInterpolato
 
 from scenespec.frame import Frame
 from scenespec.layers.base import BuildContext, ColorChecked, Extent, Painter, register_layer
+from scenespec.layers.channels import Channel, constant
 from scenespec.validate.base import Binding
 
 INTERPOLATORS = {"pchip": PchipInterpolator, "cubic": CubicSpline, "akima": Akima1DInterpolator}
@@ -44,12 +45,15 @@ class SplineLayer(ColorChecked):
         "progressive", description="`progressive`: grow with the frames; `end`: appear on the last frame only."
     )
     samples: PositiveInt = Field(400, description="Points on the smoothed curve.")
-    color: str | None = Field("b", description="Line colour.")
-    linewidth: PositiveFloat = Field(2.0, description="Line width in points.")
+    color: str | None = Field(None, description="Line colour.")
+    linewidth: PositiveFloat | None = Field(None, description="Line width in points.")
     label: str | None = Field(None, description="Legend entry.")
 
-    binding_fields = ("y",)
-    stepped_bindings = ("y",)
+    channels = (
+        Channel("y", "scalar", "stepped", required=True),
+        constant("color", "b"),  # article 001's cost line
+        constant("linewidth", 2.0),
+    )
     example = 'layers = [{ kind = "spline", y = "fit.loss", twin = true, along = "frames", label = "Cost line" }]'
 
 
@@ -103,8 +107,7 @@ class SplinePainter(Painter[SplineLayer]):
         if self.stretched and ctx.x_data_range is not None and steps[-1] > steps[0]:
             lo, hi = ctx.x_data_range
             self.curve_x = lo + (self.curve_pos - steps[0]) / (steps[-1] - steps[0]) * (hi - lo)
-        kwargs = self.style_kwargs(color="color", label="label", zorder="zorder")
-        self.artists = ctx.ax.plot([], [], lw=self.spec.linewidth, **kwargs)
+        self.artists = ctx.ax.plot([], [], **self.artist_kwargs(color="color", lw="linewidth"))
         self.update(frame)
 
     def update(self, frame: Frame) -> None:
