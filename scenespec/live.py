@@ -87,7 +87,7 @@ class LiveRender:
         self.frames.append(frame)
         with style_context(self.scene.scene.style):
             if self.graph is None:
-                self.graph = compile_scene(self.scene, traces, [frame], live=True)
+                self.graph = compile_scene(self.scene, traces, [frame], locate=self.locate, live=True)
                 self.engine = FrameEngine(self.graph)
             else:
                 for node in self.graph.layers:

@@ -62,7 +62,7 @@ class Prepared:
     def recipe(self) -> GraphRecipe:
         """What a worker needs to build the graph (picklable). Limits cover every frame, even when
         only some are drawn (a poster, `--frame N`), so a lone frame looks as it does in the animation."""
-        return GraphRecipe(self.scene, self.traces, self.frames)
+        return GraphRecipe(self.scene, self.traces, self.frames, locate=self.loaded.problem)
 
 
 InMemory = Mapping[str, Trace | StreamingTrace]

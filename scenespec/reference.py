@@ -19,6 +19,7 @@ from pydantic_core import PydanticUndefined
 from typing_extensions import TypeAliasType
 
 from scenespec.layers.base import LAYERS, LayerSpec
+from scenespec.layers.channels import describe_default
 from scenespec.registry import kind_of, literal_of
 from scenespec.sources.base import SOURCES, SourceSpec
 from scenespec.transform.base import TRANSFORMS, TransformSpec
@@ -81,8 +82,12 @@ def type_name(annotation: Any) -> str:
 
 
 def constraints(field: FieldInfo) -> str:
+    return describe_constraints(field.metadata)
+
+
+def describe_constraints(metadata: list[Any]) -> str:
     parts = []
-    for item in field.metadata:
+    for item in metadata:
         for cls, attr, symbol in CONSTRAINTS:
             if isinstance(item, cls):
                 parts.append(f"{symbol} {getattr(item, attr)}")
@@ -103,6 +108,30 @@ def default(field: FieldInfo) -> str:
     return "—" if value is None else f"`{value!r}`".replace("'", '"')
 
 
+def without_none(annotation: Any) -> Any:
+    """`X | None` -> `X`: a style setting's None means its default, which the default column shows."""
+    if get_origin(annotation) in (Union, types.UnionType):
+        options = [a for a in get_args(annotation) if a is not type(None)]
+        return options[0] if len(options) == 1 else Union[tuple(options)]  # noqa: UP007 (a runtime union)
+    return annotation
+
+
+def field_row(model: type[BaseModel], name: str, field: FieldInfo) -> tuple[str, str]:
+    """Type (with constraints) and default columns of a field; a layer's channels say what a binding must hold
+    and what a style setting defaults to."""
+    channel = model.channel(name) if issubclass(model, LayerSpec) else None
+    if channel is None:
+        binding = name in getattr(model, "binding_fields", ())
+        kind = "binding `source.field`" if binding else type_name(field.annotation)
+        return kind + constraints(field), default(field)
+    if channel.bindable:
+        contract = channel.describe()
+        return "binding `source.field`" + (f": {contract}" if contract else ""), default(field)
+    setting = without_none(field.annotation)  # e.g. PositiveFloat: its constraints are inside the union
+    inner = list(get_args(setting)[1:]) if get_origin(setting) is Annotated else []
+    return type_name(setting) + describe_constraints([*field.metadata, *inner]), describe_default(channel.default)
+
+
 def nested_models(annotation: Any) -> Iterator[type[BaseModel]]:
     if isinstance(annotation, TypeAliasType):
         annotation = annotation.__value__
@@ -116,13 +145,12 @@ def section(model: type[BaseModel]) -> str:
     doc = inspect.getdoc(model) or ""
     lines = [f'<a id="{anchor(model)}"></a>', f"### {title(model)}", "", doc, ""]
     lines += ["| key | type | default | description |", "| --- | --- | --- | --- |"]
-    bindings = getattr(model, "binding_fields", ())
     for name, field in model.model_fields.items():
-        kind = "binding `source.field`" if name in bindings else type_name(field.annotation)
+        kind, default_text = field_row(model, name, field)
         description = (field.description or "").replace("|", "\\|").replace("\n", " ")
         if name == "kind" and not description:
             description = "Selects this kind."
-        lines.append(f"| `{name}` | {kind}{constraints(field)} | {default(field)} | {description} |")
+        lines.append(f"| `{name}` | {kind} | {default_text} | {description} |")
     example = getattr(model, "example", None)
     if example:
         lines += ["", "```toml", example.strip(), "```"]
@@ -176,6 +204,12 @@ def generate() -> str:
         "## Layers",
         "",
         "Each entry of a panel's `layers` has a `kind`. Layers are drawn in order; `zorder` overrides it.",
+        "",
+        "A binding's type says what the bound field must hold: `recorded per step` or `static` (else either), and",
+        "the shape of one step's value (`one number`, `a 1-D array`, `a 2-D grid`, `the shape of x`, …); a field",
+        "that does not fit is an error naming the layer's key. A default marked *theme* is read from the scene's",
+        "`style` (matplotlib rcParams, or the next colour of its property cycle) when the layer is built; the",
+        "value shown is the one of style `default`. Other defaults are the kind's own.",
         "",
         *[section(m) for m in layer_models],
         "## Outputs",

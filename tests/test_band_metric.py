@@ -165,7 +165,7 @@ def test_band_defaults(tmp_path: Path) -> None:
     layers = ['{ kind = "band", x = "net.ex", y = "net.pred", spread = "net.error", label = "loss" }']
     _, graph, _ = compiled(tmp_path, spec_text((layers, "legend = true\n")))
     band = painter(graph, "band")
-    assert (band.spec.smooth, band.spec.scale, band.spec.color, band.spec.alpha) == (1, 1.0, "steelblue", 0.3)
+    assert (band.spec.smooth, band.spec.scale, band.style("color"), band.style("alpha")) == (1, 1.0, "steelblue", 0.3)
     assert band.artists[0].get_alpha() == pytest.approx(0.3)
     assert band.artists[0].axes.get_legend() is not None
 
@@ -173,12 +173,17 @@ def test_band_defaults(tmp_path: Path) -> None:
 def test_band_of_mismatched_lengths_is_a_clear_error(tmp_path: Path) -> None:
     layers = ['{ kind = "band", x = "net.ex", y = "net.pred", spread = "net.loss" }']
     make_trace(tmp_path / "run.npz")
-    spec = write_spec(tmp_path, spec_text((layers, "")))
+    text = spec_text((layers, ""))
+    spec = write_spec(tmp_path, text)
     prepared = prepare(spec)
     with pytest.raises(SpecError) as info, scene_style(prepared.scene):
         build(prepared)
-    text = str(info.value)
-    assert "band layer" in text and f"x = 'net.ex' has {N}" in text and "spread = 'net.loss' has 1" in text
+    (problem,) = info.value.problems
+    assert (problem.file, problem.line) == (str(spec), line_of(text, 'spread = "net.loss"'))
+    assert format_path(problem.path) == "panels[0].layers[0].spread"
+    assert problem.message == (
+        f"band layer: spread = 'net.loss' has shape () per step; expected the shape of x = 'net.ex': ({N},)"
+    )
 
 
 def test_band_smooth_wider_than_the_data(tmp_path: Path) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -9,12 +12,28 @@ from matplotlib.figure import Figure
 
 from scenespec.compile.graph import ArtistGraph, LayerNode, PanelNode
 from scenespec.compile.limits import axis_limits, data_range
-from scenespec.errors import Problem, SpecError
+from scenespec.errors import KeyPath, Problem, SpecError
 from scenespec.frame import Frame
 from scenespec.layers.base import LAYERS, BuildContext, Extent, Painter
 from scenespec.resolve.trace import Trace, TraceField
 from scenespec.validate.base import split_binding
+from scenespec.validate.references import Locate
 from scenespec.validate.scene import EMPTY_CELL, PanelSpec, Scene
+
+
+def unlocated(message: str, path: KeyPath = ()) -> Problem:
+    """A Problem with its key path but no file: for scenes compiled without their spec text."""
+    return Problem(message, path)
+
+
+@contextmanager
+def located(where: KeyPath, locate: Locate) -> Iterator[None]:
+    """Re-raise a painter's SpecError with each unplaced problem placed under `where` (a layer's key path)."""
+    try:
+        yield
+    except SpecError as error:
+        problems = [p if p.file else locate(p.message, where + p.path) for p in error.problems]
+        raise SpecError(problems) from None
 
 
 def layer_fields(layer, traces: dict[str, Trace]) -> dict[str, TraceField]:
@@ -26,9 +45,28 @@ def layer_fields(layer, traces: dict[str, Trace]) -> dict[str, TraceField]:
     return fields
 
 
-def make_painter(layer, traces: dict[str, Trace]) -> Painter:
-    """The layer's painter, given the trace fields its bindings name."""
-    return LAYERS.load()[layer.kind].painter(layer, layer_fields(layer, traces))
+def make_painter(layer, traces: dict[str, Trace], where: KeyPath = (), locate: Locate = unlocated) -> Painter:
+    """The layer's painter, given the trace fields its bindings name; the painter checks their shapes against
+    the kind's channel table. `where` is the layer's key path (`("panels", p, "layers", i)`) for errors."""
+    fields = layer_fields(layer, traces)
+    with located(where, locate):
+        return LAYERS.load()[layer.kind].painter(layer, fields)
+
+
+def check_channels(scene: Scene, traces: dict[str, Trace], locate: Locate = unlocated) -> None:
+    """Raise SpecError listing every bound field, in every layer, whose timing or shape does not fit its channel.
+
+    Makes each painter without drawing anything (cheap: shapes only), so a scene is rejected before any
+    figure or worker process exists."""
+    problems: list[Problem] = []
+    for p, panel in enumerate(scene.panels):
+        for i, layer in enumerate(panel.layers):
+            try:
+                make_painter(layer, traces, ("panels", p, "layers", i), locate)
+            except SpecError as error:
+                problems += error.problems
+    if problems:
+        raise SpecError(problems)
 
 
 def new_figure(scene: Scene) -> Figure:
@@ -39,11 +77,19 @@ def new_figure(scene: Scene) -> Figure:
 
 
 def compile_scene(
-    scene: Scene, traces: dict[str, Trace], frames: list[Frame], figure: Figure | None = None, *, live: bool = False
+    scene: Scene,
+    traces: dict[str, Trace],
+    frames: list[Frame],
+    figure: Figure | None = None,
+    *,
+    locate: Locate = unlocated,
+    live: bool = False,
 ) -> ArtistGraph:
     """Build every artist, showing the first frame; limits cover every frame (panels with `limits = "final"`),
     follow the data (`grow`, and `final` panels of a `live` render, whose later frames are not known yet),
-    or come from the spec (`fixed`)."""
+    or come from the spec (`fixed`).
+
+    A layer's SpecError (a bound field of the wrong shape, …) is placed in the spec by `locate`."""
     figure = figure if figure is not None else new_figure(scene)
     frame_steps = np.array([f.step for f in frames], dtype=np.int64)
     figure.set_layout_engine("constrained")  # before any colorbar, which then takes its space the same way
@@ -53,14 +99,19 @@ def compile_scene(
     panels: list[PanelNode] = []
     nodes: list[LayerNode] = []
     for index, (spec, ax) in enumerate(zip(scene.panels, axes, strict=True)):
-        painters = [make_painter(layer, traces) for layer in spec.layers]
+        where = [("panels", index, "layers", i) for i in range(len(spec.layers))]
+        painters = [make_painter(layer, traces, at, locate) for layer, at in zip(spec.layers, where, strict=True)]
         grows = spec.limits == "grow" or (live and spec.limits == "final")
         panel = PanelNode(spec, ax, ax.twinx() if any(layer.twin for layer in spec.layers) else None, grows, painters)
-        extents = [p.extent(frame_steps[:1] if grows else frame_steps) for p in painters]
+        extents = []
+        for painter, at in zip(painters, where, strict=True):
+            with located(at, locate):
+                extents.append(painter.extent(frame_steps[:1] if grows else frame_steps))
         x_data = _configure_axes(panel, painters, extents)
-        for painter in painters:
+        for painter, at in zip(painters, where, strict=True):
             target = panel.twin_ax if painter.spec.twin else panel.ax
-            painter.build(BuildContext(target, frame_steps, x_data, tuple(frames)), frames[0])
+            with located(at, locate):
+                painter.build(BuildContext(target, frame_steps, x_data, tuple(frames)), frames[0])
             nodes.append(LayerNode(painter, index, painter.spec.twin, painter.dynamic))
         _legend(panel, [p for p in painters if not p.spec.twin] + [p for p in painters if p.spec.twin])
         panels.append(panel)

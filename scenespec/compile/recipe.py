@@ -12,20 +12,28 @@ from dataclasses import dataclass
 
 from matplotlib.figure import Figure
 
-from scenespec.compile.compiler import compile_scene
+from scenespec.compile.compiler import check_channels, compile_scene, unlocated
 from scenespec.compile.graph import ArtistGraph, style_context
 from scenespec.frame import Frame
 from scenespec.resolve.trace import Trace
+from scenespec.validate.references import Locate
 from scenespec.validate.scene import Scene
 
 
 @dataclass
 class GraphRecipe:
-    """Scene + traces + frames: everything `build` needs, and nothing that cannot be pickled."""
+    """Scene + traces + frames: everything `build` needs, and nothing that cannot be pickled.
+
+    `locate` places a problem in the spec (`LoadedSpec.problem`). Making a recipe checks every bound field
+    against its layer's channel table, so a wrong shape is a SpecError here, before any worker exists."""
 
     scene: Scene
     traces: dict[str, Trace]
     frames: list[Frame]
+    locate: Locate = unlocated
+
+    def __post_init__(self) -> None:
+        check_channels(self.scene, self.traces, self.locate)
 
     def styled(self) -> AbstractContextManager[None]:
         """The scene's matplotlib style: build and draw inside it."""
@@ -33,7 +41,7 @@ class GraphRecipe:
 
     def build(self, figure: Figure | None = None) -> ArtistGraph:
         """The artist graph showing the first frame (call inside `styled()`)."""
-        return compile_scene(self.scene, self.traces, self.frames, figure)
+        return compile_scene(self.scene, self.traces, self.frames, figure, locate=self.locate)
 
 
 GraphFactory = Callable[[], ArtistGraph]

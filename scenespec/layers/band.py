@@ -19,6 +19,7 @@ from pydantic import Field
 from scenespec.errors import Problem, SpecError
 from scenespec.frame import Frame
 from scenespec.layers.base import BuildContext, Extent, Painter, XYLayer, register_layer
+from scenespec.layers.channels import Channel, constant
 from scenespec.transform.moving_average import moving_average
 from scenespec.validate.base import Binding
 
@@ -40,10 +41,16 @@ class BandLayer(XYLayer):
         '(`np.convolve(spread, ones(w)/w, mode="same")`, as in article 002); 1 = no smoothing.',
     )
     scale: float = Field(1.0, description="Factor applied to the (smoothed) spread.")
-    color: str | None = Field("steelblue", description="Fill colour (a matplotlib colour).")
-    alpha: float | None = Field(0.3, ge=0, le=1, description="Opacity of the fill, 0 to 1.")
+    color: str | None = Field(None, description="Fill colour (a matplotlib colour).")
+    alpha: float | None = Field(None, ge=0, le=1, description="Opacity of the fill, 0 to 1.")
 
-    binding_fields = ("x", "y", "spread")
+    channels = (
+        Channel("x", "vector", required=True),
+        Channel("y", "matched:x", required=True),
+        Channel("spread", "matched:x", required=True),
+        constant("color", "steelblue"),
+        constant("alpha", 0.3),
+    )
     example = (
         'layers = [{ kind = "band", x = "net.eval_x", y = "net.pred", spread = "net.error", smooth = 15, '
         'label = "loss" }]'
@@ -58,18 +65,14 @@ def _points(values: np.ndarray, stepped: bool) -> int:
 
 class BandPainter(Painter[BandLayer]):
     def check(self) -> None:
-        """x, y and spread must hold one value per point; a clear error otherwise."""
-        counts = {key: _points(f.data, f.stepped) for key, f in self.fields.items()}
-        if len(set(counts.values())) > 1:
-            listed = ", ".join(f"{key} = {getattr(self.spec, key)!r} has {n}" for key, n in counts.items())
-            raise SpecError(
-                [Problem(f"band layer: x, y and spread need one value per point, but {listed} points per step")]
-            )
-        if self.spec.smooth > counts["spread"]:
+        """The smoothing window must fit in the spread (x, y and spread match: checked by their channels)."""
+        spread = self.fields["spread"]
+        points = _points(spread.data, spread.stepped)
+        if self.spec.smooth > points:
             raise SpecError(
                 [
                     Problem(
-                        f"band layer: smooth = {self.spec.smooth} is wider than the {counts['spread']} points "
+                        f"band layer: smooth = {self.spec.smooth} is wider than the {points} points "
                         f"of spread = {self.spec.spread!r}"
                     )
                 ]
@@ -91,8 +94,7 @@ class BandPainter(Painter[BandLayer]):
 
     def build(self, ctx: BuildContext, frame: Frame) -> None:
         self.check()
-        kwargs = self.style_kwargs(color="color", alpha="alpha", label="label", zorder="zorder")
-        self.artists = [ctx.ax.fill_between(*self.edges(frame.step), linewidth=0, **kwargs)]
+        self.artists = [ctx.ax.fill_between(*self.edges(frame.step), linewidth=0, **self.artist_kwargs(color="color"))]
 
     def update(self, frame: Frame) -> None:
         band = self.artists[0]

@@ -1,6 +1,10 @@
-"""What every layer kind provides: a spec model and a painter, side by side in one module.
+"""What every layer kind provides: a spec model with its channel table, and a painter, side by side in one module.
 
-A painter builds its matplotlib artists once and then only updates them per frame
+The model's `channels` (`scenespec/layers/channels.py`) declare what the kind draws from: the bindable
+fields with the timing and shape their data must have, and the style settings with their defaults.
+The painter's base class checks the bound data against the table when the painter is made, resolves
+style defaults from the scene's style when it builds, and passes zorder, alpha and label to the
+artists. A painter builds its matplotlib artists once and then only updates them per frame
 (`set_data`, `set_offsets`, `set_text`); it never clears or redraws its axes.
 """
 
@@ -16,17 +20,39 @@ import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.cm import ScalarMappable
-from pydantic import Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
-from scenespec.errors import did_you_mean
+from scenespec.errors import Problem, SpecError, did_you_mean
 from scenespec.frame import Frame
+from scenespec.layers.channels import (
+    Bound,
+    ByField,
+    Channel,
+    Cycle,
+    Theme,
+    check_table,
+    resolve_default,
+    shape_problems,
+)
 from scenespec.registry import Registry, kind_of
 from scenespec.resolve.trace import TraceField
 from scenespec.validate.base import Binding, SpecModel
 
 
+def _schema_defaults(schema: dict[str, Any], model: type[LayerSpec]) -> None:
+    """In the JSON Schema, a style setting shows its kind's default; a theme's depends on the scene: none."""
+    properties = schema.get("properties", {})
+    for channel in model.channels:
+        if not channel.bindable and channel.name in properties:
+            properties[channel.name].pop("default", None)
+            if not isinstance(channel.default, Theme | Cycle | ByField) and channel.default is not None:
+                properties[channel.name]["default"] = channel.default
+
+
 class LayerSpec(SpecModel):
     """Fields every layer has."""
+
+    model_config = ConfigDict(json_schema_extra=_schema_defaults)
 
     axes: ClassVar[tuple[str, ...]] = ("2d",)
     """Panel projections this kind can draw on; see `projections()` for per-spec answers."""
@@ -39,10 +65,23 @@ class LayerSpec(SpecModel):
 
     example: ClassVar[str] = ""
     """A TOML snippet for the reference docs."""
+    channels: ClassVar[tuple[Channel, ...]] = ()
+    """The kind's channel table: its bindable fields (timing, shape) and style settings (defaults)."""
     binding_fields: ClassVar[tuple[str, ...]] = ()
-    """Names of this model's fields that hold `source.field` bindings."""
+    """Names of this model's fields that hold `source.field` bindings (derived from `channels`)."""
     stepped_bindings: ClassVar[tuple[str, ...]] = ()
-    """Binding fields that must name a field recorded per step."""
+    """Binding fields that must name a field recorded per step (derived from `channels`)."""
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        cls.binding_fields = tuple(c.name for c in cls.channels if c.bindable)
+        cls.stepped_bindings = tuple(c.name for c in cls.channels if c.bindable and c.timing == "stepped")
+
+    @classmethod
+    def channel(cls, name: str) -> Channel | None:
+        """The channel `name` of this kind's table, or None."""
+        return next((c for c in cls.channels if c.name == name), None)
 
     def bindings(self) -> dict[str, str]:
         """Spec field name -> binding, for every binding this layer uses."""
@@ -107,15 +146,13 @@ def add_colorbar(ax: Axes, mappable: ScalarMappable, setting: bool | str) -> Non
 
 
 class XYLayer(ColorChecked):
-    """Fields of layers drawn through (x, y) points: scatter, line."""
+    """Fields of layers drawn through (x, y) points: scatter, line, band."""
 
     x: Binding = Field(description="x values, e.g. `fit.x`.")
     y: Binding = Field(description="y values, e.g. `fit.y` or `fit.pred`.")
     color: str | None = Field(None, description="Colour (a matplotlib colour).")
     alpha: float | None = Field(None, ge=0, le=1, description="Opacity, 0 to 1.")
     label: str | None = Field(None, description="Legend entry.")
-
-    binding_fields = ("x", "y")
 
 
 @dataclass(frozen=True)
@@ -144,13 +181,70 @@ class BuildContext:
 S = TypeVar("S", bound=LayerSpec)
 
 
+def _step_shape(field: TraceField) -> tuple[int, ...]:
+    """The shape of one step's value (of the whole value, for a static field)."""
+    return tuple(field.data.shape[1:] if field.stepped else field.data.shape)
+
+
+COMMON_KWARGS = ("zorder", "alpha", "label")
+"""Settings passed to a layer's artists under their own names, for every kind whose model has them."""
+
+
 class Painter(Generic[S]):
-    """Draws one layer. `fields` maps the layer's binding field names to trace fields."""
+    """Draws one layer. `fields` maps the layer's binding field names to trace fields.
+
+    Making a painter checks every bound field against the kind's channel table: a field of the wrong
+    timing or shape raises SpecError, each Problem's path being the layer key (`("z",)`); the compiler
+    places it in the spec (`panels[i].layers[j].z`).
+    """
 
     def __init__(self, spec: S, fields: Mapping[str, TraceField]) -> None:
         self.spec = spec
         self.fields = dict(fields)
         self.artists: list[Artist] = []
+        self._styles: dict[str, Any] = {}
+        self.check_channels()
+
+    def check_channels(self) -> None:
+        """Raise SpecError if a bound field does not have the timing and shape its channel declares."""
+        channels = type(self.spec).channels
+        bound = {
+            c.name: Bound(getattr(self.spec, c.name), _step_shape(self.fields[c.name]), self.fields[c.name].stepped)
+            for c in channels
+            if c.name in self.fields
+        }
+        problems = shape_problems(self.spec.kind, channels, bound)
+        if problems:
+            raise SpecError([Problem(message, (key,)) for key, message in problems])
+
+    def style(self, name: str) -> Any:
+        """The setting `name` in effect: the spec's value, else its channel's default (the kind's, or the theme's:
+        rcParams of the scene's style, read the first time it is asked for, which is while the layer is built).
+        None: matplotlib's own default (e.g. the property cycle's next colour)."""
+        value = getattr(self.spec, name, None)
+        if value is not None:
+            return value
+        if name not in self._styles:
+            channel = type(self.spec).channel(name)
+            self._styles[name] = resolve_default(channel.default, self.spec) if channel is not None else None
+        return self._styles[name]
+
+    def common_kwargs(self, *, label: bool = True) -> dict[str, Any]:
+        """zorder, alpha and (unless `label=False`) label for the artists: those the kind has and that are set."""
+        names = COMMON_KWARGS if label else tuple(n for n in COMMON_KWARGS if n != "label")
+        has = type(self.spec).model_fields
+        values = {name: self.style(name) for name in names if name in has}
+        return {name: value for name, value in values.items() if value is not None}
+
+    def artist_kwargs(self, *, label: bool = True, **names: str) -> dict[str, Any]:
+        """`common_kwargs` plus matplotlib keyword -> setting name (`lw="linewidth"`), each as `style` gives it;
+        settings in effect as None are left out."""
+        kwargs = self.common_kwargs(label=label)
+        for keyword, name in names.items():
+            value = self.style(name)
+            if value is not None:
+                kwargs[keyword] = value
+        return kwargs
 
     @property
     def dynamic(self) -> bool:
@@ -192,11 +286,6 @@ class Painter(Generic[S]):
         label = getattr(self.spec, "label", None)
         return self.artists[:1] if label else []
 
-    def style_kwargs(self, **names: str) -> dict[str, Any]:
-        """Spec fields mapped to matplotlib keyword arguments, leaving out unset ones."""
-        out = {mpl: getattr(self.spec, field) for mpl, field in names.items()}
-        return {k: v for k, v in out.items() if v is not None}
-
 
 @dataclass(frozen=True)
 class LayerKind:
@@ -208,5 +297,6 @@ LAYERS: Registry[LayerKind] = Registry("layer", "scenespec.layers")
 
 
 def register_layer(model: type[LayerSpec], painter: type[Painter[Any]]) -> None:
-    """Make a layer kind part of the spec language."""
+    """Make a layer kind part of the spec language (its channel table must agree with its fields)."""
+    check_table(model)
     LAYERS.register(kind_of(model), LayerKind(model, painter))

@@ -13,6 +13,7 @@ from pydantic import Field, PositiveFloat, field_validator, model_validator
 
 from scenespec.frame import Frame
 from scenespec.layers.base import BuildContext, ColormapLayer, Extent, Painter, add_colorbar, register_layer
+from scenespec.layers.channels import Channel, constant, theme
 from scenespec.validate.base import Binding, SpecModel
 
 MAX_LEVELS = 1000
@@ -60,7 +61,13 @@ class ContourLayer(ColormapLayer):
     labels: bool = Field(False, description="Write each line's level on it (inline labels).")
     label_format: str = Field(".3g", description="Python format spec of the inline labels, e.g. `.1f`.")
 
-    binding_fields = ("x", "y", "z")
+    channels = (
+        Channel("x", "grid", required=True),
+        Channel("y", "matched:x", required=True),
+        Channel("z", "matched:x", required=True),
+        constant("cmap", theme("image.cmap")),
+        constant("linewidth", theme("contour.linewidth", "lines.linewidth")),
+    )
     example = """
 layers = [
   { kind = "contour", x = "bowl.X", y = "bowl.Y", z = "bowl.Z", levels = [1, 2, 4, 8, 16, 32, 64], labels = true },
@@ -128,15 +135,15 @@ class ContourPainter(Painter[ContourLayer]):
         if log and s.filled:  # values at or below the lowest level (a minimum at 0) join the lowest band: no hole
             z = np.where(np.isfinite(raw), np.maximum(raw, levels[0]), np.nan)
         norm = LogNorm(levels[0], levels[-1]) if log else Normalize(levels[0], levels[-1])
-        kwargs = self.style_kwargs(alpha="alpha", zorder="zorder")
+        kwargs = self.common_kwargs()
         if s.color is not None:
             kwargs["colors"] = s.color
         else:
-            kwargs["cmap"] = s.cmap
+            kwargs["cmap"] = self.style("cmap")
             kwargs["norm"] = norm
         draw = self.ax.contourf if s.filled else self.ax.contour
-        if not s.filled and s.linewidth is not None:
-            kwargs["linewidths"] = s.linewidth
+        if not s.filled:
+            kwargs["linewidths"] = self.style("linewidth")
         contours = draw(self.value("x", step), self.value("y", step), z, levels=levels, **kwargs)
         self.artists = [contours]
         if s.labels and not s.filled:

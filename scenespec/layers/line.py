@@ -11,6 +11,7 @@ from pydantic import Field, PositiveFloat, field_validator
 
 from scenespec.frame import Frame
 from scenespec.layers.base import BuildContext, Painter, XYLayer, register_layer
+from scenespec.layers.channels import CYCLE, Channel, constant
 
 FORMAT_GRAMMAR = "expected [marker][line][colour] in any order, e.g. `ro`, `g--`, `C1:`, or one colour like `red`"
 
@@ -62,7 +63,14 @@ class LineLayer(XYLayer):
 
     kind: Literal["line"]
     style: str | None = Field(None, description="Matplotlib format string, e.g. `g--` (green dashed).")
-    linewidth: PositiveFloat = Field(2.0, description="Line width in points.")
+    linewidth: PositiveFloat | None = Field(None, description="Line width in points.")
+
+    channels = (
+        Channel("x", "vector", required=True),
+        Channel("y", "matched:x", required=True),
+        constant("color", CYCLE),  # a colour in `style` (`g--`) wins over the cycle
+        constant("linewidth", 2.0),  # wider than the theme's `lines.linewidth`, as the article draws its fit line
+    )
     example = 'layers = [{ kind = "line", x = "fit.x", y = "fit.pred", style = "g--", label = "Fitting line" }]'
 
     @field_validator("style")
@@ -78,12 +86,9 @@ class LineLayer(XYLayer):
 
 class LinePainter(Painter[LineLayer]):
     def build(self, ctx: BuildContext, frame: Frame) -> None:
-        s = self.spec
-        args = [s.style] if s.style else []
-        kwargs = self.style_kwargs(color="color", alpha="alpha", label="label", zorder="zorder")
-        self.artists = ctx.ax.plot(
-            self.value_at("x", frame), self.value_at("y", frame), *args, lw=s.linewidth, **kwargs
-        )
+        args = [self.spec.style] if self.spec.style else []
+        kwargs = self.artist_kwargs(color="color", lw="linewidth")
+        self.artists = ctx.ax.plot(self.value_at("x", frame), self.value_at("y", frame), *args, **kwargs)
 
     def update(self, frame: Frame) -> None:
         self.artists[0].set_data(self.value_at("x", frame), self.value_at("y", frame))

@@ -15,9 +15,9 @@ import numpy as np
 from matplotlib.lines import Line2D
 from pydantic import Field, PositiveFloat
 
-from scenespec.errors import Problem, SpecError
 from scenespec.frame import Frame
 from scenespec.layers.base import BuildContext, ColorChecked, Extent, Painter, register_layer
+from scenespec.layers.channels import CYCLE, Channel, constant, theme
 from scenespec.resolve.trace import TraceField
 from scenespec.transform.trailing_average import trailing_average
 from scenespec.validate.base import Binding
@@ -34,7 +34,7 @@ class MetricLayer(ColorChecked):
         None, description="A scalar recorded at every step used as x, e.g. `net.batch`; default: the step numbers."
     )
     color: str | None = Field(None, description="Line and marker colour; default: the colour cycle.")
-    linewidth: PositiveFloat = Field(1.5, description="Line width in points.")
+    linewidth: PositiveFloat | None = Field(None, description="Line width in points.")
     marker: bool = Field(True, description="A dot at the current value.")
     label: str | None = Field(None, description="Legend entry.")
     smooth: int = Field(
@@ -46,8 +46,12 @@ class MetricLayer(ColorChecked):
     )
     alpha: float | None = Field(None, ge=0, le=1, description="Opacity, 0 to 1.")
 
-    binding_fields = ("y", "x")
-    stepped_bindings = ("y", "x")
+    channels = (
+        Channel("y", "scalar", "stepped", required=True),
+        Channel("x", "scalar", "stepped"),
+        constant("color", CYCLE),
+        constant("linewidth", theme("lines.linewidth")),
+    )
     example = 'layers = [{ kind = "metric", y = "net.loss", x = "net.batch", label = "loss" }]'
 
 
@@ -59,16 +63,6 @@ class MetricPainter(Painter[MetricLayer]):
 
     def __init__(self, spec: MetricLayer, fields: Mapping[str, TraceField]) -> None:
         super().__init__(spec, fields)
-        for key, field in self.fields.items():
-            if field.stepped and field.data.size != len(field.data):
-                raise SpecError(
-                    [
-                        Problem(
-                            f"metric layer: {key} = {getattr(spec, key)!r} must be one number per step, "
-                            f"but it has shape {tuple(field.data.shape[1:])} per step"
-                        )
-                    ]
-                )
         self.x_log = self.y_log = False
         self._prepare()
 
@@ -112,17 +106,14 @@ class MetricPainter(Painter[MetricLayer]):
         return Extent(self.xs[:end], self.ys[:end])
 
     def build(self, ctx: BuildContext, frame: Frame) -> None:
-        s = self.spec
         self.x_log = ctx.ax.get_xscale() == "log"
         self.y_log = ctx.ax.get_yscale() == "log"
-        kwargs = self.style_kwargs(color="color", alpha="alpha", label="label", zorder="zorder")
-        (self.line,) = ctx.ax.plot([], [], lw=s.linewidth, **kwargs)
+        (self.line,) = ctx.ax.plot([], [], **self.artist_kwargs(color="color", lw="linewidth"))
         self.dot = None
-        if s.marker:
-            extra = self.style_kwargs(alpha="alpha", zorder="zorder")
-            (self.dot,) = ctx.ax.plot(
-                [], [], ls="none", marker="o", ms=max(2.5 * s.linewidth, 5.0), color=self.line.get_color(), **extra
-            )
+        if self.spec.marker:
+            size = max(2.5 * self.style("linewidth"), 5.0)
+            extra = self.common_kwargs(label=False)
+            (self.dot,) = ctx.ax.plot([], [], ls="none", marker="o", ms=size, color=self.line.get_color(), **extra)
         self.artists = [self.line] + ([self.dot] if self.dot is not None else [])
         self.update(frame)
 

@@ -16,6 +16,7 @@ from pydantic import Field, NonNegativeFloat, PositiveFloat, PositiveInt
 
 from scenespec.frame import Frame
 from scenespec.layers.base import BuildContext, ColorChecked, Extent, Painter, register_layer
+from scenespec.layers.channels import CYCLE, Channel, constant, theme
 from scenespec.validate.base import Binding
 
 
@@ -31,15 +32,23 @@ class PathLayer(ColorChecked):
     color: str | list[str] | None = Field(
         None, description="One colour for all paths, or a list with one per path; default: the colour cycle."
     )
-    marker: str = Field("o", description='Marker at every step (`""` for none), e.g. article 004\'s `o`.')
-    markersize: NonNegativeFloat = Field(4.0, description="Marker size in points.")
-    linewidth: PositiveFloat = Field(1.5, description="Line width in points.")
+    marker: str | None = Field(None, description='Marker at every step (`""` for none), e.g. article 004\'s `o`.')
+    markersize: NonNegativeFloat | None = Field(None, description="Marker size in points.")
+    linewidth: PositiveFloat | None = Field(None, description="Line width in points.")
     head: bool = Field(True, description="A larger marker at the current position.")
     tail: PositiveInt | None = Field(None, description="Show only the last `tail` steps (default: the whole path).")
     alpha: float | None = Field(None, ge=0, le=1, description="Opacity, 0 to 1.")
 
-    binding_fields = ("x", "y", "z", "names")
-    stepped_bindings = ("x", "y", "z")
+    channels = (
+        Channel("x", "columns", "stepped", required=True),
+        Channel("y", "matched:x", "stepped", required=True),
+        Channel("z", "matched:x", "stepped"),
+        Channel("names", timing="static"),
+        constant("color", CYCLE),  # path i takes the cycle's colour i
+        constant("marker", "o"),
+        constant("markersize", 4.0),
+        constant("linewidth", theme("lines.linewidth")),
+    )
     example = 'layers = [{ kind = "path", x = "race.x", y = "race.y", names = "race.names" }]'
 
     def projections(self) -> tuple[str, ...]:
@@ -67,7 +76,7 @@ class PathPainter(Painter[PathLayer]):
         return Extent(full[0], full[1], full[2] if self.spec.z is not None else None)
 
     def colors(self, count: int) -> list[str]:
-        color = self.spec.color
+        color = self.style("color")
         if isinstance(color, list):
             return [color[i % len(color)] for i in range(count)]
         return [color or f"C{i % 10}" for i in range(count)]
@@ -79,21 +88,19 @@ class PathPainter(Painter[PathLayer]):
         return [self.spec.label if count == 1 else None] + [None] * (count - 1)
 
     def build(self, ctx: BuildContext, frame: Frame) -> None:
-        s = self.spec
         coords = self._coords(frame.step)
         count = coords[0].shape[1]
-        kwargs = self.style_kwargs(alpha="alpha", zorder="zorder")
+        marker, size, width = self.style("marker"), self.style("markersize"), self.style("linewidth")
+        kwargs = self.common_kwargs(label=False)  # each path's label comes from `names` or `label`
         self.lines: list[Line2D] = []
         self.heads: list[Line2D] = []
         for i, (color, label) in enumerate(zip(self.colors(count), self.labels(count), strict=True)):
             column = [c[:, i] for c in coords]
-            (line,) = ctx.ax.plot(
-                *column, color=color, marker=s.marker or None, ms=s.markersize, lw=s.linewidth, label=label, **kwargs
-            )
+            (line,) = ctx.ax.plot(*column, color=color, marker=marker or None, ms=size, lw=width, label=label, **kwargs)
             self.lines.append(line)
-            if s.head:
+            if self.spec.head:
                 (head,) = ctx.ax.plot(
-                    *[c[-1:] for c in column], color=color, marker="o", ms=max(2.2 * s.markersize, 7.0),
+                    *[c[-1:] for c in column], color=color, marker="o", ms=max(2.2 * size, 7.0),
                     mec="white", mew=1.2, ls="none", **kwargs,
                 )  # fmt: skip
                 self.heads.append(head)

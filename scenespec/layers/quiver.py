@@ -9,6 +9,7 @@ from pydantic import Field, PositiveFloat, PositiveInt, model_validator
 
 from scenespec.frame import Frame
 from scenespec.layers.base import BuildContext, ColormapLayer, Extent, Painter, add_colorbar, register_layer
+from scenespec.layers.channels import Channel, constant, theme
 from scenespec.validate.base import Binding
 
 
@@ -24,7 +25,7 @@ class QuiverLayer(ColormapLayer):
         True, description="Draw −(u, v): with a gradient bound, the arrows point downhill, where descent goes."
     )
     arrows: PositiveInt = Field(20, le=500, description="Arrows along each axis (the grid is subsampled evenly).")
-    color: str | None = Field("#666666", description="Arrow colour (article 004's grey) when not coloured by size.")
+    color: str | None = Field(None, description="Arrow colour when not coloured by size.")
     color_by: Literal["none", "magnitude"] = Field(
         "none", description="`magnitude`: colour each arrow by its length through `cmap`."
     )
@@ -36,7 +37,14 @@ class QuiverLayer(ColormapLayer):
     alpha: float | None = Field(None, ge=0, le=1, description="Opacity, 0 to 1.")
     label: str | None = Field(None, description="Legend entry.")
 
-    binding_fields = ("x", "y", "u", "v")
+    channels = (
+        Channel("x", "grid|vector", required=True),  # a grid, or scattered points
+        Channel("y", "matched:x", required=True),
+        Channel("u", "matched:x", required=True),
+        Channel("v", "matched:x", required=True),
+        constant("color", "#666666"),  # article 004's grey
+        constant("cmap", theme("image.cmap")),
+    )
 
     @model_validator(mode="after")
     def _colorbar_needs_colormap(self) -> QuiverLayer:
@@ -75,13 +83,13 @@ class QuiverPainter(Painter[QuiverLayer]):
         s = self.spec
         x, y = thin(self.value("x", frame.step), s.arrows), thin(self.value("y", frame.step), s.arrows)
         u, v = self.vectors(frame.step)
-        kwargs = self.style_kwargs(alpha="alpha", label="label", zorder="zorder", scale="scale", width="width")
+        kwargs = self.artist_kwargs(scale="scale", width="width")
         args = [x, y, u, v]
         if s.color_by == "magnitude":
             args.append(np.hypot(*self._raw(frame.step)))
-            kwargs["cmap"] = s.cmap
-        elif s.color is not None:
-            kwargs["color"] = s.color
+            kwargs["cmap"] = self.style("cmap")
+        else:
+            kwargs["color"] = self.style("color")
         quiver = ctx.ax.quiver(*args, angles="xy", **kwargs)
         self.artists = [quiver]
         if s.color_by == "magnitude":

@@ -9,6 +9,7 @@ from pydantic import Field, PositiveFloat, PositiveInt
 
 from scenespec.frame import Frame
 from scenespec.layers.base import BuildContext, Extent, Painter, XYLayer, register_layer
+from scenespec.layers.channels import CYCLE, Channel, constant, theme
 
 
 class ScatterLayer(XYLayer):
@@ -16,13 +17,22 @@ class ScatterLayer(XYLayer):
 
     kind: Literal["scatter"]
     edgecolor: str | None = Field(None, description="Edge colour of the markers.")
-    size: PositiveFloat = Field(36.0, description="Marker area in points².")
-    marker: str = Field("o", description="Matplotlib marker, e.g. `o`, `x`, `.`.")
+    size: PositiveFloat | None = Field(None, description="Marker area in points².")
+    marker: str | None = Field(None, description="Matplotlib marker, e.g. `o`, `x`, `.`.")
     max_points: PositiveInt | None = Field(
         None,
         description="Draw at most this many points (article 002's scatter sparsity): with more, the points at "
         "evenly spaced indices `round(linspace(0, n - 1, max_points))` are drawn, first and last included. "
         "The same points at every frame, so none jump. Default: all points.",
+    )
+
+    channels = (
+        Channel("x", "vector", required=True),
+        Channel("y", "matched:x", required=True),
+        constant("color", CYCLE),
+        constant("edgecolor", theme("scatter.edgecolors")),
+        constant("size", theme("lines.markersize", power=2)),
+        constant("marker", theme("scatter.marker")),
     )
     example = 'layers = [{ kind = "scatter", x = "fit.x", y = "fit.y", color = "red", label = "Original data" }]'
 
@@ -48,13 +58,8 @@ class ScatterPainter(Painter[ScatterLayer]):
         return Extent(self._thin(self.fields["x"].over(frame_steps)), self._thin(self.fields["y"].over(frame_steps)))
 
     def build(self, ctx: BuildContext, frame: Frame) -> None:
-        s = self.spec
-        kwargs = self.style_kwargs(color="color", edgecolors="edgecolor", alpha="alpha", label="label", zorder="zorder")
-        self.artists = [
-            ctx.ax.scatter(
-                self.points("x", frame.step), self.points("y", frame.step), s=s.size, marker=s.marker, **kwargs
-            )
-        ]
+        kwargs = self.artist_kwargs(color="color", edgecolors="edgecolor", s="size", marker="marker")
+        self.artists = [ctx.ax.scatter(self.points("x", frame.step), self.points("y", frame.step), **kwargs)]
 
     def update(self, frame: Frame) -> None:
         self.artists[0].set_offsets(np.column_stack([self.points("x", frame.step), self.points("y", frame.step)]))

@@ -18,6 +18,7 @@ from scipy.interpolate import Akima1DInterpolator, CubicSpline, PchipInterpolato
 
 from scenespec.frame import Frame
 from scenespec.layers.base import BuildContext, ColorChecked, Extent, Painter, register_layer
+from scenespec.layers.channels import Channel, constant
 from scenespec.resolve.trace import TraceField
 from scenespec.validate.base import Binding
 
@@ -46,12 +47,15 @@ class SplineLayer(ColorChecked):
         "progressive", description="`progressive`: grow with the frames; `end`: appear on the last frame only."
     )
     samples: PositiveInt = Field(400, description="Points on the smoothed curve.")
-    color: str | None = Field("b", description="Line colour.")
-    linewidth: PositiveFloat = Field(2.0, description="Line width in points.")
+    color: str | None = Field(None, description="Line colour.")
+    linewidth: PositiveFloat | None = Field(None, description="Line width in points.")
     label: str | None = Field(None, description="Legend entry.")
 
-    binding_fields = ("y",)
-    stepped_bindings = ("y",)
+    channels = (
+        Channel("y", "scalar", "stepped", required=True),
+        constant("color", "b"),  # article 001's cost line
+        constant("linewidth", 2.0),
+    )
     example = 'layers = [{ kind = "spline", y = "fit.loss", twin = true, along = "frames", label = "Cost line" }]'
 
 
@@ -102,8 +106,7 @@ class SplinePainter(Painter[SplineLayer]):
     def build(self, ctx: BuildContext, frame: Frame) -> None:
         self.x_data_range = ctx.x_data_range
         self._fit_curve(ctx.frame_steps)
-        kwargs = self.style_kwargs(color="color", label="label", zorder="zorder")
-        self.artists = ctx.ax.plot([], [], lw=self.spec.linewidth, **kwargs)
+        self.artists = ctx.ax.plot([], [], **self.artist_kwargs(color="color", lw="linewidth"))
         self.update(frame)
 
     def _fit_curve(self, frame_steps: np.ndarray) -> None:

@@ -9,6 +9,7 @@ from pydantic import Field, NonNegativeFloat, model_validator
 
 from scenespec.frame import Frame
 from scenespec.layers.base import BuildContext, ColormapLayer, Extent, Painter, add_colorbar, register_layer
+from scenespec.layers.channels import ByField, Channel, constant, theme
 from scenespec.validate.base import Binding
 
 
@@ -34,7 +35,14 @@ class SurfaceLayer(ColormapLayer):
     )
     label: str | None = Field(None, description="Legend entry.")
 
-    binding_fields = ("x", "y", "z")
+    channels = (
+        Channel("x", "grid", required=True),
+        Channel("y", "matched:x", required=True),
+        Channel("z", "matched:x", required=True),
+        constant("cmap", theme("image.cmap")),
+        constant("color", ByField("style", {"surface": None, "wireframe": "C0"})),  # None: coloured by `cmap`
+        constant("linewidth", ByField("style", {"surface": 0.0, "wireframe": 1.0})),
+    )
     axes = ("3d",)
 
     @model_validator(mode="after")
@@ -59,14 +67,13 @@ class SurfacePainter(Painter[SurfaceLayer]):
     def _draw(self, step: int) -> None:
         s = self.spec
         x, y, z = (np.asarray(self.value(k, step), dtype=float) for k in ("x", "y", "z"))
-        kwargs = self.style_kwargs(alpha="alpha", label="label", zorder="zorder")
+        kwargs = self.common_kwargs()
         count = {"rcount": s.count, "ccount": s.count}
+        width = self.style("linewidth")
         if s.style == "wireframe":
-            width = 1.0 if s.linewidth is None else s.linewidth
-            artist = self.ax.plot_wireframe(x, y, z, color=s.color or "C0", linewidth=width, **count, **kwargs)
+            artist = self.ax.plot_wireframe(x, y, z, color=self.style("color"), linewidth=width, **count, **kwargs)
         else:
-            colour = {"color": s.color} if s.color is not None else {"cmap": s.cmap or "viridis"}
-            width = 0.0 if s.linewidth is None else s.linewidth
+            colour = {"color": s.color} if s.color is not None else {"cmap": self.style("cmap")}
             artist = self.ax.plot_surface(x, y, z, linewidth=width, antialiased=width > 0, **colour, **count, **kwargs)
         self.artists = [artist]
 

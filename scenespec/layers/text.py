@@ -15,6 +15,7 @@ from pydantic import Field, PositiveFloat, field_validator
 
 from scenespec.frame import Frame
 from scenespec.layers.base import BuildContext, ColorChecked, Painter, register_layer
+from scenespec.layers.channels import constant
 from scenespec.validate.base import BINDING_RE
 
 BUILTIN_NAMES = ("step", "frame")
@@ -44,11 +45,15 @@ class TextLayer(ColorChecked):
         "data",
         description="`data`: axis units (article 001); `axes`: 0..1 fractions of the panel (always so on 3D panels).",
     )
-    color: str | None = Field("r", description="Text colour.")
-    size: PositiveFloat = Field(12.0, description="Font size in points.")
+    color: str | None = Field(None, description="Text colour.")
+    size: PositiveFloat | None = Field(None, description="Font size in points.")
     ha: Literal["left", "center", "right"] = Field("left", description="Horizontal alignment at `at`.")
     va: Literal["top", "center", "bottom", "baseline"] = Field("baseline", description="Vertical alignment.")
 
+    channels = (
+        constant("color", "r"),  # article 001's cost text; the theme's `text.color` is black
+        constant("size", 12.0),
+    )
     example = 'layers = [{ kind = "text", text = "Cost: {fit.loss:.3f}", at = [6, -2], size = 16 }]'
     axes = ("2d", "3d")
 
@@ -94,12 +99,12 @@ class TextPainter(Painter[TextLayer]):
 
     def build(self, ctx: BuildContext, frame: Frame) -> None:
         s = self.spec
-        kwargs = self.style_kwargs(color="color", zorder="zorder")
+        kwargs = self.artist_kwargs(color="color", fontsize="size")
         if ctx.ax.name == "3d":  # a 3D panel has no 2D data coordinates: place the text on the panel
             draw, transform = ctx.ax.text2D, ctx.ax.transAxes
         else:
             draw, transform = ctx.ax.text, ctx.ax.transAxes if s.coords == "axes" else ctx.ax.transData
-        text = draw(*s.at, self.render_text(frame), transform=transform, fontsize=s.size, ha=s.ha, va=s.va, **kwargs)
+        text = draw(*s.at, self.render_text(frame), transform=transform, ha=s.ha, va=s.va, **kwargs)
         self.artists = [text]
 
     def update(self, frame: Frame) -> None:

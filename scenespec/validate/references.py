@@ -14,6 +14,7 @@ SourceFields = dict[str, dict[str, bool]]
 """Source name -> field name -> whether the field is recorded per step."""
 
 Locate = Callable[[str, KeyPath], Problem]
+"""Message and key path -> a Problem placed in the spec (`LoadedSpec.problem`: file and line)."""
 
 
 def frames_source(scene: Scene, fields: SourceFields) -> str | None:
@@ -56,7 +57,8 @@ def check_references(scene: Scene, fields: SourceFields, locate: Locate) -> None
                 problems.append(locate(_projection_problem(layer, panel), ("panels", p, "layers", i, "kind")))
             for key, binding in layer.bindings().items():
                 path: KeyPath = ("panels", p, "layers", i, key if key in type(layer).model_fields else "text")
-                message = _binding_problem(binding, fields, key in layer.stepped_bindings)
+                channel = layer.channel(key)  # the kind's channel table; template bindings (text) have none
+                message = _binding_problem(binding, fields, channel.timing if channel is not None else "either")
                 if message:
                     problems.append(locate(message, path))
     if problems:
@@ -96,7 +98,7 @@ def check_transforms(scene: Scene, fields: SourceFields, locate: Locate) -> tupl
             else:
                 result = output_stepped(upstream)
         else:
-            message = _binding_problem(spec.of, fields, needs_steps=False)
+            message = _binding_problem(spec.of, fields, "either")
             if message:
                 problems.append(locate(message, path))
             else:
@@ -196,7 +198,7 @@ def check_layout(scene: Scene, locate: Locate) -> list[Problem]:
     return problems
 
 
-def _binding_problem(binding: str, fields: SourceFields, needs_steps: bool) -> str | None:
+def _binding_problem(binding: str, fields: SourceFields, timing: str) -> str | None:
     source, name = split_binding(binding)
     if source == TRANSFORMS_SOURCE and source in fields and name not in fields[source]:
         available = fields[source]
@@ -209,8 +211,10 @@ def _binding_problem(binding: str, fields: SourceFields, needs_steps: bool) -> s
     if name not in available:
         hint = did_you_mean(name, available)
         return f"{binding!r}: source {source!r} has no field {name!r}{hint} (fields: {', '.join(sorted(available))})"
-    if needs_steps and not available[name]:
+    if timing == "stepped" and not available[name]:
         return f"{binding!r}: this layer needs a field recorded per step, and {name!r} is static"
+    if timing == "static" and available[name]:
+        return f"{binding!r}: this layer needs a static field, and {name!r} is recorded per step"
     return None
 
 
