@@ -18,30 +18,19 @@ from scenespec.compile import ArtistGraph, compile_scene
 from scenespec.compile.graph import style_context
 from scenespec.errors import RenderError, did_you_mean
 from scenespec.load import LoadedSpec, load_spec
+from scenespec.output import Target, check_writable, resolve_target
 from scenespec.render.atomic import commit_file, discard, temp_file_for
-from scenespec.render.output import Target, check_writable, resolve_target
 from scenespec.render.parallel import available_cores, can_fork, render_in_workers
 from scenespec.render.progress import Progress
 from scenespec.render.renderer import render_frames
 from scenespec.render.sinks import screen
-from scenespec.render.sinks.base import Sink
-from scenespec.render.sinks.gif import GifSink
-from scenespec.render.sinks.png import PngSequenceSink, PngSink
-from scenespec.render.sinks.video import Mp4Sink, WebmSink
+from scenespec.render.sinks.base import Sink, SinkSettings, sink_for
 from scenespec.resolve.resolve import resolve_sources, source_fields, used_sources
 from scenespec.resolve.trace import Trace, save_traces
 from scenespec.schedule import Frame, schedule
 from scenespec.validate.references import check_references, frames_source
 from scenespec.validate.scene import Scene
 from scenespec.validate.validate import validate
-
-SINKS: dict[str, type[Sink]] = {
-    "gif": GifSink,
-    "png": PngSink,
-    "png-sequence": PngSequenceSink,
-    "mp4": Mp4Sink,
-    "webm": WebmSink,
-}
 
 
 @dataclass
@@ -86,6 +75,28 @@ def build(prepared: Prepared, figure: Figure | None = None) -> ArtistGraph:
     return compile_scene(prepared.scene, prepared.traces, prepared.frames, figure)
 
 
+def sink_settings(scene: Scene) -> SinkSettings:
+    """What the sinks take from the scene, as plain values."""
+    return SinkSettings(fps=scene.frames.fps, loop=scene.frames.loop, dither=scene.output.dither)
+
+
+def render_into(
+    prepared: Prepared, frames: list[Frame], sink: Sink, *, workers: int | None = None, progress: bool | None = None
+) -> tuple[int, int]:
+    """Draw `frames` into `sink` (opened, then closed or aborted); returns the frame size (width, height).
+
+    `workers`: processes drawing frames (default: one per core; 1 draws in this process).
+    """
+    bar = Progress(len(frames), enabled=progress)
+    workers = min(workers or available_cores(), len(frames))
+    with scene_style(prepared.scene):
+        if workers > 1 and can_fork():
+            return render_in_workers(prepared, frames, sink, workers, bar)
+        graph = build(prepared)
+        render_frames(graph, frames, sink, bar)
+        return graph.pixel_size
+
+
 @dataclass(frozen=True)
 class RenderResult:
     target: Target
@@ -126,22 +137,15 @@ def render(
     frames = prepared.frames if frame is None else pick_frame(prepared.frames, frame)
     if target.format == "png" and frame is None:
         frames = frames[-1:]  # a poster shows the trained model
-    with scene_style(scene):
-        if target.format == "screen":
+    if target.format == "screen":
+        with scene_style(scene):
             graph = build(prepared, screen.window_figure(scene.scene.size, scene.scene.dpi))
             screen.play(graph, frames, scene.frames.loop)
-        else:
-            assert target.path is not None
-            sink_class = SINKS[target.format]
-            sink = sink_class(target.path, **sink_class.options(scene))
-            bar = Progress(len(frames), enabled=progress)
-            workers = min(workers or available_cores(), len(frames))
-            if workers > 1 and can_fork():
-                size = render_in_workers(prepared, frames, sink, workers, bar)
-                return RenderResult(target, len(frames), size, time.perf_counter() - started)
-            graph = build(prepared)
-            render_frames(graph, frames, sink, bar)
-    return RenderResult(target, len(frames), graph.pixel_size, time.perf_counter() - started)
+        return RenderResult(target, len(frames), graph.pixel_size, time.perf_counter() - started)
+    assert target.path is not None
+    sink = sink_for(target.format, target.path, sink_settings(scene))
+    size = render_into(prepared, frames, sink, workers=workers, progress=progress)
+    return RenderResult(target, len(frames), size, time.perf_counter() - started)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from pydantic_core import PydanticUndefined
 
 from scenespec.layers.base import LAYERS, LayerSpec
 from scenespec.registry import kind_of
+from scenespec.render.sinks.base import SinkKind, sink_kinds
 from scenespec.sources.base import SOURCES, SourceSpec
 from scenespec.validate.scene import FramesSpec, OutputSpec, PanelSpec, Scene, SceneMeta, scene_model
 
@@ -135,8 +136,6 @@ def ordered_models(roots: list[type[BaseModel]]) -> list[type[BaseModel]]:
 
 
 def generate() -> str:
-    from scenespec.pipeline import SINKS
-
     scene_model()
     layer_models = [kind.model for kind in LAYERS.load().values()]
     source_models = list(SOURCES.load().values())
@@ -167,19 +166,22 @@ def generate() -> str:
         "",
         "| format | extension | what is written |",
         "| --- | --- | --- |",
-        *[f"| `{name}` | {OUTPUT_SUFFIXES.get(name, '')} | {summary(sink)} |" for name, sink in SINKS.items()],
-        "| `screen` | | plays the animation in a matplotlib window (needs a display) |",
+        *[f"| `{name}` | {written_as(kind)} | {kind.description} |" for name, kind in sink_kinds().items()],
+        "",
+        "Each format is one module in `scenespec/render/sinks/` (see docs/architecture.md). From Python,",
+        "`scenespec.render.sinks.sink_for(format)` without a target writes into memory: `getvalue()` returns the",
+        "bytes the file would hold (`png-sequence`: a zip of the frame PNGs), and `TeeSink` feeds one render to",
+        "several sinks.",
         "",
     ]
     return "\n".join(parts)
 
 
-OUTPUT_SUFFIXES = {"gif": "`.gif`", "png": "`.png`", "png-sequence": "a folder", "mp4": "`.mp4`", "webm": "`.webm`"}
-
-
-def summary(kind: type) -> str:
-    """The first paragraph of a class docstring, on one line."""
-    return (inspect.getdoc(kind) or "").split("\n\n")[0].replace("\n", " ")
+def written_as(kind: SinkKind) -> str:
+    """The extension column of the outputs table."""
+    if kind.writes == "folder":
+        return "a folder"
+    return ", ".join(f"`{extension}`" for extension in kind.extensions)
 
 
 if __name__ == "__main__":

@@ -70,31 +70,32 @@ def render_in_workers(
     global _prepared
     _prepared = prepared
     size = (0, 0)
-    sink.open()
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"), initializer=_start_worker)
     try:
-        pending: deque[tuple[Frame, Future[np.ndarray]]] = deque()
-        upcoming = iter(frames)
-        for frame in upcoming:
-            pending.append((frame, pool.submit(_render, frame)))
-            if len(pending) >= workers * IN_FLIGHT_PER_WORKER:
-                break
-        while pending:
-            frame, future = pending.popleft()
-            rgb = future.result()
-            size = (rgb.shape[1], rgb.shape[0])
-            sink.write(frame, rgb)
-            if progress:
-                progress.advance()
-            following = next(upcoming, None)
-            if following is not None:
-                pending.append((following, pool.submit(_render, following)))
-        pool.shutdown()
-        sink.close()
-    except BaseException:
-        pool.shutdown(wait=False, cancel_futures=True)  # Ctrl-C or a failed frame: stop at once, keep no output
-        sink.abort()
-        raise
+        with sink:  # closed once every frame is written; aborted (no output kept) on any failure
+            pool = ProcessPoolExecutor(
+                workers, mp_context=multiprocessing.get_context("fork"), initializer=_start_worker
+            )
+            try:
+                pending: deque[tuple[Frame, Future[np.ndarray]]] = deque()
+                upcoming = iter(frames)
+                for frame in upcoming:
+                    pending.append((frame, pool.submit(_render, frame)))
+                    if len(pending) >= workers * IN_FLIGHT_PER_WORKER:
+                        break
+                while pending:
+                    frame, future = pending.popleft()
+                    rgb = future.result()
+                    size = (rgb.shape[1], rgb.shape[0])
+                    sink.write(frame, rgb)
+                    if progress:
+                        progress.advance()
+                    following = next(upcoming, None)
+                    if following is not None:
+                        pending.append((following, pool.submit(_render, following)))
+                pool.shutdown()
+            except BaseException:
+                pool.shutdown(wait=False, cancel_futures=True)  # Ctrl-C or a failed frame: stop at once
+                raise
     finally:
         _prepared = None
         if progress:

@@ -30,19 +30,14 @@ def frame_pixels(graph: ArtistGraph, frame: Frame) -> np.ndarray:
 
 def render_frames(graph: ArtistGraph, frames: list[Frame], sink: Sink, progress: Progress | None = None) -> None:
     """Stream every frame to `sink`; on any failure (or Ctrl-C) the sink discards its partial output."""
-    sink.open()
     try:
-        with graph.styled():
+        with sink, graph.styled():
             # one frame (a poster, --frame) is one full draw; a background would only add a draw
             draw = FrameEngine(graph).pixels if len(frames) > 1 else partial(frame_pixels, graph)
             for frame in frames:
                 sink.write(frame, draw(frame))
                 if progress:
                     progress.advance()
-        sink.close()
-    except BaseException:
-        sink.abort()
-        raise
     finally:
         if progress:
             progress.finish()
