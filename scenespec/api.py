@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import html
-import tempfile
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -26,21 +25,22 @@ from scenespec.errors import RenderError, SpecError
 from scenespec.frame import Frame
 from scenespec.live import FrameCallback, LiveRender
 from scenespec.load import LoadedSpec, Override, load_data, load_spec, load_text, with_overrides
+from scenespec.output import Target, resolve_target
 from scenespec.pipeline import (
     InMemory,
     Prepared,
     RenderResult,
     check_scene,
     given_fields,
-    make_sink,
     output_frames,
-    render_to,
+    render_into,
     resolve_and_schedule,
     show_on_screen,
+    sink_settings,
 )
 from scenespec.render.executors import Executor, SerialExecutor
-from scenespec.render.output import Target, resolve_target
 from scenespec.render.sinks import screen
+from scenespec.render.sinks.base import sink_for
 from scenespec.resolve.resolve import resolve_sources, used_sources
 from scenespec.resolve.stream import StreamingTrace
 from scenespec.resolve.trace import Trace
@@ -145,7 +145,7 @@ class Spec:
             target = resolve_target(self.scene, self.loaded, str(out), format, None)
             if target.format in ("screen", "png"):
                 raise RenderError(f"a live render writes an animation or frames, not {target.format!r}")
-            sink = make_sink(target, self.scene)
+            sink = sink_for(target.format, target.path, sink_settings(self.scene))
         return LiveRender(self.loaded, self.scene, timeline, streams, fixed, sink, on_frame)
 
     def default_output(self, format: str | None = None, frame: int | None = None) -> Target:
@@ -235,15 +235,17 @@ class Animation:
         return self.result
 
     def to_bytes(self, format: str = "gif") -> bytes:
-        """The animation as the bytes of a `gif`, `png` (the last frame, or the chosen one), `mp4` or `webm` file."""
+        """The bytes the file of `format` would hold: `gif`, `png` (the last frame, or the chosen one), `mp4`,
+        `webm`, or `png-sequence` (a zip of the frames' PNGs). Rendered in memory; kept for the next call."""
         if format not in self._bytes:
-            suffix = {"gif": ".gif", "png": ".png", "mp4": ".mp4", "webm": ".webm"}.get(format)
-            if suffix is None:
-                raise RenderError(f"to_bytes: no single-file format {format!r} (gif, png, mp4 or webm)")
-            with tempfile.TemporaryDirectory(prefix="scenespec-") as folder:
-                file = Path(folder) / f"{self.spec.name}{suffix}"
-                self._write(Target(file, format), time.perf_counter())
-                self._bytes[format] = file.read_bytes()
+            if format == "screen":
+                raise RenderError("to_bytes: the screen has no bytes; use render(format='screen')")
+            sink = sink_for(format, None, sink_settings(self.spec.scene))
+            frames = self.frame_list(format)
+            render_into(
+                self.prepared, frames, sink, executor=self.executor, workers=self.workers, progress=self.progress
+            )
+            self._bytes[format] = sink.getvalue()
         return self._bytes[format]
 
     def _write(self, target: Target, started: float) -> RenderResult:
@@ -251,9 +253,9 @@ class Animation:
         if target.format == "screen":
             size = show_on_screen(self.prepared, frames)
         else:
-            sink = make_sink(target, self.spec.scene)
-            size = render_to(
-                self.prepared, sink, frames, executor=self.executor, workers=self.workers, progress=self.progress
+            sink = sink_for(target.format, target.path, sink_settings(self.spec.scene))
+            size = render_into(
+                self.prepared, frames, sink, executor=self.executor, workers=self.workers, progress=self.progress
             )
         return RenderResult(target, len(frames), size, time.perf_counter() - started)
 

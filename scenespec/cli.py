@@ -13,11 +13,19 @@ from pathlib import Path
 
 from scenespec import __version__
 from scenespec.errors import RenderError, SpecError
-from scenespec.validate.scene import OUTPUT_FORMATS
+from scenespec.render.sinks.base import output_formats, sink_kinds
 
 EXIT_SPEC_ERROR = 2
 EXIT_RENDER_ERROR = 1
 EXIT_INTERRUPTED = 130
+
+
+def _extensions() -> str:
+    """How -o selects a format, from the sink registry: `.gif, .png, …, a folder for png-sequence`."""
+    kinds = sink_kinds().values()
+    files = [extension for kind in kinds if kind.writes == "file" for extension in kind.extensions]
+    folders = [f"a folder for {kind.name}" for kind in kinds if kind.writes == "folder"]
+    return ", ".join(files + folders)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -32,12 +40,12 @@ def _parser() -> argparse.ArgumentParser:
     render = commands.add_parser(
         "render",
         help="render a spec to a GIF, PNG(s), a video (mp4, webm) or the screen",
-        description="Render a spec. The output format follows -o's extension (.gif, .png, .mp4, .webm, a folder for a "
-        "PNG sequence) unless --format says otherwise. Default output: <spec name>.gif in the current folder.",
+        description=f"Render a spec. The output format follows -o's extension ({_extensions()}) unless --format says "
+        "otherwise. Default output: <spec name>.gif in the current folder.",
     )
     render.add_argument("spec", help="the spec file (.toml or .json)")
     render.add_argument("-o", "--output", help="output path (default: the spec's [output] or <spec name>.gif)")
-    render.add_argument("--format", choices=OUTPUT_FORMATS, help="output format (default: from the output path)")
+    render.add_argument("--format", choices=output_formats(), help="output format (default: from the output path)")
     render.add_argument("--dpi", type=int, help="override scene.dpi (pixels = size × dpi)")
     render.add_argument(
         "--frame", type=int, metavar="N", help="write only frame N as a PNG (negative counts from the end)"

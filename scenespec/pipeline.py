@@ -22,16 +22,13 @@ from scenespec.compile.recipe import GraphRecipe
 from scenespec.errors import RenderError, SpecError, did_you_mean
 from scenespec.frame import Frame
 from scenespec.load import LoadedSpec, load_spec
+from scenespec.output import Target, check_writable, resolve_target
 from scenespec.render.atomic import commit_file, discard, temp_file_for
 from scenespec.render.executors import Executor, default_executor
-from scenespec.render.output import Target, check_writable, resolve_target
 from scenespec.render.progress import Progress
 from scenespec.render.renderer import write_frames
 from scenespec.render.sinks import screen
-from scenespec.render.sinks.base import Sink
-from scenespec.render.sinks.gif import GifSink
-from scenespec.render.sinks.png import PngSequenceSink, PngSink
-from scenespec.render.sinks.video import Mp4Sink, WebmSink
+from scenespec.render.sinks.base import Sink, SinkSettings, sink_for
 from scenespec.resolve.resolve import resolve_sources, source_fields, used_sources
 from scenespec.resolve.stream import StreamingTrace
 from scenespec.resolve.trace import Trace, save_traces
@@ -40,14 +37,6 @@ from scenespec.transform.apply import apply_transforms
 from scenespec.validate.references import SourceFields, check_references, frames_source
 from scenespec.validate.scene import Scene
 from scenespec.validate.validate import validate
-
-SINKS: dict[str, type[Sink]] = {
-    "gif": GifSink,
-    "png": PngSink,
-    "png-sequence": PngSequenceSink,
-    "mp4": Mp4Sink,
-    "webm": WebmSink,
-}
 
 
 @dataclass
@@ -158,6 +147,27 @@ def build(prepared: Prepared, figure: Figure | None = None) -> ArtistGraph:
     return prepared.recipe().build(figure)
 
 
+def sink_settings(scene: Scene) -> SinkSettings:
+    """What the sinks take from the scene, as plain values."""
+    return SinkSettings(fps=scene.frames.fps, loop=scene.frames.loop, dither=scene.output.dither)
+
+
+def render_into(
+    prepared: Prepared,
+    frames: list[Frame],
+    sink: Sink,
+    *,
+    executor: Executor | None = None,
+    workers: int | None = None,
+    progress: bool | None = None,
+) -> tuple[int, int]:
+    """Draw `frames` with `executor` (default: worker processes, one per core; `workers=1`: this process) into
+    `sink`, which is opened, then closed, or aborted on any failure; returns the frame size (width, height)."""
+    executor = executor or default_executor(workers, len(frames))
+    bar = Progress(len(frames), enabled=progress)
+    return write_frames(frames, executor.frames(prepared.recipe(), frames), sink, bar)
+
+
 @dataclass(frozen=True)
 class RenderResult:
     target: Target
@@ -181,27 +191,6 @@ def output_frames(prepared: Prepared, fmt: str, frame: int | None) -> list[Frame
     if fmt == "png":
         return prepared.frames[-1:]  # a poster shows the trained model
     return prepared.frames
-
-
-def make_sink(target: Target, scene: Scene) -> Sink:
-    sink_class = SINKS[target.format]
-    assert target.path is not None
-    return sink_class(target.path, **sink_class.options(scene))
-
-
-def render_to(
-    prepared: Prepared,
-    sink: Sink,
-    frames: list[Frame],
-    *,
-    executor: Executor | None = None,
-    workers: int | None = None,
-    progress: bool | None = None,
-) -> tuple[int, int]:
-    """Draw `frames` with `executor` (default: worker processes, one per core) into `sink`; returns (w, h)."""
-    executor = executor or default_executor(workers, len(frames))
-    bar = Progress(len(frames), enabled=progress)
-    return write_frames(frames, executor.frames(prepared.recipe(), frames), sink, bar)
 
 
 def show_on_screen(prepared: Prepared, frames: list[Frame]) -> tuple[int, int]:
@@ -237,7 +226,9 @@ def render(
     if target.format == "screen":
         size = show_on_screen(prepared, frames)
     else:
-        size = render_to(prepared, make_sink(target, scene), frames, workers=workers, progress=progress)
+        assert target.path is not None
+        sink = sink_for(target.format, target.path, sink_settings(scene))
+        size = render_into(prepared, frames, sink, workers=workers, progress=progress)
     return RenderResult(target, len(frames), size, time.perf_counter() - started)
 
 

@@ -21,6 +21,7 @@ from typing_extensions import TypeAliasType
 from scenespec.layers.base import LAYERS, LayerSpec
 from scenespec.layers.channels import describe_default
 from scenespec.registry import kind_of, literal_of
+from scenespec.render.sinks.base import SinkKind, sink_kinds
 from scenespec.sources.base import SOURCES, SourceSpec
 from scenespec.transform.base import TRANSFORMS, TransformSpec
 from scenespec.validate.scene import FramesSpec, OutputSpec, PanelSpec, Scene, SceneMeta, scene_model
@@ -172,8 +173,6 @@ def ordered_models(roots: list[type[BaseModel]]) -> list[type[BaseModel]]:
 
 
 def generate() -> str:
-    from scenespec.pipeline import SINKS
-
     scene_model()
     layer_models = [kind.model for kind in LAYERS.load().values()]
     source_models = [m for kind in SOURCES.load().values() for m in nested_models(kind.spec_annotation())]
@@ -218,19 +217,22 @@ def generate() -> str:
         "",
         "| format | extension | what is written |",
         "| --- | --- | --- |",
-        *[f"| `{name}` | {OUTPUT_SUFFIXES.get(name, '')} | {summary(sink)} |" for name, sink in SINKS.items()],
-        "| `screen` | | plays the animation in a matplotlib window (needs a display) |",
+        *[f"| `{name}` | {written_as(kind)} | {kind.description} |" for name, kind in sink_kinds().items()],
+        "",
+        "Each format is one module in `scenespec/render/sinks/` (see docs/architecture.md). From Python,",
+        "`scenespec.render.sinks.sink_for(format)` without a target writes into memory: `getvalue()` returns the",
+        "bytes the file would hold (`png-sequence`: a zip of the frame PNGs), and `TeeSink` feeds one render to",
+        "several sinks.",
         "",
     ]
     return "\n".join(parts)
 
 
-OUTPUT_SUFFIXES = {"gif": "`.gif`", "png": "`.png`", "png-sequence": "a folder", "mp4": "`.mp4`", "webm": "`.webm`"}
-
-
-def summary(kind: type) -> str:
-    """The first paragraph of a class docstring, on one line."""
-    return (inspect.getdoc(kind) or "").split("\n\n")[0].replace("\n", " ")
+def written_as(kind: SinkKind) -> str:
+    """The extension column of the outputs table."""
+    if kind.writes == "folder":
+        return "a folder"
+    return ", ".join(f"`{extension}`" for extension in kind.extensions)
 
 
 if __name__ == "__main__":

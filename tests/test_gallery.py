@@ -7,14 +7,24 @@ import contextlib
 import os
 import re
 import shutil
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
 from browser import chromium, serve
 from helpers import REPO, replace_once, run_cli
+from PIL import Image
 from playwright.sync_api import Browser
+
+from scenespec import pipeline
+from scenespec.gallery import build_gallery
+from scenespec.pipeline import render
+from scenespec.render import renderer
+from scenespec.render.engine import FrameEngine
 
 SCRIPT_TITLE = "<script>alert(1)</script>"
 OUTPUTS = ("poster.png", "animation.gif", "animation.mp4")
@@ -131,6 +141,53 @@ def test_rebuild_rerenders_only_changed_specs(built: Built, tmp_path: Path) -> N
     assert "unchanged linreg" in fourth.stdout
     changed = {p for p in outputs if p.stat().st_mtime_ns != times[p]}
     assert changed == {out / "linreg" / f for f in OUTPUTS}
+
+
+def test_each_spec_is_drawn_once_into_all_its_outputs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One graph and one draw per frame feed the GIF, the MP4 and the poster (a tee); they equal separate renders."""
+    small_specs(tmp_path / "specs")
+    linreg, contour = tmp_path / "specs" / "linreg.toml", tmp_path / "specs" / "bowl_contour.toml"
+    calls: Counter[str] = Counter()
+
+    def counted(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            calls[name] += 1
+            return function(*args, **kwargs)
+
+        return wrapper
+
+    monkeypatch.setattr(pipeline, "compile_scene", counted("graph", pipeline.compile_scene))
+    monkeypatch.setattr(FrameEngine, "pixels", counted("engine frame", FrameEngine.pixels))
+    monkeypatch.setattr(renderer, "frame_pixels", counted("full draw", renderer.frame_pixels))
+    result = build_gallery([linreg, contour], tmp_path / "site", workers=1)
+    assert result.failed == []
+    animated, still = (entry.facts for entry in result.entries)
+    assert animated is not None and still is not None
+    assert animated["animated"] and animated["frames"] > 10 and not still["animated"] and still["frames"] == 1
+    assert calls == {"graph": 2, "engine frame": animated["frames"], "full draw": 1}
+    site = tmp_path / "site"
+    assert sorted(p.name for p in (site / "linreg").iterdir()) == [
+        "animation.gif",
+        "animation.mp4",
+        "index.html",
+        *["poster.png"],
+    ]
+    assert sorted(p.name for p in (site / "bowl_contour").iterdir()) == ["index.html", "poster.png"]
+    with Image.open(site / "linreg" / "poster.png") as poster:
+        assert poster.size == (animated["width"], animated["height"])
+
+    # The same bytes as separate renders of each output; the poster as `--frame -1` (a full draw, not the engine's).
+    apart = tmp_path / "apart"
+    apart.mkdir()
+    for name in ("animation.gif", "animation.mp4"):
+        render(linreg, out=str(apart / name), progress=False, workers=1)
+        assert (site / "linreg" / name).read_bytes() == (apart / name).read_bytes(), name
+    for spec, folder in ((linreg, "linreg"), (contour, "bowl_contour")):
+        render(spec, out=str(apart / f"{folder}.png"), frame=-1, progress=False, workers=1)
+        poster = np.asarray(Image.open(site / folder / "poster.png").convert("RGB")).astype(int)
+        alone = np.asarray(Image.open(apart / f"{folder}.png").convert("RGB")).astype(int)
+        difference = np.abs(poster - alone)  # the engine blends pre-drawn overlays: equal up to its rounding
+        assert difference.max() <= 3 and difference.mean() < 0.05, (folder, difference.max(), difference.mean())
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,5 @@
-"""Build the gallery: render each spec (GIF, MP4, poster PNG), then write the HTML pages from jinja2 templates.
+"""Build the gallery: render each spec once into a GIF, an MP4 and a poster PNG (one render through a tee), then
+write the HTML pages from jinja2 templates.
 
 Unchanged specs (same bytes, same scenespec version) reuse their outputs, recorded in `<out>/.gallery.json`.
 Pages and the index are always rewritten. Everything taken from a spec is escaped (jinja2 autoescape).
@@ -10,16 +11,22 @@ import hashlib
 import json
 import re
 import shutil
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import jinja2
 from markupsafe import Markup, escape
 
 from scenespec import __version__
 from scenespec.errors import RenderError, SpecError
+
+if TYPE_CHECKING:
+    from scenespec.load import LoadedSpec
+    from scenespec.validate.scene import Scene
 
 MANIFEST = ".gallery.json"
 STYLE = "style.css"
@@ -83,26 +90,34 @@ def _write_manifest(out: Path, specs: dict) -> None:
     temp.replace(out / MANIFEST)
 
 
+ANIMATION = {"animation.gif": "gif", "animation.mp4": "mp4"}
+POSTER = "poster.png"
+
+
 def _outputs(facts: dict) -> list[str]:
-    return ["poster.png", "animation.gif", "animation.mp4"] if facts.get("animated") else ["poster.png"]
+    return [POSTER, *ANIMATION] if facts.get("animated") else [POSTER]
 
 
-def _render(path: Path, folder: Path, workers: int | None) -> dict:
-    """GIF, MP4 and poster of an animated scene; only the poster of a one-frame scene."""
-    from scenespec.pipeline import render
+def _render(loaded: LoadedSpec, scene: Scene, folder: Path, workers: int | None) -> dict:
+    """GIF, MP4 and poster (the last frame) of an animated scene, drawn once and fed to the three sinks by a tee;
+    only the poster of a one-frame scene. Every output is replaced, or (on failure) none."""
+    from scenespec.pipeline import render_into, resolve_and_schedule, sink_settings
+    from scenespec.render.sinks import TeeSink, sink_for
 
+    started = time.perf_counter()
+    prepared = resolve_and_schedule(loaded, scene)
     folder.mkdir(parents=True, exist_ok=True)
-    gif = render(path, out=str(folder / "animation.gif"), fmt="gif", progress=False, workers=workers)
-    seconds = gif.seconds
-    animated = gif.frames > 1
-    if animated:
-        seconds += render(path, out=str(folder / "animation.mp4"), fmt="mp4", progress=False, workers=workers).seconds
-    else:
-        for stale in ("animation.gif", "animation.mp4"):
+    frames = prepared.frames
+    animated = len(frames) > 1
+    settings = sink_settings(prepared.scene)
+    outputs = {**(ANIMATION if animated else {}), POSTER: "png"}
+    tee = TeeSink([sink_for(fmt, folder / name, settings) for name, fmt in outputs.items()])
+    width, height = render_into(prepared, frames, tee, workers=workers, progress=False)
+    if not animated:
+        for stale in ANIMATION:
             (folder / stale).unlink(missing_ok=True)
-    seconds += render(path, out=str(folder / "poster.png"), fmt="png", frame=-1, progress=False, workers=1).seconds
-    width, height = gif.pixels
-    return {"frames": gif.frames, "width": width, "height": height, "seconds": round(seconds, 2), "animated": animated}
+    seconds = round(time.perf_counter() - started, 2)
+    return {"frames": len(frames), "width": width, "height": height, "seconds": seconds, "animated": animated}
 
 
 def build_gallery(
@@ -133,7 +148,7 @@ def build_gallery(
         try:
             data = path.read_bytes()
             digest = hashlib.sha256(data).hexdigest()
-            _, scene = load_and_validate(path)
+            loaded, scene = load_and_validate(path)
             entry.title = scene.scene.title or path.name
             entry.description = scene.scene.description
             entry.source_kinds = sorted({source.kind for source in scene.sources.values()})
@@ -149,7 +164,7 @@ def build_gallery(
                 entry.facts, entry.status = previous["facts"], "unchanged"
                 say(f"unchanged {name}")
             else:
-                entry.facts = _render(path, folder, workers)
+                entry.facts = _render(loaded, scene, folder, workers)
                 frames = entry.facts["frames"]
                 say(
                     f"rendered {name} ({frames} {'frame' if frames == 1 else 'frames'}, {entry.facts['seconds']:.1f} s)"

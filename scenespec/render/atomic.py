@@ -29,6 +29,14 @@ def temp_file_for(target: Path) -> Path:
     return Path(name)
 
 
+def private_temp_file() -> Path:
+    """A fresh private (0600) file in the system's temporary folder: where an encoder that needs a real file
+    writes an output that is wanted in memory (read back, then deleted)."""
+    fd, name = tempfile.mkstemp(prefix="scenespec-", suffix=".part")
+    os.close(fd)
+    return Path(name)
+
+
 def temp_dir_for(target: Path) -> Path:
     folder = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent))
     os.chmod(folder, 0o777 & ~_umask())

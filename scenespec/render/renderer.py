@@ -35,17 +35,13 @@ def write_frames(
     """Hand each frame's pixels to `sink` in order; on any failure (or Ctrl-C) the sink discards its partial
     output. Returns the frame size (width, height)."""
     size = (0, 0)
-    sink.open()
     try:
-        for frame, rgb in zip(frames, images, strict=True):
-            size = (rgb.shape[1], rgb.shape[0])
-            sink.write(frame, rgb)
-            if progress:
-                progress.advance()
-        sink.close()
-    except BaseException:
-        sink.abort()
-        raise
+        with sink:
+            for frame, rgb in zip(frames, images, strict=True):
+                size = (rgb.shape[1], rgb.shape[0])
+                sink.write(frame, rgb)
+                if progress:
+                    progress.advance()
     finally:
         if progress:
             progress.finish()
@@ -54,19 +50,14 @@ def write_frames(
 
 def render_frames(graph: ArtistGraph, frames: list[Frame], sink: Sink, progress: Progress | None = None) -> None:
     """Stream every frame to `sink`; on any failure (or Ctrl-C) the sink discards its partial output."""
-    sink.open()
     try:
-        with graph.styled():
+        with sink, graph.styled():
             # one frame (a poster, --frame) is one full draw; a background would only add a draw
             draw = FrameEngine(graph).pixels if len(frames) > 1 else partial(frame_pixels, graph)
             for frame in frames:
                 sink.write(frame, draw(frame))
                 if progress:
                     progress.advance()
-        sink.close()
-    except BaseException:
-        sink.abort()
-        raise
     finally:
         if progress:
             progress.finish()

@@ -1,7 +1,7 @@
 """The spec language: pydantic models of a whole scene. The JSON Schema comes from these.
 
-Layer, source and transform unions are built from the registries, so a new kind appears here
-by registering itself.
+Layer, source and transform unions, and the output formats, are built from the registries, so a
+new kind or format appears here by registering itself.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from pydantic import AfterValidator, Field, NonNegativeFloat, PositiveFloat, fie
 
 from scenespec.errors import did_you_mean
 from scenespec.layers.base import LAYERS
+from scenespec.render.sinks.base import output_formats
 from scenespec.sources.base import SOURCES
 from scenespec.transform.base import TRANSFORMS
 from scenespec.validate.base import SOURCE_NAME_RE, TRANSFORMS_SOURCE, SpecModel
@@ -211,17 +212,16 @@ class PanelSpec(SpecModel):
         return value
 
 
-OUTPUT_FORMATS = ("gif", "png", "png-sequence", "mp4", "webm", "screen")
-
-
 class OutputSpec(SpecModel):
     """Where `scenespec render` writes when the command line does not say."""
 
     path: str | None = Field(
         None, description="Output path, relative to the spec file. Default: `<spec name>.gif` in the current directory."
     )
-    format: Literal["gif", "png", "png-sequence", "mp4", "webm", "screen"] | None = Field(
-        None, description="Default: from the path's extension (.gif, .png, .mp4, .webm, a folder for png-sequence)."
+    format: OutputFormat | None = Field(  # type: ignore[valid-type] # noqa: F821 (filled in by scene_model)
+        None,
+        description="Default: the format of the path's extension (`.gif`, `.mp4`, …: see the outputs table of "
+        "docs/reference.md); a path without an extension is a png-sequence folder.",
     )
     dither: bool = Field(
         False,
@@ -274,7 +274,7 @@ def _union(models: list[Any]) -> Any:
 
 @cache
 def scene_model() -> type[Scene]:
-    """Scene with its layer, source and transform unions filled in from the registries."""
+    """Scene with its layer, source and transform unions and its output formats filled in from the registries."""
     layer_models = [kind.model for kind in LAYERS.load().values()]
     source_models = [kind.spec_annotation() for kind in SOURCES.load().values()]
     transform_models = list(TRANSFORMS.load().values())
@@ -282,7 +282,9 @@ def scene_model() -> type[Scene]:
         "LayerUnion": _union(layer_models),
         "SourceUnion": _union(source_models),
         "TransformUnion": _union(transform_models),
+        "OutputFormat": Literal[output_formats()],  # validated, and listed as an enum in the JSON Schema
     }
     PanelSpec.model_rebuild(_types_namespace=namespace)
+    OutputSpec.model_rebuild(_types_namespace=namespace)
     Scene.model_rebuild(_types_namespace=namespace)
     return Scene

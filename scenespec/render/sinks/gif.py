@@ -8,12 +8,13 @@ How the file is made:
   size, and the caller's array is not kept. `write` also keeps an exact census of the animation's colours: for
   every colour, how many pixels it has in the current frame and the most it had in any one frame ("peak"). Only
   the pixels that changed are counted, so a frame where a line moved costs little.
-- `close` picks one palette for the whole animation, then replays the frames, maps each to the palette and
-  streams it to the file one frame at a time (Pillow's `save_all` would hold every frame): only the rectangle
-  that changed against the previous frame is encoded (as Pillow's writer does too), and inside it the unchanged
-  pixels become a transparent index (as Pillow does with `optimize` and a free index), so unchanged regions cost
-  (almost) nothing. A frame identical to the previous one is merged into it (durations add up), as Pillow does.
-  The LZW encoding is Pillow's (`GifImagePlugin.getdata`); the header is written here.
+- `finish` (on close) picks one palette for the whole animation, then replays the frames, maps each to the palette
+  and streams it to the file (or the memory buffer) one frame at a time (Pillow's `save_all` would hold every
+  frame): only the rectangle that changed against the previous frame is encoded (as Pillow's writer does too),
+  and inside it the unchanged pixels become a transparent index (as Pillow does with `optimize` and a free
+  index), so unchanged regions cost (almost) nothing. A frame identical to the previous one is merged into it
+  (durations add up), as Pillow does. The LZW encoding is Pillow's (`GifImagePlugin.getdata`); the header is
+  written here.
 
 The palette (255 colours; the 256th index is the transparent "unchanged" pixel):
 
@@ -43,11 +44,10 @@ import numpy as np
 from PIL import GifImagePlugin, Image
 from scipy.spatial import cKDTree
 
-from scenespec.render.sinks.base import FileSink
-from scenespec.schedule.frames import Frame
+from scenespec.render.sinks.base import FileSink, SinkKind, SinkSettings, register_sink
 
 if TYPE_CHECKING:
-    from scenespec.validate.scene import Scene
+    from scenespec.schedule.frames import Frame
 
 PALETTE_COLOURS = 255  # index 255 (or the first free one) marks "unchanged" pixels of a delta frame
 SOLID_PIXELS = 16  # a colour covering this many pixels of some frame is a flat colour: kept exactly if room
@@ -190,7 +190,7 @@ class GifSink(FileSink):
 
     compress_level = 1  # zlib level of the changes kept in memory: fast; plots' changes are small anyway
 
-    def __init__(self, target: Path, loop: bool = True, dither: bool = False) -> None:
+    def __init__(self, target: Path | str | None = None, loop: bool = True, dither: bool = False) -> None:
         """`dither`: Floyd–Steinberg error diffusion when the animation has more colours than the palette
         (smooth gradients, 3D surfaces); with 255 colours or fewer the palette is exact and nothing is dithered."""
         super().__init__(target, loop)
@@ -198,8 +198,8 @@ class GifSink(FileSink):
         self._reset()
 
     @classmethod
-    def options(cls, scene: Scene) -> dict[str, Any]:
-        return super().options(scene) | {"dither": scene.output.dither}
+    def options(cls, settings: SinkSettings) -> dict[str, Any]:
+        return super().options(settings) | {"dither": settings.dither}
 
     def _reset(self) -> None:
         self._deltas: list[_Delta] = []
@@ -239,14 +239,13 @@ class GifSink(FileSink):
         level = self.compress_level
         return _Delta(len(pixels), zlib.compress(gaps, level), zlib.compress(colours, level), duration_ms)
 
-    def close(self) -> None:
+    def finish(self) -> None:
         if self._canvas is None:
             raise ValueError("a GIF needs at least one frame")
         palette = choose_palette(self._census.keys, self._census.peak)
-        with open(self.temp, "wb") as handle:
+        with self.output() as handle:
             self._encode(handle, palette)
         self._reset()
-        super().close()
 
     def abort(self) -> None:
         self._reset()
@@ -328,3 +327,14 @@ def write_frame(handle: BinaryIO, frame: _Pending) -> None:
     image = Image.fromarray(np.ascontiguousarray(frame.indices), "L")
     for chunk in GifImagePlugin.getdata(image, frame.offset, **params):
         handle.write(chunk)
+
+
+register_sink(
+    SinkKind(
+        "gif",
+        "file",
+        "An animated GIF with one global palette, changed-rectangle frames and optional Floyd–Steinberg dithering.",
+        GifSink,
+        (".gif",),
+    )
+)

@@ -1,7 +1,8 @@
 """Screen output: a matplotlib window that plays the animation.
 
-File outputs never touch pyplot; only this sink picks an interactive backend, and
-says clearly when there is no display to open a window on.
+File outputs never touch pyplot; only this output picks an interactive backend, and
+says clearly when there is no display to open a window on. It is registered as the format
+`screen` but has no `Sink`: it animates the live figure instead of receiving frames.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from matplotlib.figure import Figure
 
 from scenespec.compile.graph import ArtistGraph
 from scenespec.errors import RenderError
+from scenespec.render.sinks.base import SinkKind, register_sink
 from scenespec.schedule.frames import Frame
 
 INTERACTIVE_BACKENDS = ("QtAgg", "TkAgg", "GTK4Agg", "GTK3Agg", "MacOSX", "WXAgg")
@@ -66,3 +68,6 @@ def play(graph: ArtistGraph, frames: list[Frame], loop: bool, block: bool = True
     )
     plt.show(block=block)
     return animation
+
+
+register_sink(SinkKind("screen", "screen", "Plays the animation in a matplotlib window (needs a display)."))

@@ -4,6 +4,10 @@ Frames are piped to ffmpeg as raw RGB, never written to disk as images. Video pl
 frame rate (the spec's `frames.fps`), so a scenespec frame that lasts longer (the end pause) is
 repeated for as many video frames as its duration covers; rounding is cumulative, so the video is as
 long as the schedule, to within one video frame. `loop` does not apply: a video player loops, or not.
+
+ffmpeg always writes a real file: the temporary file beside the target, or, for an output wanted in memory,
+a private temporary file that is read back and deleted (MP4's `+faststart` seeks back to move the index first,
+so ffmpeg cannot write to a pipe). The bytes are the same either way.
 """
 
 from __future__ import annotations
@@ -20,11 +24,10 @@ import imageio_ffmpeg
 import numpy as np
 
 from scenespec.errors import RenderError
-from scenespec.render.sinks.base import FileSink
-from scenespec.schedule.frames import Frame
+from scenespec.render.sinks.base import FileSink, SinkKind, SinkSettings, register_sink
 
 if TYPE_CHECKING:
-    from scenespec.validate.scene import Scene
+    from scenespec.schedule.frames import Frame
 
 STDERR_LINES = 8
 """How many of ffmpeg's last stderr lines a RenderError quotes."""
@@ -64,8 +67,9 @@ class VideoSink(FileSink):
 
     container: ClassVar[str]
     codec: ClassVar[tuple[str, ...]]
+    needs_file = True
 
-    def __init__(self, target: Path, loop: bool = True, fps: float = 10.0) -> None:
+    def __init__(self, target: Path | str | None = None, loop: bool = True, fps: float = 10.0) -> None:
         super().__init__(target, loop)
         self.fps = Fraction(fps).limit_denominator(1001)
         if self.fps <= 0:
@@ -77,8 +81,17 @@ class VideoSink(FileSink):
         self.video_frames = 0
 
     @classmethod
-    def options(cls, scene: Scene) -> dict[str, Any]:
-        return {"fps": scene.frames.fps}  # video has no loop flag: the player loops
+    def options(cls, settings: SinkSettings) -> dict[str, Any]:
+        return {"fps": settings.fps}  # video has no loop flag: the player loops
+
+    @property
+    def label(self) -> str:
+        """The output, as error messages name it."""
+        return str(self.target) if self.target is not None else f"the {self.container} video (in memory)"
+
+    def open(self) -> None:
+        super().open()
+        self.process, self.size, self.elapsed_ms, self.video_frames = None, None, 0, 0
 
     def command(self, ffmpeg: str, width: int, height: int) -> list[str]:
         rate = f"{self.fps.numerator}/{self.fps.denominator}"
@@ -100,6 +113,8 @@ class VideoSink(FileSink):
             "-i",
             "pipe:0",
             "-an",
+            "-fflags",
+            "+bitexact",  # the same frames give the same bytes (else WebM gets random track ids)
             "-vf",
             TO_YUV420,
             *self.codec,
@@ -119,7 +134,7 @@ class VideoSink(FileSink):
         try:
             ffmpeg = imageio_ffmpeg.get_ffmpeg_exe()  # the wheel's binary, or $IMAGEIO_FFMPEG_EXE if set
         except RuntimeError as exc:
-            raise RenderError(f"cannot write {self.target}: {exc}") from None
+            raise RenderError(f"cannot write {self.label}: {exc}") from None
         self.stderr = tempfile.TemporaryFile()  # noqa: SIM115 (open until close/abort; a pipe could fill and block)
         try:
             self.process = subprocess.Popen(
@@ -132,7 +147,7 @@ class VideoSink(FileSink):
             )
         except OSError as exc:
             raise RenderError(
-                f"cannot write {self.target}: cannot run ffmpeg ({ffmpeg}): {exc.strerror or exc}"
+                f"cannot write {self.label}: cannot run ffmpeg ({ffmpeg}): {exc.strerror or exc}"
             ) from None
 
     def write(self, frame: Frame, rgb: np.ndarray) -> None:
@@ -155,18 +170,17 @@ class VideoSink(FileSink):
             raise self.failure() from None
         self.frames_written += 1
 
-    def close(self) -> None:
+    def finish(self) -> None:
         if self.process is None:
-            raise RenderError(f"cannot write {self.target}: no frames to encode")
+            raise RenderError(f"cannot write {self.label}: no frames to encode")
         if self.video_frames == 0:
-            raise RenderError(f"cannot write {self.target}: the frames last less than one video frame ({self.fps} fps)")
+            raise RenderError(f"cannot write {self.label}: the frames last less than one video frame ({self.fps} fps)")
         assert self.process.stdin is not None
         with contextlib.suppress(BrokenPipeError):
             self.process.stdin.close()
         if self.process.wait() != 0:
             raise self.failure()
         self.release()
-        super().close()
 
     def abort(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -176,6 +190,7 @@ class VideoSink(FileSink):
                 with contextlib.suppress(OSError):
                     self.process.stdin.close()
             self.process.wait()
+        self.process = None
         self.release()
         super().abort()
 
@@ -193,7 +208,7 @@ class VideoSink(FileSink):
             lines = self.stderr.read().decode("utf-8", "replace").strip().splitlines()[-STDERR_LINES:]
         said = "\n  ".join(lines) if lines else "(nothing on stderr)"
         return RenderError(
-            f"cannot write {self.target}: ffmpeg ({self.container}) failed with exit status "
+            f"cannot write {self.label}: ffmpeg ({self.container}) failed with exit status "
             f"{self.process.returncode}:\n  {said}"
         )
 
@@ -240,3 +255,8 @@ class WebmSink(VideoSink):
         "-pix_fmt",
         "yuv420p",
     )
+
+
+MP4 = "H.264 in MP4, yuv420p, index first (`+faststart`) so a browser starts playing before it has the whole file."
+register_sink(SinkKind("mp4", "file", MP4, Mp4Sink, (".mp4",)))
+register_sink(SinkKind("webm", "file", "VP9 in WebM, yuv420p, constant quality.", WebmSink, (".webm",)))
