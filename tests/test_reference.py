@@ -13,7 +13,7 @@ REFERENCE = Path(__file__).resolve().parent.parent / "docs" / "reference.md"
 
 def test_committed_reference_matches_the_models() -> None:
     assert REFERENCE.read_text(encoding="utf-8") == generate(), (
-        "docs/reference.md is stale: run `python -m scenespec.reference > docs/reference.md`"
+        "docs/reference.md is stale: run `python -m scenespec.regenerate`"
     )
 
 
@@ -27,3 +27,18 @@ def test_every_kind_and_field_is_documented() -> None:
             for name in model.model_fields:
                 assert f"| `{name}` |" in text
     assert "| `end_pause` | number (≥ 0) | `0.0` |" in text
+
+
+def test_one_command_regenerates_both_generated_docs(tmp_path: Path) -> None:
+    from scenespec.regenerate import main, stale
+
+    root = REFERENCE.parent.parent
+    assert stale(root) == []
+    assert main(["--root", str(root), "--check"]) == 0
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "reference.md").write_text("old", encoding="utf-8")
+    assert stale(tmp_path) == ["docs/reference.md", "docs/scenespec.schema.json"]
+    assert main(["--root", str(tmp_path), "--check"]) == 1
+    assert main(["--root", str(tmp_path)]) == 0
+    assert stale(tmp_path) == []
+    assert (tmp_path / "docs" / "reference.md").read_text(encoding="utf-8") == REFERENCE.read_text(encoding="utf-8")
