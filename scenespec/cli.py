@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from scenespec import __version__
-from scenespec.errors import RenderError, SpecError
+from scenespec.errors import PluginError, RenderError, SpecError
 from scenespec.render.sinks.base import output_formats, sink_kinds
 
 EXIT_SPEC_ERROR = 2
@@ -244,7 +244,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SpecError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_SPEC_ERROR
-    except RenderError as exc:
+    except (RenderError, PluginError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_RENDER_ERROR
     except OSError as exc:  # disk full, permissions changed mid-render, …: output left as it was

@@ -62,3 +62,7 @@ class SpecError(Exception):
 
 class RenderError(Exception):
     """A failure while producing output (unwritable path, no display, …)."""
+
+
+class PluginError(ImportError):
+    """An installed plug-in (an entry point adding a kind) failed to load; the message names it."""

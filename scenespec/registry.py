@@ -1,7 +1,10 @@
 """Kind registries: a layer, source or transform kind is one module that registers itself here.
 
 The spec language is built from what is registered, so adding a kind means adding
-one module to `scenespec/layers/`, `scenespec/sources/` or `scenespec/transform/`, nothing else.
+one module to `scenespec/layers/`, `scenespec/sources/`, `scenespec/transform/` or
+`scenespec/render/sinks/`, nothing else. Other packages add kinds through entry points in the
+groups `scenespec.layers`, `scenespec.sources`, `scenespec.transforms` and `scenespec.sinks`:
+each names a module that registers its kinds when imported (docs/architecture.md).
 """
 
 from __future__ import annotations
@@ -9,8 +12,11 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from dataclasses import dataclass, field
+from importlib.metadata import entry_points
 from types import ModuleType
 from typing import Any, Generic, TypeVar, get_args
+
+from scenespec.errors import PluginError
 
 T = TypeVar("T")
 
@@ -29,14 +35,28 @@ class Registry(Generic[T]):
             raise ValueError(f"{self.what} kind {kind!r} is registered twice")
         self.kinds[kind] = entry
 
+    @property
+    def group(self) -> str:
+        """The entry-point group through which other packages add kinds, e.g. `scenespec.layers`."""
+        return f"scenespec.{self.what}s"
+
     def load(self) -> dict[str, T]:
-        """Import every module of the package so that each registers its kind."""
+        """Import every module of the package, then every entry point of the group, so that each registers its
+        kinds. A plug-in that fails to import is an error naming it (a broken plug-in should not go unnoticed)."""
         if not self._loaded:
             self._loaded = True
             package: ModuleType = importlib.import_module(self.package)
             for info in pkgutil.iter_modules(package.__path__):
                 if not info.name.startswith("_") and info.name != "base":
                     importlib.import_module(f"{self.package}.{info.name}")
+            for point in entry_points(group=self.group):
+                try:
+                    point.load()
+                except Exception as exc:
+                    raise PluginError(
+                        f"the {self.what} plug-in {point.name!r} ({point.value}, entry point group {self.group}) "
+                        f"failed to load: {type(exc).__name__}: {exc}"
+                    ) from exc
             # by name: the spec's unions, error messages and docs list kinds in one order, whichever module
             # happened to be imported first
             self.kinds = dict(sorted(self.kinds.items()))
