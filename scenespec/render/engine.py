@@ -38,7 +38,7 @@ from matplotlib.layout_engine import PlaceHolderLayoutEngine
 from matplotlib.patches import Patch
 
 from scenespec.compile.graph import ArtistGraph
-from scenespec.schedule.frames import Frame
+from scenespec.frame import Frame
 
 Mode = Literal["blit", "static", "full"]
 

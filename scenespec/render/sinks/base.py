@@ -36,7 +36,7 @@ from scenespec.registry import Registry
 from scenespec.render.atomic import commit_dir, commit_file, discard, private_temp_file, temp_dir_for, temp_file_for
 
 if TYPE_CHECKING:
-    from scenespec.schedule.frames import Frame
+    from scenespec.frame import Frame
 
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 """The time stamp of every member of an in-memory png-sequence zip, so the same frames give the same bytes."""

@@ -47,7 +47,7 @@ from scipy.spatial import cKDTree
 from scenespec.render.sinks.base import FileSink, SinkKind, SinkSettings, register_sink
 
 if TYPE_CHECKING:
-    from scenespec.schedule.frames import Frame
+    from scenespec.frame import Frame
 
 PALETTE_COLOURS = 255  # index 255 (or the first free one) marks "unchanged" pixels of a delta frame
 SOLID_PIXELS = 16  # a colour covering this many pixels of some frame is a flat colour: kept exactly if room

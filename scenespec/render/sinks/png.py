@@ -13,7 +13,7 @@ from PIL import Image
 from scenespec.render.sinks.base import DirSink, FileSink, SinkKind, register_sink
 
 if TYPE_CHECKING:
-    from scenespec.schedule.frames import Frame
+    from scenespec.frame import Frame
 
 FRAME_NAME = re.compile(r"frame_\d{5,}\.png")
 

@@ -15,8 +15,8 @@ from matplotlib.figure import Figure
 
 from scenespec.compile.graph import ArtistGraph
 from scenespec.errors import RenderError
+from scenespec.frame import Frame
 from scenespec.render.sinks.base import SinkKind, register_sink
-from scenespec.schedule.frames import Frame
 
 INTERACTIVE_BACKENDS = ("QtAgg", "TkAgg", "GTK4Agg", "GTK3Agg", "MacOSX", "WXAgg")
 NO_DISPLAY = "no display to open a window on{why}; render to a file instead, e.g. `-o out.gif`"

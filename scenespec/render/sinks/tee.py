@@ -10,7 +10,7 @@ import numpy as np
 from scenespec.render.sinks.base import Sink
 
 if TYPE_CHECKING:
-    from scenespec.schedule.frames import Frame
+    from scenespec.frame import Frame
 
 
 class TeeSink(Sink):

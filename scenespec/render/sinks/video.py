@@ -27,7 +27,7 @@ from scenespec.errors import RenderError
 from scenespec.render.sinks.base import FileSink, SinkKind, SinkSettings, register_sink
 
 if TYPE_CHECKING:
-    from scenespec.schedule.frames import Frame
+    from scenespec.frame import Frame
 
 STDERR_LINES = 8
 """How many of ffmpeg's last stderr lines a RenderError quotes."""
