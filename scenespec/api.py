@@ -44,6 +44,7 @@ from scenespec.render.sinks.base import sink_for
 from scenespec.resolve.resolve import resolve_sources, used_sources
 from scenespec.resolve.stream import StreamingTrace
 from scenespec.resolve.trace import Trace
+from scenespec.transform.apply import DerivedTrace
 from scenespec.validate.references import frames_source
 from scenespec.validate.scene import Scene
 
@@ -207,7 +208,7 @@ class Animation:
         self._bytes: dict[str, bytes] = {}
 
     @property
-    def traces(self) -> dict[str, Trace]:
+    def traces(self) -> dict[str, Trace | DerivedTrace]:
         return self.prepared.traces
 
     def frame_list(self, format: str = "gif") -> list[Frame]:

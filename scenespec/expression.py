@@ -79,7 +79,7 @@ _UFUNCS: dict[str, np.ufunc] = {
     "hypot": np.hypot,
 }
 
-FUNCTIONS: Mapping[str, tuple[Callable[..., Any], int]] = MappingProxyType(
+FUNCTIONS: Mapping[str, tuple[np.ufunc, int]] = MappingProxyType(
     {name: (ufunc, ufunc.nin) for name, ufunc in _UFUNCS.items()}
 )
 """The functions a formula may call: name -> (numpy ufunc, number of positional arguments)."""

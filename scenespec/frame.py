@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Frame:
     """One frame of the animation, and the time context a painter draws it in.
 
@@ -21,13 +21,27 @@ class Frame:
     index: int
     step: int
     duration_ms: int
-    position: float = None  # type: ignore[assignment]  # filled in from `step`
-    count: int = 1
-    elapsed_ms: int = 0
+    position: float
+    count: int
+    elapsed_ms: int
 
-    def __post_init__(self) -> None:
-        if self.position is None:
-            object.__setattr__(self, "position", float(self.step))
+    def __init__(
+        self,
+        index: int,
+        step: int,
+        duration_ms: int,
+        position: float | None = None,
+        count: int = 1,
+        elapsed_ms: int = 0,
+    ) -> None:
+        """`position` None: exactly `step`. (Written out so that the attribute is a float while the argument
+        may be None; the dataclass is frozen, hence `object.__setattr__`.)"""
+        object.__setattr__(self, "index", index)
+        object.__setattr__(self, "step", step)
+        object.__setattr__(self, "duration_ms", duration_ms)
+        object.__setattr__(self, "position", float(step) if position is None else position)
+        object.__setattr__(self, "count", count)
+        object.__setattr__(self, "elapsed_ms", elapsed_ms)
 
     @property
     def progress(self) -> float:

@@ -23,7 +23,7 @@ from scenespec.render.sinks.base import Sink
 from scenespec.resolve.stream import StreamingTrace
 from scenespec.resolve.trace import Trace
 from scenespec.schedule.incremental import FrameStream
-from scenespec.transform.apply import apply_transforms
+from scenespec.transform.apply import DerivedTrace, apply_transforms
 
 if TYPE_CHECKING:
     from scenespec.load import LoadedSpec
@@ -78,9 +78,9 @@ class LiveRender:
             self.abort()
             raise
 
-    def _snapshot(self) -> dict[str, Trace]:
+    def _snapshot(self) -> dict[str, Trace | DerivedTrace]:
         traces = self.traces | {name: stream.snapshot() for name, stream in self.streams.items()}
-        return apply_transforms(self.scene, traces, self.locate)  # type: ignore[return-value]
+        return apply_transforms(self.scene, traces, self.locate)
 
     def _draw(self, frame: Frame) -> None:
         traces = self._snapshot()

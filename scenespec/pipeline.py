@@ -33,7 +33,7 @@ from scenespec.resolve.resolve import resolve_sources, source_fields, used_sourc
 from scenespec.resolve.stream import StreamingTrace
 from scenespec.resolve.trace import Trace, save_traces
 from scenespec.schedule import schedule
-from scenespec.transform.apply import apply_transforms
+from scenespec.transform.apply import DerivedTrace, apply_transforms
 from scenespec.validate.references import SourceFields, check_references, frames_source
 from scenespec.validate.scene import Scene
 from scenespec.validate.validate import validate
@@ -45,7 +45,7 @@ class Prepared:
 
     loaded: LoadedSpec
     scene: Scene
-    traces: dict[str, Trace]
+    traces: dict[str, Trace | DerivedTrace]
     frames: list[Frame]
 
     def recipe(self) -> GraphRecipe:
@@ -100,7 +100,10 @@ def resolve_and_schedule(
     fields = given_fields(loaded, scene, traces)
     timeline = frames_source(scene, fields)
     needed = used_sources(scene, timeline)
-    resolved = dict(traces)
+    # a StreamingTrace is taken as the steps it holds now, which are those the frames are scheduled from
+    resolved: dict[str, Trace] = {
+        name: trace.snapshot() if isinstance(trace, StreamingTrace) else trace for name, trace in traces.items()
+    }
     to_run = [name for name in needed if name not in resolved]
     resolved |= resolve_sources(scene, loaded, fields, to_run, cache=cache)
     for name in needed:
@@ -112,10 +115,10 @@ def resolve_and_schedule(
     used = {name: resolved[name] for name in needed}
     if scene.frames.key != "step":
         used = keyed(used, fields, scene.frames.key, loaded)
-    used = apply_transforms(scene, used, loaded.problem)
+    with_transforms = apply_transforms(scene, used, loaded.problem)
     steps = np.unique(used[timeline].steps) if timeline else None
     frames = schedule(scene.frames, steps, loaded.problem)
-    return Prepared(loaded, scene, used, frames)
+    return Prepared(loaded, scene, with_transforms, frames)
 
 
 def keyed(traces: dict[str, Trace], fields: SourceFields, counter: str, loaded: LoadedSpec) -> dict[str, Trace]:

@@ -97,7 +97,7 @@ def describe_constraints(metadata: list[Any]) -> str:
 
 def default(field: FieldInfo) -> str:
     if field.default_factory is not None:
-        value = field.default_factory()
+        value = field.get_default(call_default_factory=True)
         return "defaults" if isinstance(value, BaseModel) else f"`{value!r}`"
     if field.default is PydanticUndefined:
         return "**required**"

@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from typing import Any
 
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.typing import HashableList
+from mpl_toolkits.mplot3d import Axes3D
 
 from scenespec.compile.graph import ArtistGraph, LayerNode, PanelNode
 from scenespec.compile.limits import axis_limits, data_range
 from scenespec.errors import KeyPath, Problem, SpecError
 from scenespec.frame import Frame
-from scenespec.layers.base import LAYERS, BuildContext, Extent, Painter
-from scenespec.resolve.trace import Trace, TraceField
+from scenespec.layers.base import LAYERS, BuildContext, Extent, LayerSpec, Painter, as_3d
+from scenespec.resolve.trace import TraceField, TraceLike
 from scenespec.validate.base import split_binding
 from scenespec.validate.references import Locate
-from scenespec.validate.scene import EMPTY_CELL, PanelSpec, Scene
+from scenespec.validate.scene import EMPTY_CELL, PanelSpec, Scene, is_legend_location
 
 
 def unlocated(message: str, path: KeyPath = ()) -> Problem:
@@ -36,7 +39,7 @@ def located(where: KeyPath, locate: Locate) -> Iterator[None]:
         raise SpecError(problems) from None
 
 
-def layer_fields(layer, traces: dict[str, Trace]) -> dict[str, TraceField]:
+def layer_fields(layer: LayerSpec, traces: Mapping[str, TraceLike]) -> dict[str, TraceField]:
     """The trace fields a layer's bindings name, by binding key."""
     fields = {}
     for key, binding in layer.bindings().items():
@@ -45,7 +48,9 @@ def layer_fields(layer, traces: dict[str, Trace]) -> dict[str, TraceField]:
     return fields
 
 
-def make_painter(layer, traces: dict[str, Trace], where: KeyPath = (), locate: Locate = unlocated) -> Painter:
+def make_painter(
+    layer: LayerSpec, traces: Mapping[str, TraceLike], where: KeyPath = (), locate: Locate = unlocated
+) -> Painter[Any]:
     """The layer's painter, given the trace fields its bindings name; the painter checks their shapes against
     the kind's channel table. `where` is the layer's key path (`("panels", p, "layers", i)`) for errors."""
     fields = layer_fields(layer, traces)
@@ -53,7 +58,7 @@ def make_painter(layer, traces: dict[str, Trace], where: KeyPath = (), locate: L
         return LAYERS.load()[layer.kind].painter(layer, fields)
 
 
-def check_channels(scene: Scene, traces: dict[str, Trace], locate: Locate = unlocated) -> None:
+def check_channels(scene: Scene, traces: Mapping[str, TraceLike], locate: Locate = unlocated) -> None:
     """Raise SpecError listing every bound field, in every layer, whose timing or shape does not fit its channel.
 
     Makes each painter without drawing anything (cheap: shapes only), so a scene is rejected before any
@@ -78,7 +83,7 @@ def new_figure(scene: Scene) -> Figure:
 
 def compile_scene(
     scene: Scene,
-    traces: dict[str, Trace],
+    traces: Mapping[str, TraceLike],
     frames: list[Frame],
     figure: Figure | None = None,
     *,
@@ -110,6 +115,7 @@ def compile_scene(
         x_data = _configure_axes(panel, painters, extents)
         for painter, at in zip(painters, where, strict=True):
             target = panel.twin_ax if painter.spec.twin else panel.ax
+            assert target is not None  # a panel with a layer on the twin axis has one
             with located(at, locate):
                 painter.build(BuildContext(target, frame_steps, x_data, tuple(frames)), frames[0])
             nodes.append(LayerNode(painter, index, painter.spec.twin, painter.dynamic))
@@ -136,24 +142,33 @@ def _make_axes(figure: Figure, scene: Scene) -> list[Axes]:
             for index, panel in enumerate(panels)
         ]
     else:
+        # checked before (validate.references.check_layout): these errors are only for unchecked scenes
+        names = [panel.name for panel in panels if panel.name is not None]
+        if len(names) < len(panels):
+            raise SpecError([Problem("with `scene.layout`, every panel needs a name", ("scene", "layout"))])
+        mosaic: list[HashableList[str]] = [list(row) for row in grid]  # as subplot_mosaic types it
         try:
             by_name = figure.subplot_mosaic(
-                grid,
+                mosaic,
                 width_ratios=scene.scene.width_ratios,
                 height_ratios=scene.scene.height_ratios,
                 empty_sentinel=EMPTY_CELL,
-                per_subplot_kw={panel.name: {"projection": "3d"} for panel in panels if panel.projection == "3d"},
+                per_subplot_kw={
+                    name: {"projection": "3d"}
+                    for name, panel in zip(names, panels, strict=True)
+                    if panel.projection == "3d"
+                },
             )
-        except ValueError as exc:  # checked before (validate.references.check_layout): only for unchecked scenes
+        except ValueError as exc:
             raise SpecError([Problem(f"matplotlib cannot lay this out: {exc}", ("scene", "layout"))]) from None
-        axes = [by_name[panel.name] for panel in panels]
+        axes = [by_name[name] for name in names]
     for panel, ax in zip(panels, axes, strict=True):
         if panel.projection == "3d":
-            _setup_3d(ax, panel)
+            _setup_3d(as_3d(ax), panel)
     return axes
 
 
-def _setup_3d(ax: Axes, panel: PanelSpec) -> None:
+def _setup_3d(ax: Axes3D, panel: PanelSpec) -> None:
     """Layer-order drawing, a slight zoom-out and the camera of a 3D panel."""
     ax.computed_zorder = False  # draw in layer order, so a path stays visible above its surface
     ax.set_box_aspect(None, zoom=ZOOM_3D)
@@ -162,7 +177,7 @@ def _setup_3d(ax: Axes, panel: PanelSpec) -> None:
 
 
 def _configure_axes(
-    panel: PanelNode, painters: list[Painter], extents: list[Extent | None]
+    panel: PanelNode, painters: list[Painter[Any]], extents: list[Extent | None]
 ) -> tuple[float, float] | None:
     """Labels, scales and fixed limits; returns the x range of the panel's data."""
     spec: PanelSpec = panel.spec
@@ -170,10 +185,11 @@ def _configure_axes(
     for setter, value in ((ax.set_title, spec.title), (ax.set_xlabel, spec.xlabel), (ax.set_ylabel, spec.ylabel)):
         if value:
             setter(value)
-    three_d = spec.projection == "3d"
-    if three_d:
+    ax3d = as_3d(ax) if spec.projection == "3d" else None
+    three_d = ax3d is not None
+    if ax3d is not None:
         if spec.zlabel:
-            ax.set_zlabel(spec.zlabel)
+            ax3d.set_zlabel(spec.zlabel)
     else:
         ax.set_xscale(spec.xscale)
         ax.set_yscale(spec.yscale)
@@ -187,13 +203,13 @@ def _configure_axes(
     _set_limits(ax.set_xlim, spec.xlim, axis_limits([(e.x, e.tight) for e in main + twin], x_log))
     y_log = spec.yscale == "log"
     _set_limits(ax.set_ylim, spec.ylim, axis_limits([(e.y, e.tight) for e in main], y_log))
-    if three_d:
-        _set_limits(ax.set_zlim, spec.zlim, axis_limits([(e.z, e.tight) for e in main], False))
-    for setter, ticks in ((ax.set_xticks, spec.xticks), (ax.set_yticks, spec.yticks)):
+    if ax3d is not None:
+        _set_limits(ax3d.set_zlim, spec.zlim, axis_limits([(e.z, e.tight) for e in main], False))
+    for set_ticks, ticks in ((ax.set_xticks, spec.xticks), (ax.set_yticks, spec.yticks)):
         if ticks is not None:
-            setter(ticks)
-    if three_d and spec.zticks is not None:
-        ax.set_zticks(spec.zticks)
+            set_ticks(ticks)
+    if ax3d is not None and spec.zticks is not None:
+        ax3d.set_zticks(spec.zticks)
     if panel.twin_ax is not None:
         twin_ax = panel.twin_ax
         twin_ax.set_yscale(spec.twin_yscale)
@@ -204,18 +220,21 @@ def _configure_axes(
     return x_data
 
 
-def _set_limits(setter, fixed: tuple[float, float] | None, limits: tuple[float, float] | None) -> None:
+def _set_limits(
+    setter: Callable[[float, float], object], fixed: tuple[float, float] | None, limits: tuple[float, float] | None
+) -> None:
     limits = fixed if fixed is not None else limits
     if limits is not None:
         setter(*limits)
 
 
-def _legend(panel: PanelNode, painters: list[Painter]) -> None:
+def _legend(panel: PanelNode, painters: list[Painter[Any]]) -> None:
     """One legend per panel with the entries of both y axes, on top of both."""
     handles = [h for p in painters for h in p.legend_handles()]
     if not handles or panel.spec.legend is False:
         return
     loc = "best" if panel.spec.legend is True else panel.spec.legend
+    assert is_legend_location(loc), loc  # checked when validating
     host = panel.twin_ax if panel.twin_ax is not None else panel.ax
     host.legend(handles=handles, loc=loc)
 

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 import matplotlib.style
+import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from scenespec.compile.limits import data_range, widened
 from scenespec.frame import Frame
-from scenespec.layers.base import Painter
+from scenespec.layers.base import Painter, as_3d
 from scenespec.validate.scene import PanelSpec
 
 
@@ -26,6 +28,17 @@ def style_context(style: str) -> Iterator[None]:
         yield
 
 
+GrowingAxis = tuple[
+    Callable[[], tuple[float, float]],
+    Callable[[float, float], object],
+    list[np.ndarray | None],
+    bool,
+    tuple[float, float] | None,
+]
+"""An axis that `PanelNode.grow` widens: its limits' getter and setter, the data it shows, whether it is
+logarithmic, and its fixed limits (None: it grows)."""
+
+
 @dataclass
 class PanelNode:
     """One panel: its spec, its axes and, if a layer asked for it, a twin y axis."""
@@ -35,17 +48,20 @@ class PanelNode:
     twin_ax: Axes | None = None
     grows: bool = False
     """Limits widen when data leaves the view (`limits = "grow"`, or a live render)."""
-    painters: list[Painter] = field(default_factory=list)
+    painters: list[Painter[Any]] = field(default_factory=list)
 
     def grow(self, frame: Frame) -> None:
         """Widen each axis whose data at `frame` leaves its limits (the frame engine then redraws its background)."""
         main = [p.frame_extent(frame) for p in self.painters if not p.spec.twin]
         twin = [p.frame_extent(frame) for p in self.painters if p.spec.twin]
         spec, ax = self.spec, self.ax
-        axes = [(ax.get_xlim, ax.set_xlim, [e.x for e in main + twin if e], spec.xscale == "log", spec.xlim)]
-        axes.append((ax.get_ylim, ax.set_ylim, [e.y for e in main if e], spec.yscale == "log", spec.ylim))
+        axes: list[GrowingAxis] = [
+            (ax.get_xlim, ax.set_xlim, [e.x for e in main + twin if e], spec.xscale == "log", spec.xlim),
+            (ax.get_ylim, ax.set_ylim, [e.y for e in main if e], spec.yscale == "log", spec.ylim),
+        ]
         if spec.projection == "3d":
-            axes.append((ax.get_zlim, ax.set_zlim, [e.z for e in main if e], False, spec.zlim))
+            ax3d = as_3d(ax)
+            axes.append((ax3d.get_zlim, ax3d.set_zlim, [e.z for e in main if e], False, spec.zlim))
         if self.twin_ax is not None:
             t = self.twin_ax
             axes.append((t.get_ylim, t.set_ylim, [e.y for e in twin if e], spec.twin_yscale == "log", spec.twin_ylim))
@@ -60,7 +76,7 @@ class PanelNode:
 class LayerNode:
     """One layer: its painter, the panel it draws on, and whether it changes per frame."""
 
-    painter: Painter
+    painter: Painter[Any]
     panel: int
     twin: bool
     dynamic: bool
@@ -93,7 +109,7 @@ class ArtistGraph:
         for panel in self.rotating_panels:
             camera = panel.spec.camera
             turned = camera.rotate * frame.index / max(self.frame_count - 1, 1)
-            panel.ax.view_init(elev=camera.elev, azim=camera.azim + turned, roll=camera.roll)
+            as_3d(panel.ax).view_init(elev=camera.elev, azim=camera.azim + turned, roll=camera.roll)
 
     def styled(self) -> AbstractContextManager[None]:
         """The scene's style, to draw frames in."""

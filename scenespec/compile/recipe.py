@@ -6,7 +6,7 @@ so a frame executor can build a graph in a spawned process, on another machine, 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 from scenespec.compile.compiler import check_channels, compile_scene, unlocated
 from scenespec.compile.graph import ArtistGraph, style_context
 from scenespec.frame import Frame
-from scenespec.resolve.trace import Trace
+from scenespec.resolve.trace import TraceLike
 from scenespec.validate.references import Locate
 from scenespec.validate.scene import Scene
 
@@ -28,7 +28,7 @@ class GraphRecipe:
     against its layer's channel table, so a wrong shape is a SpecError here, before any worker exists."""
 
     scene: Scene
-    traces: dict[str, Trace]
+    traces: Mapping[str, TraceLike]
     frames: list[Frame]
     locate: Locate = unlocated
 

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 from markupsafe import Markup, escape
@@ -42,7 +42,7 @@ class Entry:
     description: str | None = None
     source_kinds: list[str] = field(default_factory=list)
     layer_kinds: list[str] = field(default_factory=list)
-    facts: dict | None = None  # frames, width, height, seconds, animated
+    facts: dict[str, Any] | None = None  # frames, width, height, seconds, animated
     error: str | None = None
     error_kind: str | None = None  # "spec" or "render"
     status: str = "rendered"  # rendered, unchanged or failed
@@ -74,7 +74,7 @@ def _names(files: Sequence[Path]) -> list[str]:
     return names
 
 
-def _read_manifest(out: Path) -> dict:
+def _read_manifest(out: Path) -> dict[str, Any]:
     try:
         data = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -84,7 +84,7 @@ def _read_manifest(out: Path) -> dict:
     return data["specs"]
 
 
-def _write_manifest(out: Path, specs: dict) -> None:
+def _write_manifest(out: Path, specs: dict[str, Any]) -> None:
     temp = out / (MANIFEST + ".part")
     temp.write_text(json.dumps({"version": __version__, "specs": specs}, indent=1, sort_keys=True), encoding="utf-8")
     temp.replace(out / MANIFEST)
@@ -94,11 +94,11 @@ ANIMATION = {"animation.gif": "gif", "animation.mp4": "mp4"}
 POSTER = "poster.png"
 
 
-def _outputs(facts: dict) -> list[str]:
+def _outputs(facts: dict[str, Any]) -> list[str]:
     return [POSTER, *ANIMATION] if facts.get("animated") else [POSTER]
 
 
-def _render(loaded: LoadedSpec, scene: Scene, folder: Path, workers: int | None) -> dict:
+def _render(loaded: LoadedSpec, scene: Scene, folder: Path, workers: int | None) -> dict[str, Any]:
     """GIF, MP4 and poster (the last frame) of an animated scene, drawn once and fed to the three sinks by a tee;
     only the poster of a one-frame scene. Every output is replaced, or (on failure) none."""
     from scenespec.pipeline import render_into, resolve_and_schedule, sink_settings
@@ -138,7 +138,7 @@ def build_gallery(
     out.mkdir(parents=True, exist_ok=True)
     say = report or (lambda line: None)
     old = _read_manifest(out)
-    new: dict = {}
+    new: dict[str, Any] = {}
     entries: list[Entry] = []
     paths = [Path(f) for f in files]
     for path, name in zip(paths, _names(paths), strict=True):

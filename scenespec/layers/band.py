@@ -94,10 +94,11 @@ class BandPainter(Painter[BandLayer]):
 
     def build(self, ctx: BuildContext, frame: Frame) -> None:
         self.check()
-        self.artists = [ctx.ax.fill_between(*self.edges(frame.step), linewidth=0, **self.artist_kwargs(color="color"))]
+        self.band = ctx.ax.fill_between(*self.edges(frame.step), linewidth=0, **self.artist_kwargs(color="color"))
+        self.artists = [self.band]
 
     def update(self, frame: Frame) -> None:
-        band = self.artists[0]
+        band = self.band
         x, lower, upper = self.edges(frame.step)
         if hasattr(band, "set_data"):  # FillBetweenPolyCollection, matplotlib >= 3.10
             band.set_data(x, lower, upper)

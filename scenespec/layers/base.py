@@ -20,6 +20,7 @@ import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.cm import ScalarMappable
+from mpl_toolkits.mplot3d import Axes3D
 from pydantic import ConfigDict, Field, field_validator
 
 from scenespec.errors import Problem, SpecError, did_you_mean
@@ -133,6 +134,13 @@ class ColormapLayer(ColorChecked):
     @classmethod
     def _valid_cmap(cls, value: str | None) -> str | None:
         return check_cmap(value)
+
+
+def as_3d(ax: Axes) -> Axes3D:
+    """The 3D axes of a panel that a layer needs 3D for (it was made with `projection="3d"`)."""
+    if not isinstance(ax, Axes3D):
+        raise TypeError(f"a 3D panel was expected, not {type(ax).__name__}")
+    return ax
 
 
 def add_colorbar(ax: Axes, mappable: ScalarMappable, setting: bool | str) -> None:

@@ -36,6 +36,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 import matplotlib
 import matplotlib.style
 import numpy as np
+from matplotlib.typing import RcKeyType
 
 from scenespec.validate.base import BINDING_PATTERN
 
@@ -110,7 +111,7 @@ class Theme:
     """A default from the scene's style, read when the layer is built: the first of the rcParams `keys`
     that is set, raised to `power` (scatter's marker area is `lines.markersize` squared)."""
 
-    keys: tuple[str, ...]
+    keys: tuple[RcKeyType, ...]
     power: int = 1
 
     def resolve(self) -> Any:
@@ -124,7 +125,7 @@ class Theme:
         return f"theme {name}: {_literal(value)}"
 
 
-def theme(*keys: str, power: int = 1) -> Theme:
+def theme(*keys: RcKeyType, power: int = 1) -> Theme:
     """A default from the scene's style: rcParams `keys[0]`, else the next of `keys` that is set."""
     return Theme(keys, power)
 

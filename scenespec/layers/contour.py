@@ -6,6 +6,7 @@ from itertools import pairwise
 from typing import Annotated, Literal
 
 import numpy as np
+from matplotlib.artist import Artist
 from matplotlib.colors import LogNorm, Normalize
 from matplotlib.contour import ContourSet
 from matplotlib.ticker import MaxNLocator
@@ -112,7 +113,8 @@ def contour_levels(z: np.ndarray, levels: int | list[float] | LevelRange, log: b
         per_decade = max(1, round(levels / max(last - first, 1)))  # whole decades stay levels
         values = np.logspace(first, last, (last - first) * per_decade + 1)
     else:
-        values = MaxNLocator(levels + 1).tick_values(lo, hi) if hi > lo else np.array([lo - 1, lo, lo + 1])
+        ticks = MaxNLocator(levels + 1).tick_values(lo, hi) if hi > lo else [lo - 1, lo, lo + 1]
+        values = np.asarray(ticks, dtype=float)
     inside = values[(values > lo) & (values < hi)]
     return values if filled or inside.size == 0 else inside
 
@@ -156,7 +158,7 @@ class ContourPainter(Painter[ContourLayer]):
             artist.remove()
         self.contours = self._draw(frame.step)
 
-    def legend_handles(self) -> list:
+    def legend_handles(self) -> list[Artist]:
         return []
 
 

@@ -88,10 +88,11 @@ class LinePainter(Painter[LineLayer]):
     def build(self, ctx: BuildContext, frame: Frame) -> None:
         args = [self.spec.style] if self.spec.style else []
         kwargs = self.artist_kwargs(color="color", lw="linewidth")
-        self.artists = ctx.ax.plot(self.value_at("x", frame), self.value_at("y", frame), *args, **kwargs)
+        (self.line,) = ctx.ax.plot(self.value_at("x", frame), self.value_at("y", frame), *args, **kwargs)
+        self.artists = [self.line]
 
     def update(self, frame: Frame) -> None:
-        self.artists[0].set_data(self.value_at("x", frame), self.value_at("y", frame))
+        self.line.set_data(self.value_at("x", frame), self.value_at("y", frame))
 
 
 register_layer(LineLayer, LinePainter)

@@ -114,7 +114,7 @@ class MetricPainter(Painter[MetricLayer]):
             size = max(2.5 * self.style("linewidth"), 5.0)
             extra = self.common_kwargs(label=False)
             (self.dot,) = ctx.ax.plot([], [], ls="none", marker="o", ms=size, color=self.line.get_color(), **extra)
-        self.artists = [self.line] + ([self.dot] if self.dot is not None else [])
+        self.artists = [self.line] if self.dot is None else [self.line, self.dot]
         self.update(frame)
 
     def update(self, frame: Frame) -> None:

@@ -11,7 +11,9 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
+from matplotlib.artist import Artist
 from matplotlib.lines import Line2D
+from mpl_toolkits.mplot3d.art3d import Line3D
 from pydantic import Field, NonNegativeFloat, PositiveFloat, PositiveInt
 
 from scenespec.frame import Frame
@@ -114,13 +116,19 @@ class PathPainter(Painter[PathLayer]):
             if self.heads:
                 _set(self.heads[i], [c[-1:] for c in column])
 
-    def legend_handles(self) -> list:
-        return [line for line in self.lines if line.get_label() and not line.get_label().startswith("_")]
+    def legend_handles(self) -> list[Artist]:
+        return [line for line in self.lines if _shown_label(line.get_label())]
+
+
+def _shown_label(label: object) -> bool:
+    """Whether a legend lists an artist with this label (matplotlib hides labels starting with `_`)."""
+    return isinstance(label, str) and bool(label) and not label.startswith("_")
 
 
 def _set(line: Line2D, column: list[np.ndarray]) -> None:
     if len(column) == 3:
-        line.set_data_3d(*column)  # type: ignore[attr-defined]
+        assert isinstance(line, Line3D)  # z is drawn on a 3D panel, whose `plot` makes 3D lines
+        line.set_data_3d(*column)
     else:
         line.set_data(*column)
 

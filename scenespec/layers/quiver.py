@@ -90,10 +90,10 @@ class QuiverPainter(Painter[QuiverLayer]):
             kwargs["cmap"] = self.style("cmap")
         else:
             kwargs["color"] = self.style("color")
-        quiver = ctx.ax.quiver(*args, angles="xy", **kwargs)
-        self.artists = [quiver]
+        self.quiver = ctx.ax.quiver(*args, angles="xy", **kwargs)
+        self.artists = [self.quiver]
         if s.color_by == "magnitude":
-            add_colorbar(ctx.ax, quiver, s.colorbar)
+            add_colorbar(ctx.ax, self.quiver, s.colorbar)
 
     def _raw(self, step: int) -> tuple[np.ndarray, np.ndarray]:
         return thin(self.value("u", step), self.spec.arrows), thin(self.value("v", step), self.spec.arrows)
@@ -101,9 +101,9 @@ class QuiverPainter(Painter[QuiverLayer]):
     def update(self, frame: Frame) -> None:
         u, v = self.vectors(frame.step)
         if self.spec.color_by == "magnitude":
-            self.artists[0].set_UVC(u, v, np.hypot(*self._raw(frame.step)))
+            self.quiver.set_UVC(u, v, np.hypot(*self._raw(frame.step)))
         else:
-            self.artists[0].set_UVC(u, v)
+            self.quiver.set_UVC(u, v)
 
 
 register_layer(QuiverLayer, QuiverPainter)

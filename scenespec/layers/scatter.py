@@ -59,10 +59,11 @@ class ScatterPainter(Painter[ScatterLayer]):
 
     def build(self, ctx: BuildContext, frame: Frame) -> None:
         kwargs = self.artist_kwargs(color="color", edgecolors="edgecolor", s="size", marker="marker")
-        self.artists = [ctx.ax.scatter(self.points("x", frame.step), self.points("y", frame.step), **kwargs)]
+        self.dots = ctx.ax.scatter(self.points("x", frame.step), self.points("y", frame.step), **kwargs)
+        self.artists = [self.dots]
 
     def update(self, frame: Frame) -> None:
-        self.artists[0].set_offsets(np.column_stack([self.points("x", frame.step), self.points("y", frame.step)]))
+        self.dots.set_offsets(np.column_stack([self.points("x", frame.step), self.points("y", frame.step)]))
 
 
 register_layer(ScatterLayer, ScatterPainter)

@@ -106,7 +106,8 @@ class SplinePainter(Painter[SplineLayer]):
     def build(self, ctx: BuildContext, frame: Frame) -> None:
         self.x_data_range = ctx.x_data_range
         self._fit_curve(ctx.frame_steps)
-        self.artists = ctx.ax.plot([], [], **self.artist_kwargs(color="color", lw="linewidth"))
+        (self.line,) = ctx.ax.plot([], [], **self.artist_kwargs(color="color", lw="linewidth"))
+        self.artists = [self.line]
         self.update(frame)
 
     def _fit_curve(self, frame_steps: np.ndarray) -> None:
@@ -129,10 +130,10 @@ class SplinePainter(Painter[SplineLayer]):
 
     def update(self, frame: Frame) -> None:
         if self.spec.reveal == "end" and self.position_of(frame) < self.last_position:
-            self.artists[0].set_data([], [])
+            self.line.set_data([], [])
             return
         end = int(np.searchsorted(self.curve_pos, self.position_of(frame), side="right"))
-        self.artists[0].set_data(self.curve_x[:end], self.curve_y[:end])
+        self.line.set_data(self.curve_x[:end], self.curve_y[:end])
 
 
 register_layer(SplineLayer, SplinePainter)

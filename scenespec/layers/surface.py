@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
+from matplotlib.collections import Collection
 from pydantic import Field, NonNegativeFloat, model_validator
 
 from scenespec.frame import Frame
-from scenespec.layers.base import BuildContext, ColormapLayer, Extent, Painter, add_colorbar, register_layer
+from scenespec.layers.base import BuildContext, ColormapLayer, Extent, Painter, add_colorbar, as_3d, register_layer
 from scenespec.layers.channels import ByField, Channel, constant, theme
 from scenespec.validate.base import Binding
 
@@ -59,10 +60,10 @@ class SurfacePainter(Painter[SurfaceLayer]):
         return Extent(self.fields["x"].data, self.fields["y"].data, self.fields["z"].over(frame_steps), tight=True)
 
     def build(self, ctx: BuildContext, frame: Frame) -> None:
-        self.ax = ctx.ax
+        self.ax = as_3d(ctx.ax)
         self._draw(frame.step)
         if self.spec.style == "surface" and self.spec.color is None:
-            add_colorbar(ctx.ax, self.artists[0], self.spec.colorbar)
+            add_colorbar(ctx.ax, self.surface, self.spec.colorbar)
 
     def _draw(self, step: int) -> None:
         s = self.spec
@@ -71,10 +72,13 @@ class SurfacePainter(Painter[SurfaceLayer]):
         count = {"rcount": s.count, "ccount": s.count}
         width = self.style("linewidth")
         if s.style == "wireframe":
-            artist = self.ax.plot_wireframe(x, y, z, color=self.style("color"), linewidth=width, **count, **kwargs)
+            artist: Collection = self.ax.plot_wireframe(
+                x, y, z, color=self.style("color"), linewidth=width, **count, **kwargs
+            )
         else:
             colour = {"color": s.color} if s.color is not None else {"cmap": self.style("cmap")}
             artist = self.ax.plot_surface(x, y, z, linewidth=width, antialiased=width > 0, **colour, **count, **kwargs)
+        self.surface = artist  # a Poly3DCollection (colormapped) or, for a wireframe, a Line3DCollection
         self.artists = [artist]
 
     def update(self, frame: Frame) -> None:

@@ -8,14 +8,19 @@ formats it with `.3f`. Templates are parsed, never evaluated: a field is a bindi
 from __future__ import annotations
 
 import string
+from collections.abc import Mapping
 from typing import Literal
 
 import numpy as np
+from matplotlib.artist import Artist
+from matplotlib.text import Text
+from mpl_toolkits.mplot3d import Axes3D
 from pydantic import Field, PositiveFloat, field_validator
 
 from scenespec.frame import Frame
 from scenespec.layers.base import BuildContext, ColorChecked, Painter, register_layer
 from scenespec.layers.channels import constant
+from scenespec.resolve.trace import TraceField
 from scenespec.validate.base import BINDING_RE
 
 BUILTIN_NAMES = ("step", "frame")
@@ -68,7 +73,7 @@ class TextLayer(ColorChecked):
 
 
 class TextPainter(Painter[TextLayer]):
-    def __init__(self, spec: TextLayer, fields: dict) -> None:
+    def __init__(self, spec: TextLayer, fields: Mapping[str, TraceField]) -> None:
         super().__init__(spec, fields)
         self.parts = template_fields(spec.text)
 
@@ -100,17 +105,17 @@ class TextPainter(Painter[TextLayer]):
     def build(self, ctx: BuildContext, frame: Frame) -> None:
         s = self.spec
         kwargs = self.artist_kwargs(color="color", fontsize="size")
-        if ctx.ax.name == "3d":  # a 3D panel has no 2D data coordinates: place the text on the panel
+        if isinstance(ctx.ax, Axes3D):  # a 3D panel has no 2D data coordinates: place the text on the panel
             draw, transform = ctx.ax.text2D, ctx.ax.transAxes
         else:
             draw, transform = ctx.ax.text, ctx.ax.transAxes if s.coords == "axes" else ctx.ax.transData
-        text = draw(*s.at, self.render_text(frame), transform=transform, ha=s.ha, va=s.va, **kwargs)
-        self.artists = [text]
+        self.text: Text = draw(*s.at, self.render_text(frame), transform=transform, ha=s.ha, va=s.va, **kwargs)
+        self.artists = [self.text]
 
     def update(self, frame: Frame) -> None:
-        self.artists[0].set_text(self.render_text(frame))
+        self.text.set_text(self.render_text(frame))
 
-    def legend_handles(self) -> list:
+    def legend_handles(self) -> list[Artist]:
         return []
 
 

@@ -27,20 +27,26 @@ moving layers is drawn once.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.collections import Collection
+from matplotlib.figure import Figure
 from matplotlib.layout_engine import PlaceHolderLayoutEngine
 from matplotlib.patches import Patch
+from mpl_toolkits.mplot3d import Axes3D
 
 from scenespec.compile.graph import ArtistGraph
 from scenespec.frame import Frame
 
 Mode = Literal["blit", "static", "full"]
+View = tuple[object, ...]
+"""What an axes' background depends on besides its artists, compared between frames (`view_of`)."""
 
 MAX_REBUILDS_IN_A_ROW = 2
 """Backgrounds redrawn on this many consecutive frames: the split does not hold, redraw in full from then on."""
@@ -87,13 +93,21 @@ class _Split:
     moving: bool = False
     foreground: set[Artist] = field(default_factory=set)
     background: set[Artist] = field(default_factory=set)
-    view: tuple = ()
+    view: View = ()
     overlays: dict[tuple[int, ...], _Overlay] = field(default_factory=dict)
 
 
-def rgb(canvas) -> np.ndarray:
+def rgb(canvas: FigureCanvasAgg) -> np.ndarray:
     """The canvas' pixels as a fresh RGB uint8 array (height, width, 3)."""
     return np.asarray(canvas.buffer_rgba())[:, :, :3].copy()
+
+
+def agg_canvas(figure: Figure) -> FigureCanvasAgg:
+    """The figure's canvas, whose pixels frames are read from: Agg (off screen) or a window's Agg-based one."""
+    canvas = figure.canvas
+    if not isinstance(canvas, FigureCanvasAgg):
+        raise TypeError(f"frames are drawn on an Agg canvas, not on {type(canvas).__name__}")
+    return canvas
 
 
 def drawn_children(ax: Axes) -> list[Artist]:
@@ -113,11 +127,11 @@ def drawn_children(ax: Axes) -> list[Artist]:
     return sorted(children, key=lambda a: a.get_zorder())
 
 
-def view_of(ax: Axes) -> tuple:
+def view_of(ax: Axes) -> View:
     """What the background of an axes depends on besides its artists: limits (and a 3D camera)."""
-    view: tuple = (ax.get_position().bounds, ax.get_xlim(), ax.get_ylim())
-    if ax.name == "3d":
-        view += (ax.get_zlim(), ax.elev, ax.azim, ax.roll)  # type: ignore[attr-defined]
+    view: View = (ax.get_position().bounds, ax.get_xlim(), ax.get_ylim())
+    if isinstance(ax, Axes3D):
+        view += (ax.get_zlim(), ax.elev, ax.azim, ax.roll)
     return view
 
 
@@ -131,7 +145,7 @@ class FrameEngine:
     def __init__(self, graph: ArtistGraph) -> None:
         self.graph = graph
         self.figure = graph.figure
-        self.canvas = graph.figure.canvas
+        self.canvas = agg_canvas(graph.figure)
         self.reason: str | None = self._cannot_blit()
         self.mode: Mode = "full" if self.reason else "blit"
         self.backgrounds_drawn = 0
@@ -193,8 +207,6 @@ class FrameEngine:
     def _cannot_blit(self) -> str | None:
         if self.graph.rotating_panels:
             return "a 3D camera turns over the animation: every pixel of its panel changes per frame"
-        if not hasattr(self.canvas, "copy_from_bbox"):
-            return f"the {type(self.canvas).__name__} canvas cannot keep a background"
         layout = self.figure.get_layout_engine()
         if layout is not None and not isinstance(layout, PlaceHolderLayoutEngine):
             return "a layout engine moves the panels on every draw"
@@ -213,12 +225,12 @@ class FrameEngine:
         for node in self.graph.dynamic_layers:
             for artist in node.painter.artists:
                 ax = artist.axes
-                if ax is None:
+                if not isinstance(ax, Axes):
                     return by_axes, "a moving artist is not drawn by an axes"
                 by_axes.setdefault(ax, []).append(artist)
         if not set(by_axes) <= set(self._axes_in_draw_order()):
             return by_axes, "a moving artist is drawn by an axes the figure does not draw itself"
-        if any(ax.name == "3d" and ax.computed_zorder for ax in by_axes):  # type: ignore[attr-defined]
+        if any(isinstance(ax, Axes3D) and ax.computed_zorder for ax in by_axes):
             return by_axes, "a 3D panel with moving artists sorts its artists by depth on every draw"
         return by_axes, None
 
@@ -278,7 +290,7 @@ class FrameEngine:
                 return False
         return True
 
-    def _foreground(self, split: _Split, dynamic: list[Artist] | tuple) -> list[Artist]:
+    def _foreground(self, split: _Split, dynamic: Iterable[Artist]) -> list[Artist]:
         members = split.foreground.union(dynamic)
         return [a for a in drawn_children(split.ax) if a in members]
 
@@ -318,7 +330,7 @@ class FrameEngine:
                     run.append(artist)
             self._paint_run(run, split, renderer)
 
-    def _paint_run(self, run: list[Artist], split: _Split, renderer) -> None:
+    def _paint_run(self, run: list[Artist], split: _Split, renderer: RendererAgg) -> None:
         """Static foreground artists: their pre-drawn overlay if there is one, else drawn."""
         overlay = split.overlays.get(_run_key(run)) if run else None
         if overlay is not None:

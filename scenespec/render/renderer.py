@@ -13,7 +13,7 @@ import numpy as np
 
 from scenespec.compile.graph import ArtistGraph
 from scenespec.frame import Frame
-from scenespec.render.engine import FrameEngine
+from scenespec.render.engine import FrameEngine, agg_canvas
 from scenespec.render.progress import Progress
 from scenespec.render.sinks.base import Sink
 
@@ -24,7 +24,7 @@ def frame_pixels(graph: ArtistGraph, frame: Frame) -> np.ndarray:
     Call inside `graph.styled()`. `FrameEngine.pixels` gives the same picture faster.
     """
     graph.show(frame)
-    canvas = graph.figure.canvas
+    canvas = agg_canvas(graph.figure)
     canvas.draw()
     return np.asarray(canvas.buffer_rgba())[:, :, :3].copy()
 

@@ -39,7 +39,8 @@ def source_fields(scene: Scene, loaded: LoadedSpec, skip: set[str] | None = None
 def used_sources(scene: Scene, timeline: str | None) -> list[str]:
     """Sources that a layer binds to (directly or through transforms) or that drive the timeline, in spec order."""
     used = {split_binding(b)[0] for panel in scene.panels for layer in panel.layers for b in layer.bindings().values()}
-    used |= {root_source(scene.transforms, name) for name in needed_transforms(scene)} - {None}
+    roots = (root_source(scene.transforms, name) for name in needed_transforms(scene))
+    used |= {root for root in roots if root is not None}
     if timeline:
         used.add(timeline)
     return [name for name in scene.sources if name in used]

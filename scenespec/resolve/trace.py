@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO, Protocol
 
 import numpy as np
 
@@ -71,6 +72,16 @@ class TraceField:
         return self.data[np.unique(rows)]
 
 
+class TraceLike(Protocol):
+    """What the compile stage reads of a trace: its field names, and each field. A `Trace` answers it, and so
+    do the transforms' outputs (`transform.apply.DerivedTrace`) and a `StreamingTrace`."""
+
+    @property
+    def names(self) -> list[str]: ...
+
+    def field(self, name: str) -> TraceField: ...
+
+
 @dataclass
 class Trace:
     """All arrays of one source; `steps` are the step numbers of the stepped arrays."""
@@ -115,8 +126,9 @@ class Trace:
         arrays |= {prefix + STEPPED_PREFIX + k: v for k, v in self.stepped.items()}
         return arrays
 
-    def save(self, path: str | Path) -> None:
-        np.savez_compressed(path, **self.arrays())
+    def save(self, path: str | Path | BinaryIO) -> None:
+        """Write the trace as `.npz` to a path or an open binary file."""
+        np.savez_compressed(path, allow_pickle=False, **self.arrays())
 
     @classmethod
     def from_arrays(cls, arrays: dict[str, np.ndarray], prefix: str = "") -> Trace:
@@ -151,9 +163,9 @@ def saved_sources(arrays: dict[str, np.ndarray]) -> list[str]:
     return sorted(k.removesuffix("/" + STEPS_KEY) for k in arrays if k.endswith("/" + STEPS_KEY))
 
 
-def save_traces(traces: dict[str, Trace], path: str | Path) -> None:
+def save_traces(traces: dict[str, Trace], path: str | Path | BinaryIO) -> None:
     """Every source's trace in one `.npz`: keys `<source>/__steps__`, `<source>/static/<field>`, …"""
     arrays: dict[str, np.ndarray] = {}
     for name, trace in traces.items():
         arrays |= trace.arrays(f"{name}/")
-    np.savez_compressed(path, **arrays)
+    np.savez_compressed(path, allow_pickle=False, **arrays)

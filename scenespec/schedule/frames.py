@@ -58,4 +58,4 @@ def timed(chosen: np.ndarray, spec: FramesSpec) -> list[Frame]:
     count = len(chosen)
     durations = [base] * count
     durations[-1] += round(spec.end_pause * 1000)
-    return [Frame(i, int(step), durations[i], None, count, base * i) for i, step in enumerate(chosen)]
+    return [Frame(i, int(step), durations[i], count=count, elapsed_ms=base * i) for i, step in enumerate(chosen)]

@@ -49,7 +49,7 @@ class FrameStream:
     def _frame(self, step: int, duration_ms: int) -> Frame:
         index = self.emitted
         self.emitted += 1
-        return Frame(index, step, duration_ms, None, index + 1, self.base_ms * index)
+        return Frame(index, step, duration_ms, count=index + 1, elapsed_ms=self.base_ms * index)
 
     def feed(self, step: int) -> list[Frame]:
         """Tell the stream that `step` was recorded; returns the frames now known to be final."""

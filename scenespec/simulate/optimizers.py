@@ -18,7 +18,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypedDict, Unpack
 
 import numpy as np
 import numpy.typing as npt
@@ -29,7 +29,16 @@ from scenespec.validate.base import SpecModel
 FloatArray = npt.NDArray[np.float64]
 
 
-def _number(default: float, description: str, **bounds: float) -> Any:
+class Bounds(TypedDict, total=False):
+    """Bounds of a number field, as `Field` takes them."""
+
+    gt: float
+    ge: float
+    lt: float
+    le: float
+
+
+def _number(default: float, description: str, **bounds: Unpack[Bounds]) -> Any:
     """A finite float hyperparameter (TOML allows `inf` and `nan`, which no rule can use)."""
     return Field(default, allow_inf_nan=False, description=description, **bounds)
 

@@ -81,7 +81,7 @@ optimizers = [
         None, description="Start point of every optimizer that sets none (default: the objective's usual start)."
     )
     steps: int = Field(100, ge=0, le=100_000, description="Updates each optimizer makes.")
-    optimizers: list[OptimizerSpec] = Field(  # type: ignore[valid-type]
+    optimizers: list[OptimizerSpec] = Field(
         default_factory=list,
         description='The optimizers racing, each `{ name = "adam", lr = 0.1, … }` with torch.optim\'s '
         "hyperparameter names and defaults. Empty: only the grid is computed.",
@@ -125,7 +125,7 @@ optimizers = [
             else:
                 name = DISPLAY_NAMES[o.name]
                 out.append(f"{name} (lr={o.lr:g})" if counts[o.name] > 1 else name)
-        totals, seen = Counter(out), Counter()
+        totals, seen = Counter(out), Counter[str]()
         for i, label in enumerate(out):
             if totals[label] > 1:
                 seen[label] += 1

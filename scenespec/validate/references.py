@@ -58,9 +58,9 @@ def check_references(scene: Scene, fields: SourceFields, locate: Locate) -> None
             for key, binding in layer.bindings().items():
                 path: KeyPath = ("panels", p, "layers", i, key if key in type(layer).model_fields else "text")
                 channel = layer.channel(key)  # the kind's channel table; template bindings (text) have none
-                message = _binding_problem(binding, fields, channel.timing if channel is not None else "either")
-                if message:
-                    problems.append(locate(message, path))
+                wrong = _binding_problem(binding, fields, channel.timing if channel is not None else "either")
+                if wrong:
+                    problems.append(locate(wrong, path))
     if problems:
         raise SpecError(problems)
 
@@ -98,9 +98,9 @@ def check_transforms(scene: Scene, fields: SourceFields, locate: Locate) -> tupl
             else:
                 result = output_stepped(upstream)
         else:
-            message = _binding_problem(spec.of, fields, "either")
-            if message:
-                problems.append(locate(message, path))
+            wrong = _binding_problem(spec.of, fields, "either")
+            if wrong:
+                problems.append(locate(wrong, path))
             else:
                 source, field = split_binding(spec.of)
                 result = fields[source][field]

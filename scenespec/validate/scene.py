@@ -8,20 +8,27 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from typing import Annotated, Any, Literal, Union
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias, TypeGuard, Union
 
 import matplotlib.style
 from matplotlib.legend import Legend
+from matplotlib.typing import LegendLocType
 from pydantic import AfterValidator, Field, NonNegativeFloat, PositiveFloat, field_validator, model_validator
 
 from scenespec.errors import did_you_mean
-from scenespec.layers.base import LAYERS
+from scenespec.layers.base import LAYERS, LayerSpec
 from scenespec.render.sinks.base import output_formats
-from scenespec.sources.base import SOURCES
-from scenespec.transform.base import TRANSFORMS
+from scenespec.sources.base import SOURCES, SourceSpec
+from scenespec.transform.base import TRANSFORMS, TransformSpec
 from scenespec.validate.base import SOURCE_NAME_RE, TRANSFORMS_SOURCE, SpecModel
 
 LEGEND_LOCATIONS = tuple(Legend.codes)
+
+
+def is_legend_location(value: object) -> TypeGuard[LegendLocType]:
+    """Whether `Axes.legend(loc=value)` takes this name (`upper center`, `best`, …)."""
+    return value in LEGEND_LOCATIONS
+
 
 PANEL_NAME_RE = re.compile(r"[A-Za-z0-9_-]+")
 EMPTY_CELL = "."
@@ -46,6 +53,14 @@ def _layout_row(value: str) -> str:
             )
     return value
 
+
+if TYPE_CHECKING:
+    # Filled in by `scene_model` from the registries (discriminated unions of every kind, the sinks' format
+    # names); to a type checker, any layer, source or transform, and a format name.
+    LayerUnion: TypeAlias = LayerSpec
+    SourceUnion: TypeAlias = SourceSpec
+    TransformUnion: TypeAlias = TransformSpec
+    OutputFormat: TypeAlias = str
 
 LayoutRow = Annotated[str, AfterValidator(_layout_row)]
 PanelName = Annotated[str, AfterValidator(_panel_name)]
@@ -184,9 +199,7 @@ class PanelSpec(SpecModel):
     legend: str | bool = Field(
         True, description="Legend location (e.g. `upper center`), true for `best`, false for none."
     )
-    layers: list[LayerUnion] = Field(  # type: ignore[valid-type] # noqa: F821 (filled in by scene_model)
-        default_factory=list, description="What is drawn, bottom to top."
-    )
+    layers: list[LayerUnion] = Field(default_factory=list, description="What is drawn, bottom to top.")
 
     @property
     def projection(self) -> str:
@@ -207,7 +220,7 @@ class PanelSpec(SpecModel):
     @field_validator("legend")
     @classmethod
     def _known_location(cls, value: str | bool) -> str | bool:
-        if isinstance(value, str) and value not in LEGEND_LOCATIONS:
+        if isinstance(value, str) and not is_legend_location(value):
             raise ValueError(f"unknown legend location {value!r}{did_you_mean(value, LEGEND_LOCATIONS)}")
         return value
 
@@ -218,7 +231,7 @@ class OutputSpec(SpecModel):
     path: str | None = Field(
         None, description="Output path, relative to the spec file. Default: `<spec name>.gif` in the current directory."
     )
-    format: OutputFormat | None = Field(  # type: ignore[valid-type] # noqa: F821 (filled in by scene_model)
+    format: OutputFormat | None = Field(
         None,
         description="Default: the format of the path's extension (`.gif`, `.mp4`, …: see the outputs table of "
         "docs/reference.md); a path without an extension is a png-sequence folder.",
@@ -236,10 +249,8 @@ class Scene(SpecModel):
     scene: SceneMeta = Field(
         default_factory=SceneMeta, description="The figure: title, size, dpi, style, panel layout."
     )
-    sources: dict[str, SourceUnion] = Field(  # type: ignore[valid-type] # noqa: F821 (filled in by scene_model)
-        description="Named data sources; layers bind to `name.field`."
-    )
-    transforms: dict[str, TransformUnion] = Field(  # type: ignore[valid-type] # noqa: F821 (filled in by scene_model)
+    sources: dict[str, SourceUnion] = Field(description="Named data sources; layers bind to `name.field`.")
+    transforms: dict[str, TransformUnion] = Field(
         default_factory=dict,
         description="Named derived series (smoothed, running, cumulative) computed once from a source's field or "
         f"another transform; layers bind to `{TRANSFORMS_SOURCE}.NAME`; see docs/transforms.md.",

@@ -237,7 +237,9 @@ class GifSink(FileSink):
         np.copyto(canvas, rgb)
         gaps = np.diff(pixels, prepend=-1).astype(np.uint32)
         level = self.compress_level
-        return _Delta(len(pixels), zlib.compress(gaps, level), zlib.compress(colours, level), duration_ms)
+        return _Delta(
+            len(pixels), zlib.compress(gaps.tobytes(), level), zlib.compress(colours.tobytes(), level), duration_ms
+        )
 
     def finish(self) -> None:
         if self._canvas is None:

@@ -11,6 +11,7 @@ import os
 import sys
 from typing import Any
 
+from matplotlib.artist import Artist
 from matplotlib.figure import Figure
 
 from scenespec.compile.graph import ArtistGraph
@@ -57,7 +58,7 @@ def play(graph: ArtistGraph, frames: list[Frame], loop: bool, block: bool = True
 
     artists = [a for node in graph.dynamic_layers for a in node.painter.artists]
 
-    def update(index: int) -> list:
+    def update(index: int) -> list[Artist]:
         graph.show(frames[index])
         return artists
 
