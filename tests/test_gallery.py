@@ -4,6 +4,7 @@ in headless Chromium (Debian's /usr/bin/chromium, driven by Playwright, launched
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import shutil
@@ -250,3 +251,61 @@ def test_gallery_in_chromium(built: Built, server: str, browser: Browser, tmp_pa
         with contextlib.suppress(Exception):
             page.close()
     assert os.path.getsize(index_shot) > 0
+
+
+HOSTILE = ["...toml", "..toml", ".hidden.toml", "-rf.toml", "a b;c.toml", "index.toml", "INDEX.toml", "___.toml"]
+
+
+def test_hostile_spec_names_stay_inside_the_gallery_and_nothing_else_is_deleted(tmp_path: Path) -> None:
+    """Names from file names never escape the output folder, and a rebuild deletes only what the gallery wrote."""
+    specs, project = tmp_path / "specs", tmp_path / "project"
+    specs.mkdir()
+    project.mkdir()
+    out = project / "gal"
+    sentinel, beside = project / "keep.txt", project / "gal-sibling"
+    sentinel.write_text("mine")
+    beside.mkdir()
+    contour = (REPO / "specs" / "bowl_contour.toml").read_text(encoding="utf-8")
+    contour = replace_once(contour, "[scene]\n", "[scene]\ndpi = 20\n")
+    for name in HOSTILE:
+        (specs / name).write_text(contour, encoding="utf-8")
+    files = sorted(specs.iterdir())
+    result = build_gallery(files, out, workers=1)
+    assert result.failed == []
+    names = [entry.name for entry in result.entries]
+    assert len(set(n.lower() for n in names)) == len(HOSTILE)
+    for name in names:
+        assert re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_-]*", name), name
+        assert (out / name / "poster.png").is_file()
+    assert sorted(p.name for p in project.iterdir()) == ["gal", "gal-sibling", "keep.txt"]
+    assert sorted(p.name for p in out.iterdir()) == sorted([".gallery.json", "index.html", "style.css", *names])
+
+    # A file of the user's inside a spec's folder survives that spec's removal; the folder then stays.
+    (out / names[0] / "notes.txt").write_text("mine")
+    for file in files:
+        file.unlink()
+    (specs / "only.toml").write_text(contour, encoding="utf-8")
+    build_gallery([specs / "only.toml"], out, workers=1)
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        [".gallery.json", "index.html", "style.css", "only", names[0]]
+    )
+    assert [p.name for p in (out / names[0]).iterdir()] == ["notes.txt"]
+    assert sentinel.read_text() == "mine" and beside.is_dir()
+
+
+def test_a_tampered_manifest_cannot_delete_outside_the_gallery(tmp_path: Path) -> None:
+    out, victim = tmp_path / "gal", tmp_path / "victim"
+    victim.mkdir()
+    (victim / "index.html").write_text("mine")
+    out.mkdir()
+    from scenespec import __version__
+
+    # every hostile name points into this test's own folder, so even a broken build deletes nothing else
+    names = ["../victim", "..", ".", str(victim), "", 3]
+    records = {f"k{i}": {"name": name} for i, name in enumerate(names)}
+    (out / ".gallery.json").write_text(json.dumps({"version": __version__, "specs": records}))
+    spec = tmp_path / "s.toml"
+    contour = (REPO / "specs" / "bowl_contour.toml").read_text(encoding="utf-8")
+    spec.write_text(replace_once(contour, "[scene]\n", "[scene]\ndpi = 20\n"), encoding="utf-8")
+    build_gallery([spec], out, workers=1)
+    assert (victim / "index.html").read_text() == "mine" and (out / "s" / "poster.png").is_file()

@@ -7,10 +7,10 @@ Pages and the index are always rewritten. Everything taken from a spec is escape
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
-import shutil
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -61,17 +61,42 @@ class GalleryResult:
         return sum(e.status == status for e in self.entries)
 
 
+SAFE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*")
+"""A spec's folder in the gallery: letters, digits, _ and -, never starting with - (no `.`, so never `.`, `..`,
+hidden, or one of the site's own files)."""
+
+
 def _names(files: Sequence[Path]) -> list[str]:
-    """A folder name per spec: its file name's stem, made unique with -2, -3, … when stems repeat."""
+    """A folder name per spec: its file name's stem made safe (other characters become `_`; a stem of nothing
+    but dots is `spec`), unique with -2, -3, … when stems repeat (ignoring case, for case-insensitive disks)."""
     names: list[str] = []
+    taken: set[str] = set()
     for file in files:
-        base = re.sub(r"[^A-Za-z0-9_.-]", "_", file.stem) or "spec"
+        base = re.sub(r"[^A-Za-z0-9_-]", "_", file.stem).lstrip("-")
+        if not base.strip("_"):
+            base = "spec"
         name, n = base, 1
-        while name in names:
+        while name.lower() in taken:
             n += 1
             name = f"{base}-{n}"
         names.append(name)
+        taken.add(name.lower())
     return names
+
+
+def _remove_spec_folder(out: Path, name: object) -> None:
+    """Remove what the gallery wrote for a spec that is gone: only its own files, only inside `out`, and the
+    folder only if that leaves it empty. A manifest entry that is not a safe name is ignored."""
+    if not isinstance(name, str) or not SAFE_NAME.fullmatch(name):
+        return
+    folder = out / name
+    if folder.is_symlink() or not folder.is_dir() or folder.resolve().parent != out.resolve():
+        return
+    for file in GALLERY_FILES:
+        with contextlib.suppress(OSError):
+            (folder / file).unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        folder.rmdir()  # fails, and keeps the folder, if anything else is in it
 
 
 def _read_manifest(out: Path) -> dict[str, Any]:
@@ -92,6 +117,8 @@ def _write_manifest(out: Path, specs: dict[str, Any]) -> None:
 
 ANIMATION = {"animation.gif": "gif", "animation.mp4": "mp4"}
 POSTER = "poster.png"
+GALLERY_FILES = (*ANIMATION, POSTER, "index.html")
+"""Every file the gallery writes in a spec's folder: all that it ever deletes there."""
 
 
 def _outputs(facts: dict[str, Any]) -> list[str]:
@@ -184,8 +211,8 @@ def build_gallery(
     # Specs no longer in the gallery: forget them and remove the folders this builder made for them.
     names = {e.name for e in entries}
     for key, record in old.items():
-        if key not in new and record.get("name") not in names and record.get("name"):
-            shutil.rmtree(out / record["name"], ignore_errors=True)
+        if key not in new and record.get("name") not in names:
+            _remove_spec_folder(out, record.get("name"))
     _write_manifest(out, new)
     _write_site(out, entries)
     return GalleryResult(out, entries)
