@@ -35,8 +35,8 @@ from scenespec.pipeline import (
     output_frames,
     render_into,
     resolve_and_schedule,
-    show_on_screen,
     sink_settings,
+    write_output,
 )
 from scenespec.render.executors import Executor, SerialExecutor
 from scenespec.render.sinks import screen
@@ -250,15 +250,15 @@ class Animation:
         return self._bytes[format]
 
     def _write(self, target: Target, started: float) -> RenderResult:
-        frames = self.frame_list(target.format)
-        if target.format == "screen":
-            size = show_on_screen(self.prepared, frames)
-        else:
-            sink = sink_for(target.format, target.path, sink_settings(self.spec.scene))
-            size = render_into(
-                self.prepared, frames, sink, executor=self.executor, workers=self.workers, progress=self.progress
-            )
-        return RenderResult(target, len(frames), size, time.perf_counter() - started)
+        return write_output(
+            self.prepared,
+            target,
+            self.frame,
+            started=started,
+            executor=self.executor,
+            workers=self.workers,
+            progress=self.progress,
+        )
 
     # --- notebooks ---------------------------------------------------------------------------------------
 

@@ -105,13 +105,7 @@ def resolve_and_schedule(
         name: trace.snapshot() if isinstance(trace, StreamingTrace) else trace for name, trace in traces.items()
     }
     to_run = [name for name in needed if name not in resolved]
-    resolved |= resolve_sources(scene, loaded, fields, to_run, cache=cache)
-    for name in needed:
-        if name not in traces:
-            continue  # resolve_sources checked it
-        missing = sorted(set(fields[name]) - set(resolved[name].names))
-        if missing:
-            raise SpecError([loaded.problem(f"source did not record {missing}", ("sources", name))])
+    resolved |= resolve_sources(scene, loaded, fields, to_run, cache=cache)  # checks each records its fields
     used = {name: resolved[name] for name in needed}
     if scene.frames.key != "step":
         used = keyed(used, fields, scene.frames.key, loaded)
@@ -196,6 +190,26 @@ def output_frames(prepared: Prepared, fmt: str, frame: int | None) -> list[Frame
     return prepared.frames
 
 
+def write_output(
+    prepared: Prepared,
+    target: Target,
+    frame: int | None = None,
+    *,
+    started: float,
+    executor: Executor | None = None,
+    workers: int | None = None,
+    progress: bool | None = None,
+) -> RenderResult:
+    """Draw the frames `target` shows (all, `frame`, or the poster) into its file, or play them on the screen."""
+    frames = output_frames(prepared, target.format, frame)
+    if target.format == "screen":
+        size = show_on_screen(prepared, frames)
+    else:
+        sink = sink_for(target.format, target.path, sink_settings(prepared.scene))
+        size = render_into(prepared, frames, sink, executor=executor, workers=workers, progress=progress)
+    return RenderResult(target, len(frames), size, time.perf_counter() - started)
+
+
 def show_on_screen(prepared: Prepared, frames: list[Frame]) -> tuple[int, int]:
     scene = prepared.scene
     with scene_style(scene):
@@ -225,14 +239,7 @@ def render(
     if target.format == "screen":
         screen.require_display()
     prepared = resolve_and_schedule(loaded, scene, cache=cache)
-    frames = output_frames(prepared, target.format, frame)
-    if target.format == "screen":
-        size = show_on_screen(prepared, frames)
-    else:
-        assert target.path is not None
-        sink = sink_for(target.format, target.path, sink_settings(scene))
-        size = render_into(prepared, frames, sink, workers=workers, progress=progress)
-    return RenderResult(target, len(frames), size, time.perf_counter() - started)
+    return write_output(prepared, target, frame, started=started, workers=workers, progress=progress)
 
 
 @dataclass(frozen=True)

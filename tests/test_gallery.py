@@ -24,7 +24,7 @@ from playwright.sync_api import Browser
 from scenespec.compile import recipe
 from scenespec.gallery import build_gallery
 from scenespec.pipeline import render
-from scenespec.render import executors
+from scenespec.render import renderer
 from scenespec.render.engine import FrameEngine
 
 SCRIPT_TITLE = "<script>alert(1)</script>"
@@ -159,7 +159,7 @@ def test_each_spec_is_drawn_once_into_all_its_outputs(tmp_path: Path, monkeypatc
 
     monkeypatch.setattr(recipe, "compile_scene", counted("graph", recipe.compile_scene))
     monkeypatch.setattr(FrameEngine, "pixels", counted("engine frame", FrameEngine.pixels))
-    monkeypatch.setattr(executors, "frame_pixels", counted("full draw", executors.frame_pixels))
+    monkeypatch.setattr(renderer, "frame_pixels", counted("full draw", renderer.frame_pixels))
     result = build_gallery([linreg, contour], tmp_path / "site", workers=1)
     assert result.failed == []
     animated, still = (entry.facts for entry in result.entries)

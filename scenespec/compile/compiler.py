@@ -117,7 +117,7 @@ def compile_scene(
             target = panel.twin_ax if painter.spec.twin else panel.ax
             assert target is not None  # a panel with a layer on the twin axis has one
             with located(at, locate):
-                painter.build(BuildContext(target, frame_steps, x_data, tuple(frames)), frames[0])
+                painter.build(BuildContext(target, frame_steps, x_data), frames[0])
             nodes.append(LayerNode(painter, index, painter.spec.twin, painter.dynamic))
         _legend(panel, [p for p in painters if not p.spec.twin] + [p for p in painters if p.spec.twin])
         panels.append(panel)

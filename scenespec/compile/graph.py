@@ -52,14 +52,15 @@ class PanelNode:
 
     def grow(self, frame: Frame) -> None:
         """Widen each axis whose data at `frame` leaves its limits (the frame engine then redraws its background)."""
-        main = [p.frame_extent(frame) for p in self.painters if not p.spec.twin]
-        twin = [p.frame_extent(frame) for p in self.painters if p.spec.twin]
+        moving = [p for p in self.painters if p.dynamic]  # static data is inside the limits from the start
+        main = [p.frame_extent(frame) for p in moving if not p.spec.twin]
+        twin = [p.frame_extent(frame) for p in moving if p.spec.twin]
         spec, ax = self.spec, self.ax
         axes: list[GrowingAxis] = [
             (ax.get_xlim, ax.set_xlim, [e.x for e in main + twin if e], spec.xscale == "log", spec.xlim),
             (ax.get_ylim, ax.set_ylim, [e.y for e in main if e], spec.yscale == "log", spec.ylim),
         ]
-        if spec.projection == "3d":
+        if ax.name == "3d":
             ax3d = as_3d(ax)
             axes.append((ax3d.get_zlim, ax3d.set_zlim, [e.z for e in main if e], False, spec.zlim))
         if self.twin_ax is not None:
@@ -94,18 +95,19 @@ class ArtistGraph:
     dynamic_layers: list[LayerNode] = field(init=False)
     rotating_panels: list[PanelNode] = field(init=False)
     """3D panels whose camera turns over the animation: every pixel of them changes per frame."""
+    growing_panels: list[PanelNode] = field(init=False)
 
     def __post_init__(self) -> None:
         self.dynamic_layers = [node for node in self.layers if node.dynamic]
+        self.growing_panels = [p for p in self.panels if p.grows]
         self.rotating_panels = [p for p in self.panels if p.spec.projection == "3d" and p.spec.camera.rotate != 0]
 
     def show(self, frame: Frame) -> None:
         """Update every dynamic layer's artists to the frame, and turn rotating cameras."""
         for node in self.dynamic_layers:
             node.painter.update(frame)
-        for panel in self.panels:
-            if panel.grows:
-                panel.grow(frame)
+        for panel in self.growing_panels:
+            panel.grow(frame)
         for panel in self.rotating_panels:
             camera = panel.spec.camera
             turned = camera.rotate * frame.index / max(self.frame_count - 1, 1)

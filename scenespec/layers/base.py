@@ -183,7 +183,6 @@ class BuildContext:
     ax: Axes
     frame_steps: np.ndarray
     x_data_range: tuple[float, float] | None
-    frames: tuple[Frame, ...] = ()
 
 
 S = TypeVar("S", bound=LayerSpec)

@@ -31,7 +31,7 @@ import numpy as np
 from scenespec.compile.recipe import GraphRecipe
 from scenespec.frame import Frame
 from scenespec.render.engine import FrameEngine
-from scenespec.render.renderer import frame_pixels
+from scenespec.render.renderer import drawn_frames
 
 IN_FLIGHT_PER_WORKER = 3
 StartMethod = Literal["fork", "spawn", "forkserver"]
@@ -63,14 +63,7 @@ class SerialExecutor(Executor):
 
     def frames(self, recipe: GraphRecipe, frames: list[Frame]) -> Iterator[np.ndarray]:
         with recipe.styled():
-            graph = recipe.build()
-            # one frame (a poster, --frame) is one full draw; a background would only add a draw
-            if len(frames) == 1:
-                yield frame_pixels(graph, frames[0])
-                return
-            engine = FrameEngine(graph)
-            for frame in frames:
-                yield engine.pixels(frame)
+            yield from drawn_frames(recipe.build(), frames)
 
 
 class _Worker:

@@ -1,13 +1,12 @@
-"""Render stage: show each frame's step, draw, and hand the pixels to the sink in order.
+"""Render stage: show each frame, draw, and hand the pixels to the sink in order.
 
-`render_frames` draws with a `FrameEngine` (static parts once, moving artists per frame);
+`drawn_frames` draws with a `FrameEngine` (static parts once, moving artists per frame);
 `frame_pixels` is the plain full redraw it must match, kept as the reference.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from functools import partial
+from collections.abc import Iterable, Iterator
 
 import numpy as np
 
@@ -48,16 +47,19 @@ def write_frames(
     return size
 
 
+def drawn_frames(graph: ArtistGraph, frames: list[Frame]) -> Iterator[np.ndarray]:
+    """Each frame's pixels, in order, drawn by a frame engine (call inside `graph.styled()`).
+
+    One frame (a poster, --frame) is one full draw: a background would only add a draw."""
+    if len(frames) == 1:
+        yield frame_pixels(graph, frames[0])
+        return
+    engine = FrameEngine(graph)
+    for frame in frames:
+        yield engine.pixels(frame)
+
+
 def render_frames(graph: ArtistGraph, frames: list[Frame], sink: Sink, progress: Progress | None = None) -> None:
-    """Stream every frame to `sink`; on any failure (or Ctrl-C) the sink discards its partial output."""
-    try:
-        with sink, graph.styled():
-            # one frame (a poster, --frame) is one full draw; a background would only add a draw
-            draw = FrameEngine(graph).pixels if len(frames) > 1 else partial(frame_pixels, graph)
-            for frame in frames:
-                sink.write(frame, draw(frame))
-                if progress:
-                    progress.advance()
-    finally:
-        if progress:
-            progress.finish()
+    """Stream every frame of a built graph to `sink`; on any failure (or Ctrl-C) the sink discards its output."""
+    with graph.styled():
+        write_frames(frames, drawn_frames(graph, frames), sink, progress)
