@@ -126,12 +126,13 @@ class ProcessExecutor(Executor):
         )
         try:
             yield from _in_order(pool, frames, self.workers * IN_FLIGHT_PER_WORKER)
-            pool.shutdown()
         except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)  # Ctrl-C or a failed frame: stop at once
+            # Ctrl-C, a failed frame or a failed sink: drop the queued frames and wait only for those being drawn
+            # (one per worker). Not waiting lets the interpreter exit while the pool's thread still runs, and
+            # Python then prints a traceback from its exit handler after scenespec's clean error.
+            pool.shutdown(wait=True, cancel_futures=True)
             raise
-        finally:
-            pool.shutdown(wait=False, cancel_futures=True)
+        pool.shutdown()
 
 
 def _in_order(pool: ProcessPoolExecutor, frames: Iterable[Frame], window: int) -> Iterator[np.ndarray]:
