@@ -13,27 +13,41 @@ from scenespec.validate.base import union_tags
 from scenespec.validate.scene import Scene, scene_model
 
 
-def _data_path(data: Any, loc: tuple[Any, ...]) -> KeyPath:
-    """Pydantic's error location as a path through the spec data.
+UNION_MEMBER_RE = re.compile(r"^[A-Z]|[\[\](),'\-]|^(int|float|str|bool|none|list|dict|tuple)$")
+"""How pydantic names the member of a plain union in an error location: `StepRule`, `list[int]`,
+`literal['all']`, `constrained-int`, `function-after[…]`, `int`. Spec keys are lowercase words."""
+
+
+def _data_path(data: Any, loc: tuple[Any, ...]) -> tuple[KeyPath, bool]:
+    """Pydantic's error location as a path through the spec data, and whether it went through a union member.
 
     Drops what pydantic adds that is not in the file: discriminator tags (`layers[0].scatter.x`,
-    `sources.fit.trainer.mlp.network`, also a tag taken by default) and union member names (`batch_size.int`).
+    `sources.fit.trainer.mlp.network`, also a tag taken by default) and union member names
+    (`batch_size.int`, `frames.steps.list[int][1]`, `frames.steps.StepRule.first`).
     """
     path: list[str | int] = []
     node = data
+    through_union = False
+    passed: set[Any] = set()  # the discriminator tags passed at this node (a trainer source has `kind` and `model`)
     for part in loc:
+        if isinstance(node, dict) and part not in passed and part in union_tags(node):
+            passed.add(part)  # a tag comes first, even when the data has a key of that name (a `text` layer's `text`)
+            continue  # the tag of a discriminated union: `kind` (layers, sources), `name` (optimizers), `model`
         if (isinstance(node, dict) and part in node) or (
             isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
         ):
             node = node[part]
-        elif isinstance(node, dict) and part in union_tags(node):
-            continue  # the tag of a discriminated union: `kind` (layers, sources), `name` (optimizers), `model`
+            passed = set()
+        elif isinstance(node, dict | list) and isinstance(part, str) and UNION_MEMBER_RE.search(part):
+            through_union = True
+            continue  # the member of a plain union that pydantic tried
         elif node is not None and not isinstance(node, dict | list):
+            through_union = True
             break  # past a scalar: the rest names union members
         else:
             node = None
         path.append(part)
-    return tuple(path)
+    return tuple(path), through_union
 
 
 def _what_kind(path: KeyPath, key: str) -> str:
@@ -50,9 +64,46 @@ def _what_kind(path: KeyPath, key: str) -> str:
     return "kind"
 
 
+PYDANTIC_WORDS: tuple[tuple[str, str], ...] = (
+    (r"a valid dictionary or instance of \w+", "a table"),
+    (r"a valid dictionary", "a table"),
+    (r"a valid (list|tuple|set)", "a list"),
+    (r"a valid integer, unable to parse string as an integer", "an integer"),
+    (r"a valid integer, got a number with a fractional part", "a whole number"),
+    (r"a valid integer", "an integer"),
+    (r"a valid number, unable to parse string as a number", "a number"),
+    (r"a valid number", "a number"),
+    (r"a finite number", "a finite number"),
+    (r"a valid string", "a string"),
+    (r"a valid boolean, unable to interpret input", "true or false"),
+    (r"a valid boolean", "true or false"),
+)
+"""pydantic's words for types, in the words of a TOML or JSON file."""
+
+
 def _expected(message: str) -> str:
-    """pydantic's "Input should be X" -> "expected X"."""
-    return "expected " + message.removeprefix("Input should be ") if message.startswith("Input should be ") else message
+    """pydantic's "Input should be X" -> "expected X", with X said as the spec's format says it."""
+    if not message.startswith("Input should be "):
+        return message
+    text = message.removeprefix("Input should be ")
+    for pattern, words in PYDANTIC_WORDS:
+        text = re.sub(pattern, words, text)
+    return "expected " + text
+
+
+def _count_message(error: Any) -> str:
+    """pydantic's "Tuple should have at most 2 items after validation, not 3" in the spec's words."""
+    ctx = error.get("ctx", {})
+    actual = ctx.get("actual_length")
+    if error["type"] == "too_long":
+        wanted = f"at most {ctx.get('max_length')}"
+    else:
+        wanted = f"at least {ctx.get('min_length')}"
+    if ctx.get("min_length") is not None and ctx.get("min_length") == ctx.get("max_length"):
+        wanted = str(ctx["min_length"])
+    plural = "" if wanted.endswith(" 1") or wanted == "1" else "s"
+    got = f"; got {actual}" if actual is not None else ""
+    return f"expected {wanted} value{plural}{got}"
 
 
 def _message(error: Any, path: KeyPath) -> tuple[KeyPath, str, str]:
@@ -78,6 +129,8 @@ def _message(error: Any, path: KeyPath) -> tuple[KeyPath, str, str]:
         return path, "expected a binding `source.field` (like `fit.pred`)", ""
     if kind == "value_error":
         return path, error["msg"].removeprefix("Value error, "), ""
+    if kind in ("too_short", "too_long"):
+        return path, _count_message(error), ""
     hint = ""
     if kind == "literal_error" and isinstance(error.get("input"), str):
         hint = did_you_mean(error["input"], re.findall(r"'([^']*)'", ctx.get("expected", "")))
@@ -85,10 +138,21 @@ def _message(error: Any, path: KeyPath) -> tuple[KeyPath, str, str]:
 
 
 def problems_from(error: ValidationError, loaded: LoadedSpec) -> list[Problem]:
-    """Turn a ValidationError into located problems, merging the alternatives of one union."""
-    merged: dict[KeyPath, tuple[list[str], list[str], Any]] = {}
+    """Turn a ValidationError into located problems, merging the alternatives of one union.
+
+    When some alternative of a union got inside the value (a list whose item 2 is not a number), only what it
+    found is reported, not that the value is not the union's other kinds either.
+    """
+    located = []
     for item in error.errors():
-        path, message, hint = _message(item, _data_path(loaded.data, item["loc"]))
+        path, through_union = _data_path(loaded.data, item["loc"])
+        located.append((item, path, through_union))
+    deeper = {path for _, path, through_union in located if through_union}
+    merged: dict[KeyPath, tuple[list[str], list[str], Any]] = {}
+    for item, data_path, through_union in located:
+        if through_union and any(len(other) > len(data_path) and other[: len(data_path)] == data_path for other in deeper):
+            continue  # an alternative that failed at the surface, while another one got further
+        path, message, hint = _message(item, data_path)
         messages, hints, _ = merged.setdefault(path, ([], [], item.get("input")))
         if message not in messages:
             messages.append(message)
