@@ -57,7 +57,20 @@ class SpecError(Exception):
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        return "\n".join(str(p) for p in self.problems)
+        """Every problem, in the order of the file (then those with no line), at most MAX_LISTED of them."""
+        ordered = sorted(self.problems, key=_position)
+        lines = [str(p) for p in ordered[:MAX_LISTED]]
+        if len(ordered) > MAX_LISTED:
+            lines.append(f"… and {len(ordered) - MAX_LISTED} more problems")
+        return "\n".join(lines)
+
+
+MAX_LISTED = 30
+"""Problems printed for one spec: enough to fix a file in one go, few enough to read."""
+
+
+def _position(problem: Problem) -> tuple[bool, str, bool, int]:
+    return (problem.file is None, problem.file or "", problem.line is None, problem.line or 0)
 
 
 class RenderError(Exception):

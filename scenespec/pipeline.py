@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from scenespec.compile import ArtistGraph
 from scenespec.compile.graph import style_context
 from scenespec.compile.recipe import GraphRecipe
-from scenespec.errors import RenderError, SpecError, did_you_mean
+from scenespec.errors import Problem, RenderError, SpecError, did_you_mean
 from scenespec.frame import Frame
 from scenespec.load import LoadedSpec, load_spec
 from scenespec.output import Target, check_writable, resolve_target
@@ -35,6 +35,7 @@ from scenespec.resolve.trace import Trace, save_traces
 from scenespec.schedule import schedule
 from scenespec.transform.apply import DerivedTrace, apply_transforms
 from scenespec.validate.references import SourceFields, check_references, frames_source
+from scenespec.validate.salvage import ROUNDS, extend, set_aside
 from scenespec.validate.scene import Scene
 from scenespec.validate.validate import validate
 
@@ -77,10 +78,45 @@ def given_fields(loaded: LoadedSpec, scene: Scene, given: InMemory) -> SourceFie
 
 
 def check_scene(loaded: LoadedSpec, given: InMemory = {}) -> Scene:  # noqa: B006 (never mutated)
-    """Validate a loaded spec, including its bindings (against in-memory traces where given); runs no source."""
-    scene = validate(loaded)
+    """Validate a loaded spec, including its bindings (against in-memory traces where given); runs no source.
+
+    Structural problems do not hide binding problems elsewhere in the file: both are reported in one run.
+    """
+    try:
+        scene = validate(loaded)
+    except SpecError as error:
+        error.problems += _problems_despite(loaded, error.problems, given)
+        raise
     check_references(scene, given_fields(loaded, scene, given), loaded.problem)
     return scene
+
+
+def _problems_despite(loaded: LoadedSpec, problems: list[Problem], given: InMemory) -> list[Problem]:
+    """More problems of a spec with structural problems, found with its broken parts set aside.
+
+    An unknown key stops pydantic from checking the rest of its table, so a second look finds the table's
+    other problems; then the well-formed parts' bindings are checked.
+    """
+    aside = set_aside(loaded.data, [problem.path for problem in problems])
+    found: list[Problem] = []
+    for _ in range(ROUNDS):
+        if aside is None:
+            return found
+        salvaged = replace(loaded, data=aside.data)
+        try:
+            scene = validate(salvaged)
+        except SpecError as error:
+            found += [problem for problem in error.problems if not aside.touches(problem.path)]
+            if not extend(aside, [problem.path for problem in error.problems]):
+                return found
+            continue
+        try:
+            fields = given_fields(salvaged, scene, {name: t for name, t in given.items() if name in scene.sources})
+            check_references(scene, fields, loaded.problem, aside.unknown)
+        except SpecError as error:
+            found += [problem for problem in error.problems if not aside.touches(problem.path)]
+        return found
+    return found
 
 
 def load_and_validate(path: str | Path, overrides: Sequence[str] = ()) -> tuple[LoadedSpec, Scene]:

@@ -40,7 +40,10 @@ class LoadedSpec:
         for override in reversed(self.overrides):
             if path[: len(override.path)] == override.path:
                 return Problem(message, path, file=override.label)
-        return Problem(message, path, file=self.file, line=line_for(self.locations, path))
+        line = line_for(self.locations, path)
+        if line is None and self.file is not None and self.text:
+            line = 1  # a key missing at the top level: the document is its table
+        return Problem(message, path, file=self.file, line=line)
 
 
 def _toml_error_line(error: tomllib.TOMLDecodeError) -> tuple[str, int | None]:

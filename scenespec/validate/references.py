@@ -27,9 +27,15 @@ def frames_source(scene: Scene, fields: SourceFields) -> str | None:
     return None
 
 
-def check_references(scene: Scene, fields: SourceFields, locate: Locate) -> None:
-    """Raise SpecError listing every binding to a missing source, field or transform, and every layout problem."""
+def check_references(
+    scene: Scene, fields: SourceFields, locate: Locate, unknown: frozenset[str] | set[str] = frozenset()
+) -> None:
+    """Raise SpecError listing every binding to a missing source, field or transform, and every layout problem.
+
+    `unknown` names sources (and `transforms.NAME`) whose own spec is broken: bindings to them are not judged.
+    """
     problems = check_layout(scene, locate)
+    fields = {**fields, **{name: {} for name in unknown if name not in fields and "." not in name}}
     if scene.frames.source is not None and scene.frames.source not in fields:
         hint = did_you_mean(scene.frames.source, fields)
         problems.append(locate(f"no source named {scene.frames.source!r}{hint}", ("frames", "source")))
@@ -40,12 +46,12 @@ def check_references(scene: Scene, fields: SourceFields, locate: Locate) -> None
         )
         problems.append(locate(message, ("sources", TRANSFORMS_SOURCE)))
         fields = {name: source_fields for name, source_fields in fields.items() if name != TRANSFORMS_SOURCE}
-    derived, transform_problems = check_transforms(scene, fields, locate)
+    derived, transform_problems = check_transforms(scene, fields, locate, unknown)
     problems += transform_problems
     fields = {**fields, TRANSFORMS_SOURCE: derived}
     key = scene.frames.key
     counting = [name for name, recorded in fields.items() if recorded.get(key)]
-    if key != "step" and not counting:
+    if key != "step" and not counting and not unknown:
         stepped = sorted({f for recorded in fields.values() for f, is_stepped in recorded.items() if is_stepped})
         hint = did_you_mean(key, stepped)
         message = f"no source records a counter {key!r} per step{hint} (stepped fields: {', '.join(stepped)})"
@@ -58,14 +64,16 @@ def check_references(scene: Scene, fields: SourceFields, locate: Locate) -> None
             for key, binding in layer.bindings().items():
                 path: KeyPath = ("panels", p, "layers", i, key if key in type(layer).model_fields else "text")
                 channel = layer.channel(key)  # the kind's channel table; template bindings (text) have none
-                wrong = _binding_problem(binding, fields, channel.timing if channel is not None else "either")
+                wrong = _binding_problem(binding, fields, channel.timing if channel is not None else "either", unknown)
                 if wrong:
                     problems.append(locate(wrong, path))
     if problems:
         raise SpecError(problems)
 
 
-def check_transforms(scene: Scene, fields: SourceFields, locate: Locate) -> tuple[dict[str, bool], list[Problem]]:
+def check_transforms(
+    scene: Scene, fields: SourceFields, locate: Locate, unknown: frozenset[str] | set[str] = frozenset()
+) -> tuple[dict[str, bool], list[Problem]]:
     """Whether each transform's output is stepped, and the problems with their inputs.
 
     A transform reads a source's field or another transform (`transforms.NAME`); chains may not loop; a
@@ -91,17 +99,19 @@ def check_transforms(scene: Scene, fields: SourceFields, locate: Locate) -> tupl
         if name in in_cycle:
             pass  # reported above
         elif upstream is not None:
-            if upstream not in transforms:
+            if f"{TRANSFORMS_SOURCE}.{upstream}" in unknown:
+                pass  # its own spec is broken, and reported
+            elif upstream not in transforms:
                 listed = ", ".join(transforms)
                 message = f"{spec.of!r}: no transform named {upstream!r}{did_you_mean(upstream, transforms)} "
                 problems.append(locate(message + f"(transforms: {listed})", path))
             else:
                 result = output_stepped(upstream)
         else:
-            wrong = _binding_problem(spec.of, fields, "either")
+            wrong = _binding_problem(spec.of, fields, "either", unknown)
             if wrong:
                 problems.append(locate(wrong, path))
-            else:
+            elif split_binding(spec.of)[0] not in unknown:
                 source, field = split_binding(spec.of)
                 result = fields[source][field]
         if result is False and spec.needs_steps():
@@ -198,8 +208,12 @@ def check_layout(scene: Scene, locate: Locate) -> list[Problem]:
     return problems
 
 
-def _binding_problem(binding: str, fields: SourceFields, timing: str) -> str | None:
+def _binding_problem(
+    binding: str, fields: SourceFields, timing: str, unknown: frozenset[str] | set[str] = frozenset()
+) -> str | None:
     source, name = split_binding(binding)
+    if source in unknown or binding in unknown:
+        return None  # the source's (or transform's) own spec is broken: its fields are not known
     if source == TRANSFORMS_SOURCE and source in fields and name not in fields[source]:
         available = fields[source]
         listed = f"transforms: {', '.join(available)}" if available else "the spec declares no [transforms]"

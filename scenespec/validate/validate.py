@@ -12,7 +12,6 @@ from scenespec.load.loader import LoadedSpec
 from scenespec.validate.base import union_tags
 from scenespec.validate.scene import Scene, scene_model
 
-
 UNION_MEMBER_RE = re.compile(r"^[A-Z]|[\[\](),'\-]|^(int|float|str|bool|none|list|dict|tuple)$")
 """How pydantic names the member of a plain union in an error location: `StepRule`, `list[int]`,
 `literal['all']`, `constrained-int`, `function-after[…]`, `int`. Spec keys are lowercase words."""
@@ -95,10 +94,8 @@ def _count_message(error: Any) -> str:
     """pydantic's "Tuple should have at most 2 items after validation, not 3" in the spec's words."""
     ctx = error.get("ctx", {})
     actual = ctx.get("actual_length")
-    if error["type"] == "too_long":
-        wanted = f"at most {ctx.get('max_length')}"
-    else:
-        wanted = f"at least {ctx.get('min_length')}"
+    bound = ("at most", ctx.get("max_length")) if error["type"] == "too_long" else ("at least", ctx.get("min_length"))
+    wanted = f"{bound[0]} {bound[1]}"
     if ctx.get("min_length") is not None and ctx.get("min_length") == ctx.get("max_length"):
         wanted = str(ctx["min_length"])
     plural = "" if wanted.endswith(" 1") or wanted == "1" else "s"
@@ -150,7 +147,7 @@ def problems_from(error: ValidationError, loaded: LoadedSpec) -> list[Problem]:
     deeper = {path for _, path, through_union in located if through_union}
     merged: dict[KeyPath, tuple[list[str], list[str], Any]] = {}
     for item, data_path, through_union in located:
-        if through_union and any(len(other) > len(data_path) and other[: len(data_path)] == data_path for other in deeper):
+        if through_union and any(len(o) > len(data_path) and o[: len(data_path)] == data_path for o in deeper):
             continue  # an alternative that failed at the surface, while another one got further
         path, message, hint = _message(item, data_path)
         messages, hints, _ = merged.setdefault(path, ([], [], item.get("input")))

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import subprocess
 import tempfile
 from fractions import Fraction
@@ -207,10 +208,33 @@ class VideoSink(FileSink):
             self.stderr.seek(0)
             lines = self.stderr.read().decode("utf-8", "replace").strip().splitlines()[-STDERR_LINES:]
         said = "\n  ".join(lines) if lines else "(nothing on stderr)"
+        cause = diagnosis(self.process.returncode, lines)
         return RenderError(
-            f"cannot write {self.label}: ffmpeg ({self.container}) failed with exit status "
-            f"{self.process.returncode}:\n  {said}"
+            f"cannot write {self.label}: {cause + '; ' if cause else ''}ffmpeg ({self.container}) failed with exit "
+            f"status {self.process.returncode}:\n  {said}"
         )
+
+
+FAILURE_CAUSES: tuple[tuple[str, str], ...] = (
+    ("No space left on device", "the disk is full"),
+    ("Disk quota exceeded", "the disk quota is used up"),
+    ("File too large", "the file grew past the largest file allowed here (the file system's or `ulimit -f`)"),
+    ("Permission denied", "permission denied"),
+    ("Read-only file system", "the file system is read-only"),
+)
+"""What ffmpeg's last words mean, in words a user acts on."""
+
+
+def diagnosis(returncode: int, lines: list[str]) -> str:
+    """What happened to ffmpeg, when its exit status or stderr tells; '' when they do not."""
+    if returncode == -signal.SIGXFSZ:
+        return FAILURE_CAUSES[2][1]
+    if returncode < 0:
+        return f"ffmpeg was stopped by signal {signal.Signals(-returncode).name}"
+    for needle, cause in FAILURE_CAUSES:
+        if any(needle in line for line in lines):
+            return cause
+    return ""
 
 
 class Mp4Sink(VideoSink):
