@@ -55,7 +55,6 @@ class MetricLayer(ColorChecked):
     )
     example = 'layers = [{ kind = "metric", y = "net.loss", x = "net.batch", label = "loss" }]'
 
-
     def drawn_points(self, sizes: Mapping[str, FieldSize]) -> int:
         """The curve of every recorded step, up to the last."""
         return max((size.per_step * (size.steps or 1) for size in sizes.values()), default=0)

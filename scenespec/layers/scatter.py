@@ -38,7 +38,6 @@ class ScatterLayer(XYLayer):
     )
     example = 'layers = [{ kind = "scatter", x = "fit.x", y = "fit.y", color = "red", label = "Original data" }]'
 
-
     def drawn_points(self, sizes: Mapping[str, FieldSize]) -> int:
         """All points, or `max_points` of them."""
         points = max((size.per_step for size in sizes.values()), default=0)

@@ -59,7 +59,6 @@ class SplineLayer(ColorChecked):
     )
     example = 'layers = [{ kind = "spline", y = "fit.loss", twin = true, along = "frames", label = "Cost line" }]'
 
-
     def drawn_points(self, sizes: Mapping[str, FieldSize]) -> int:
         return self.samples
 

@@ -13,6 +13,7 @@ import math
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 from numpy.lib import format as npy
@@ -45,8 +46,12 @@ class ArrayHeader:
     def nbytes(self) -> int:
         return math.prod(self.shape) * self.dtype.itemsize
 
+    def describe(self) -> str:
+        """`1000000000000 float64`, `3×4 int64`."""
+        return f"{'×'.join(str(n) for n in self.shape) or 'scalar'} {self.dtype}"
 
-def read_headers(path: Path, max_bytes: float) -> dict[str, ArrayHeader]:
+
+def read_headers(path: Path | BinaryIO, max_bytes: float) -> dict[str, ArrayHeader]:
     """Every array's name and declared shape, checked against `max_bytes` (the whole file's arrays together).
 
     Raises `NotATrace` for a file that is not an `.npz` of plain arrays and `TooLarge` past the budget.
@@ -64,15 +69,24 @@ def read_headers(path: Path, max_bytes: float) -> dict[str, ArrayHeader]:
         for info in members:
             if not info.filename.endswith(NPY_SUFFIX):
                 raise NotATrace(f"member {info.filename!r} is not a .npy array")
-            headers[info.filename.removesuffix(NPY_SUFFIX)] = _member_header(archive, info)
+            name = info.filename.removesuffix(NPY_SUFFIX)
+            header, data_bytes = _member_header(archive, info)
+            if header.nbytes > max_bytes:
+                raise TooLarge(f"its array {name!r} declares a {header.describe()} array of", header.nbytes)
+            if header.nbytes > data_bytes:
+                raise NotATrace(
+                    f"its array {name!r} declares a {header.describe()} array ({header.nbytes:,} bytes) "
+                    f"but holds {data_bytes:,} bytes of data"
+                )
+            headers[name] = header
         declared = sum(header.nbytes for header in headers.values())
         if declared > max_bytes:
             raise TooLarge("its arrays declare", declared)
     return headers
 
 
-def _member_header(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> ArrayHeader:
-    """The `.npy` header of one member, read without its data; the data must fit in the member."""
+def _member_header(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[ArrayHeader, int]:
+    """The `.npy` header of one member, read without its data, and how many bytes of data follow it."""
     name = info.filename
     try:
         with archive.open(info) as member:
@@ -84,17 +98,11 @@ def _member_header(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> ArrayHead
             else:
                 raise NotATrace(f"member {name!r} is a .npy of version {version[0]}.{version[1]}, not 1.0 or 2.0")
             data_start = member.tell()
+    except NotATrace:
+        raise
     except (ValueError, EOFError, zipfile.BadZipFile, NotImplementedError) as exc:
-        if isinstance(exc, NotATrace):
-            raise
         raise NotATrace(f"member {name!r} has no valid .npy header ({exc})") from None
     header = ArrayHeader(tuple(int(n) for n in shape), np.dtype(dtype))
     if header.dtype.hasobject:
         raise NotATrace(f"member {name!r} is an object array (refused: a trace holds numbers and strings)")
-    if header.nbytes > info.file_size - data_start:
-        shape_text = "×".join(str(n) for n in header.shape) or "scalar"
-        raise NotATrace(
-            f"member {name!r} declares a {shape_text} {header.dtype} array ({header.nbytes:,} bytes) "
-            f"but holds {max(info.file_size - data_start, 0):,} bytes of data"
-        )
-    return header
+    return header, max(info.file_size - data_start, 0)

@@ -11,7 +11,6 @@ from scenespec.resolve.trace import Trace
 from scenespec.sources.base import ResolveContext, TraceShape
 from scenespec.transform.apply import needed_transforms, root_source
 from scenespec.validate.base import split_binding
-from scenespec.validate.budget import check_source
 from scenespec.validate.limits import Limits
 from scenespec.validate.references import SourceFields
 from scenespec.validate.scene import Scene
@@ -73,7 +72,7 @@ def resolve_sources(
     for name in names:
         ctx = context(name, loaded, scene.limits)
         spec = scene.sources[name]
-        check_source(name, spec.trace_shape(ctx, read=True), scene.limits, loaded.problem)  # before it runs
+        ctx.check_budget(spec.trace_shape(ctx))  # before it runs (or is read from the cache)
         trace = resolve_cached(spec, ctx, store)
         missing = sorted(set(fields[name]) - set(trace.names))
         if missing:

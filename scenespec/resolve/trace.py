@@ -142,14 +142,22 @@ class Trace:
         return cls(steps=arrays[prefix + STEPS_KEY], static=under(STATIC_PREFIX), stepped=under(STEPPED_PREFIX))
 
     @classmethod
-    def load(cls, path: str | Path, source: str | None = None, *, max_bytes: float = math.inf) -> Trace:
+    def load(cls, path: str | Path | BinaryIO, source: str | None = None, *, max_bytes: float = math.inf) -> Trace:
         """A trace written by `save`, or one source's trace from a file written by `save_traces`.
 
         The file's headers are checked first (`resolve/npz.py`): a file that is not an `.npz` of plain arrays
         raises `NotATrace`, one declaring more than `max_bytes` raises `TooLarge`, before any data is read.
         """
-        prefix = trace_prefix(list(read_headers(Path(path), max_bytes)), source)
-        with np.load(path, allow_pickle=False) as npz:
+        if not isinstance(path, str | Path):
+            return cls._load_open(path, source, max_bytes)
+        with open(path, "rb") as handle:
+            return cls._load_open(handle, source, max_bytes)
+
+    @classmethod
+    def _load_open(cls, handle: BinaryIO, source: str | None, max_bytes: float) -> Trace:
+        prefix = trace_prefix(list(read_headers(handle, max_bytes)), source)
+        handle.seek(0)
+        with np.load(handle, allow_pickle=False) as npz:
             arrays = {k: npz[k] for k in npz.files if k.startswith(prefix)}
         return cls.from_arrays(arrays, prefix)
 

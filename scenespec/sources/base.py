@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Mapping
 import math
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
 from scenespec.errors import KeyPath, Problem, SpecError
 from scenespec.registry import Registry, kind_of
 from scenespec.validate.base import SpecModel
-from scenespec.validate.limits import FieldSize, Limits, Usage
+from scenespec.validate.limits import FieldSize, Limits, Usage, byte_size, number
 
 if TYPE_CHECKING:
     from scenespec.resolve.trace import Trace
@@ -33,6 +33,18 @@ class ResolveContext:
     def error(self, message: str, *key: str | int) -> SpecError:
         problem: Problem = self.locate(message, self.path + key)
         return SpecError([problem])
+
+    def check_budget(self, shape: TraceShape | None) -> None:
+        """Raise if the source's trace (or its other work) would be over budget; call before doing the work."""
+        if shape is None:
+            return
+        problems = [
+            self.locate(text, self.path + usage.key)
+            for usage in shape.all_usages()
+            if (text := usage.problem_text(self.limits))
+        ]
+        if problems:
+            raise SpecError(problems)
 
 
 ITEM_BYTES = 8
@@ -58,8 +70,8 @@ class TraceShape:
     def of(
         cls,
         steps: int,
-        static: dict[str, tuple[int, ...]],
-        stepped: dict[str, tuple[int, ...]],
+        static: Mapping[str, tuple[int, ...]],
+        stepped: Mapping[str, tuple[int, ...]],
         key: KeyPath = (),
         usages: tuple[Usage, ...] = (),
     ) -> TraceShape:
@@ -73,6 +85,14 @@ class TraceShape:
     def per_step(self) -> int:
         """Numbers recorded at each step, over all stepped fields."""
         return sum(size.per_step for size in self.fields.values() if size.steps is not None)
+
+    def all_usages(self) -> tuple[Usage, ...]:
+        """Every budget the source draws on: its other usages, then its trace's memory (`max_trace_bytes`)."""
+        memory = (
+            f"a trace of about {byte_size(self.nbytes)} ({number(self.steps)} recorded steps × "
+            f"{number(self.per_step)} numbers per step × {ITEM_BYTES} bytes, and its static arrays)"
+        )
+        return (*self.usages, Usage("max_trace_bytes", self.nbytes, self.key, memory))
 
 
 class SourceSpec(SpecModel):
@@ -106,12 +126,10 @@ class SourceSpec(SpecModel):
     def resolve(self, ctx: ResolveContext) -> Trace:
         raise NotImplementedError
 
-    def trace_shape(self, ctx: ResolveContext, *, read: bool = False) -> TraceShape | None:
-        """How large the trace will be, worked out from the spec without running the source; None if unknown.
-
-        `read`: whether input files may be read to know (at `resolve`, before the source runs; `validate` reads
-        only what `fields` reads anyway). The budgets hold it against `limits.max_trace_bytes` and the rest.
-        """
+    def trace_shape(self, ctx: ResolveContext) -> TraceShape | None:
+        """How large the trace will be, worked out from the spec (and what `fields` reads anyway) without running
+        the source; None if unknown. Checked against the budgets at `validate` and again before `resolve`; a
+        source whose size depends on a file it reads (a CSV) checks it itself once read (`ctx.check_budget`)."""
         return None
 
     def inputs(self, ctx: ResolveContext) -> list[Path]:

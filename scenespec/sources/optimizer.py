@@ -141,7 +141,7 @@ optimizers = [
         """Grid points along x and y."""
         return (self.resolution, self.resolution) if isinstance(self.resolution, int) else self.resolution
 
-    def trace_shape(self, ctx: ResolveContext, *, read: bool = False) -> TraceShape:
+    def trace_shape(self, ctx: ResolveContext) -> TraceShape:
         nx, ny = self.grid_size()
         grid = Usage("max_grid_points", nx * ny, ("resolution",), f"a {nx} × {ny} grid ({number(nx * ny)} points)")
         runs = (len(self.optimizers),)

@@ -158,11 +158,12 @@ class TrainerSource(SourceSpec):
             return self.once(("data", ctx.base_dir), partial(self.data.load, ctx, self.read_input))
         return self.once(("data", ctx.base_dir), partial(self.data.load, ctx))
 
-    def data_points(self, ctx: ResolveContext, read: bool) -> int | None:
-        """Points of the training data: from the spec, or (`read`) from the CSV file; None when not known."""
-        if not isinstance(self.data, CsvData):
-            return self.data.n
-        return len(self.dataset(ctx)[0]) if read else None
+    def shape_for(self, n: int) -> TraceShape:
+        """The trace's size when trained on `n` points."""
+        raise NotImplementedError
+
+    def trace_shape(self, ctx: ResolveContext) -> TraceShape | None:
+        return None if isinstance(self.data, CsvData) else self.shape_for(self.data.n)
 
     def batch_points(self, n: int) -> int:
         return n if self.batch_size == "full" else max(min(self.batch_size, n), 1)
@@ -183,6 +184,8 @@ class TrainerSource(SourceSpec):
         if self.batch_size != "full" and self.batch_size < 1:
             raise ctx.error("batch_size must be a positive integer or 'full'", "batch_size")
         x, y = self.dataset(ctx)
+        if isinstance(self.data, CsvData):
+            ctx.check_budget(self.shape_for(len(x)))  # the file's size is known now, before training
         return self.train(ctx, x, y)
 
     def train(self, ctx: ResolveContext, x: np.ndarray, y: np.ndarray) -> Trace:
@@ -219,10 +222,7 @@ epochs = 500
     def fields(self, ctx: ResolveContext) -> dict[str, bool]:
         return dict(LINEAR_FIELDS)
 
-    def trace_shape(self, ctx: ResolveContext, *, read: bool = False) -> TraceShape | None:
-        n = self.data_points(ctx, read)
-        if n is None:
-            return None
+    def shape_for(self, n: int) -> TraceShape:
         stepped = {"w": (), "b": (), "loss": (), "pred": (n,)}
         usages = (self.training_batches(n),)
         return TraceShape.of(self.epochs + 1, {"x": (n,), "y": (n,)}, stepped, ("epochs",), usages)
@@ -301,10 +301,7 @@ record = { every = 10 }
             return min(total, len({b for b in self.record.batches if b <= total}) + 2)
         return total
 
-    def trace_shape(self, ctx: ResolveContext, *, read: bool = False) -> TraceShape | None:
-        n = self.data_points(ctx, read)
-        if n is None:
-            return None
+    def shape_for(self, n: int) -> TraceShape:
         usage = self.training_batches(n)
         steps = self.recorded_batches(int(usage.amount))
         shown = min(self.eval_points, n)

@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from scenespec.errors import KeyPath, Problem, SpecError
 from scenespec.sources.base import TraceShape
 from scenespec.validate.base import split_binding
-from scenespec.validate.limits import FieldSize, Limits, Usage, byte_size, number, over_limit
+from scenespec.validate.limits import FieldSize, Limits, Usage, number, over_limit
 from scenespec.validate.references import Locate
 from scenespec.validate.scene import Scene
 
@@ -51,7 +51,9 @@ def check_raw(data: Mapping[str, Any], locate: Locate) -> None:
             problems.append(locate(text, path))
         elif isinstance(value, list):
             if len(value) > max_list:
-                problems.append(locate(over_limit(f"a list of {number(len(value))} items", "max_list_length", limits), path))
+                problems.append(
+                    locate(over_limit(f"a list of {number(len(value))} items", "max_list_length", limits), path)
+                )
             else:
                 stack.extend(((*path, i), item) for i, item in enumerate(value))
         elif isinstance(value, dict):
@@ -96,40 +98,22 @@ def source_problems(name: str, shape: TraceShape | None, limits: Limits, locate:
     if shape is None:
         return []
     where: KeyPath = ("sources", name)
-    problems = [locate(text, (*where, *u.key)) for u in shape.usages if (text := u.problem_text(limits))]
-    if shape.nbytes > limits.value("max_trace_bytes"):
-        estimate = (
-            f"a trace of about {byte_size(shape.nbytes)} ({number(shape.steps)} recorded steps × "
-            f"{number(shape.per_step)} numbers per step × 8 bytes, and its static arrays)"
-        )
-        problems.append(locate(over_limit(estimate, "max_trace_bytes", limits), (*where, *shape.key)))
-    return problems
+    return [locate(text, (*where, *u.key)) for u in shape.all_usages() if (text := u.problem_text(limits))]
 
 
-def check_source(name: str, shape: TraceShape | None, limits: Limits, locate: Locate) -> None:
-    """Before a source runs: raise if its trace (or its training) would be over budget."""
-    problems = source_problems(name, shape, limits, locate)
-    if problems:
-        raise SpecError(problems)
-
-
-def check_traces(
-    scene: Scene, shapes: Mapping[str, TraceShape | None], timeline: str | None, locate: Locate
-) -> None:
+def check_traces(scene: Scene, shapes: Mapping[str, TraceShape | None], timeline: str | None, locate: Locate) -> None:
     """At `validate`: each source's predicted trace, and the frames and points it would make when known."""
     limits = scene.limits
     problems = [problem for name, shape in shapes.items() for problem in source_problems(name, shape, limits, locate)]
     if problems:
         raise SpecError(problems)
     steps = scene.frames.steps
+    shape = shapes.get(timeline) if timeline is not None else None
+    frames: tuple[int, KeyPath, str] | None = None  # else known once the steps are scheduled: `check_drawing`
     if isinstance(steps, list):
-        frames: tuple[int, KeyPath, str] | None = (len(steps), ("frames", "steps"), "listed in frames.steps")
-    elif steps == "all" and scene.frames.key == "step" and timeline in shapes and shapes[timeline] is not None:
-        shape = shapes[timeline]
-        assert shape is not None
+        frames = (len(steps), ("frames", "steps"), "listed in frames.steps")
+    elif steps == "all" and scene.frames.key == "step" and timeline is not None and shape is not None:
         frames = (shape.steps, ("sources", timeline, *shape.key), f"every recorded step of {timeline!r}")
-    else:
-        frames = None  # known once the steps are recorded and scheduled: `check_drawing`
     check_drawing(scene, frames, _shape_sizes(shapes), locate)
 
 

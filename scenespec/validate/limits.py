@@ -44,8 +44,7 @@ LIMITS: tuple[Limit, ...] = (
         100_000,
         "frames",
         "frames of the animation (the steps `frames.steps` shows)",
-        "every frame is drawn and encoded: 100,000 frames is an hour of video at 25 fps and tens of "
-        "minutes of drawing",
+        "every frame is drawn and encoded: 100,000 frames is an hour of video at 25 fps and tens of minutes of drawing",
     ),
     Limit(
         "max_total_pixels",
