@@ -117,7 +117,12 @@ def resolve_and_schedule(
     with_transforms = apply_transforms(scene, used, loaded.problem)
     steps = np.unique(used[timeline].steps) if timeline else None
     frames = schedule(scene.frames, steps, loaded.problem)
-    check_drawing(scene, (len(frames), ("frames", "steps"), "scheduled"), trace_sizes(with_transforms), loaded.problem)
+    check_drawing(
+        scene,
+        (len(frames), ("frames", "steps"), "scheduled by frames.steps"),
+        trace_sizes(with_transforms),
+        loaded.problem,
+    )
     return Prepared(loaded, scene, with_transforms, frames)
 
 

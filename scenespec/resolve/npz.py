@@ -27,10 +27,10 @@ class NotATrace(ValueError):
 
 
 class TooLarge(ValueError):
-    """The file declares (or would expand to) more bytes than the budget allows."""
+    """The file declares (or would expand to) more bytes than the budget allows: `what` says which bytes."""
 
     def __init__(self, what: str, nbytes: int) -> None:
-        super().__init__(f"{what} {nbytes:,} bytes")
+        super().__init__(f"{nbytes:,} bytes ({what})")
         self.what = what
         self.nbytes = nbytes
 
@@ -64,7 +64,7 @@ def read_headers(path: Path | BinaryIO, max_bytes: float) -> dict[str, ArrayHead
         members = archive.infolist()
         expanded = sum(info.file_size for info in members)
         if expanded > max_bytes:
-            raise TooLarge(f"its {len(members)} members expand to", expanded)
+            raise TooLarge(f"what its {len(members)} members expand to", expanded)
         headers = {}
         for info in members:
             if not info.filename.endswith(NPY_SUFFIX):
@@ -72,7 +72,7 @@ def read_headers(path: Path | BinaryIO, max_bytes: float) -> dict[str, ArrayHead
             name = info.filename.removesuffix(NPY_SUFFIX)
             header, data_bytes = _member_header(archive, info)
             if header.nbytes > max_bytes:
-                raise TooLarge(f"its array {name!r} declares a {header.describe()} array of", header.nbytes)
+                raise TooLarge(f"what its array {name!r} declares: {header.describe()}", header.nbytes)
             if header.nbytes > data_bytes:
                 raise NotATrace(
                     f"its array {name!r} declares a {header.describe()} array ({header.nbytes:,} bytes) "
@@ -81,7 +81,7 @@ def read_headers(path: Path | BinaryIO, max_bytes: float) -> dict[str, ArrayHead
             headers[name] = header
         declared = sum(header.nbytes for header in headers.values())
         if declared > max_bytes:
-            raise TooLarge("its arrays declare", declared)
+            raise TooLarge("what its arrays declare in all", declared)
     return headers
 
 

@@ -63,7 +63,7 @@ source = "fit"
         except NotATrace as exc:
             raise ctx.error(f"{str(file)!r} is not a scenespec trace (.npz): {exc}", "path") from None
         except TooLarge as exc:
-            estimate = f"{str(file)!r}: {exc.what} {byte_size(exc.nbytes)}"
+            estimate = f"{str(file)!r}: {byte_size(exc.nbytes)} ({exc.what})"
             raise ctx.error(over_limit(estimate, "max_trace_bytes", ctx.limits), "path") from None
         except KeyError as exc:
             raise ctx.error(f"cannot load trace {str(file)!r}: {exc.args[0]}", "source") from None
