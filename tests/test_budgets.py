@@ -302,3 +302,10 @@ def test_docs_list_every_limit_with_its_default() -> None:
     section = text.split("## Limits", 1)[1].split("\n## ", 1)[0]
     rows = {m.group(1): m.group(2) for m in re.finditer(r"^\| `(\w+)` \| ([\d,]+) \|", section, re.MULTILINE)}
     assert rows == {limit.name: f"{limit.default:,.0f}" for limit in LIMITS}
+
+
+def test_an_infinite_size_is_a_located_error_not_a_crash(tmp_path: Path) -> None:
+    text = spec_variant(("size = [6.4, 4.8]", "size = [inf, 4.8]"))
+    spec = write_spec(tmp_path, text)
+    error = spec_error(spec)
+    assert [(p.line, format_path(p.path)) for p in error.problems] == [(line_of(text, "size = [inf"), "scene.size")]

@@ -12,6 +12,7 @@ Each problem names the key that causes it, the estimate and the limit, and how t
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -67,20 +68,25 @@ def check_raw(data: Mapping[str, Any], locate: Locate) -> None:
         raise SpecError(sorted(problems, key=lambda p: (p.line or 0, str(p))))
 
 
-def frame_pixels(scene: Scene) -> tuple[int, int]:
-    """Width and height of a frame in pixels."""
+def frame_pixels(scene: Scene) -> tuple[float, float]:
+    """Width and height of a frame in pixels (whole numbers; a size of `inf` stays infinite)."""
     meta = scene.scene
-    return round(meta.size[0] * meta.dpi), round(meta.size[1] * meta.dpi)
+    sides = (meta.size[0] * meta.dpi, meta.size[1] * meta.dpi)
+    width, height = (float(round(side)) if math.isfinite(side) else side for side in sides)
+    return width, height
+
+
+def pixel_count(value: float) -> str:
+    """`100000000000`: a pixel count as the product of sides reads best without separators."""
+    return f"{value:.0f}" if value < 1e15 else f"{value:.3g}"
 
 
 def check_scene_budgets(scene: Scene, locate: Locate) -> None:
     """What the spec alone fixes: pixels per frame, and what layers ask for themselves (spline samples)."""
     limits = scene.limits
-    problems = []
     width, height = frame_pixels(scene)
-    pixels = Usage("max_pixels_per_frame", width * height, ("scene", "size"), f"{width} × {height} pixels per frame "
-                   "(size × dpi)")  # fmt: skip
-    usages = [pixels]
+    estimate = f"{pixel_count(width)} × {pixel_count(height)} pixels per frame (size × dpi)"
+    usages = [Usage("max_pixels_per_frame", width * height, ("scene", "size"), estimate)]
     for p, panel in enumerate(scene.panels):
         for i, layer in enumerate(panel.layers):
             usages += [_at(usage, ("panels", p, "layers", i)) for usage in layer.usages()]
@@ -134,13 +140,12 @@ def check_drawing(scene: Scene, frames: tuple[int, KeyPath, str] | None, size_of
     if frames is not None:
         count, key, how = frames
         width, height = frame_pixels(scene)
+        pixels = count * width * height
+        size = f"{pixel_count(width)} × {pixel_count(height)}"
         usages = [
             Usage("max_frames", count, key, f"{number(count)} frames ({how})"),
             Usage(
-                "max_total_pixels",
-                count * width * height,
-                key,
-                f"{number(count)} frames of {width} × {height} pixels ({number(count * width * height)} pixels)",
+                "max_total_pixels", pixels, key, f"{number(count)} frames of {size} pixels ({number(pixels)} pixels)"
             ),
         ]
         problems += [locate(text, u.key) for u in usages if (text := u.problem_text(limits))]
