@@ -8,7 +8,7 @@ in-memory traces and outputs. `render(path, …)` here is what `scenespec render
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -29,11 +29,14 @@ from scenespec.render.progress import Progress
 from scenespec.render.renderer import write_frames
 from scenespec.render.sinks import screen
 from scenespec.render.sinks.base import Sink, SinkSettings, sink_for
-from scenespec.resolve.resolve import resolve_sources, source_fields, used_sources
+from scenespec.resolve.resolve import resolve_sources, source_fields, source_shapes, used_sources
 from scenespec.resolve.stream import StreamingTrace
 from scenespec.resolve.trace import Trace, save_traces
 from scenespec.schedule import schedule
 from scenespec.transform.apply import DerivedTrace, apply_transforms
+from scenespec.validate.base import split_binding
+from scenespec.validate.budget import check_drawing, check_traces
+from scenespec.validate.limits import FieldSize
 from scenespec.validate.references import SourceFields, check_references, frames_source
 from scenespec.validate.salvage import ROUNDS, extend, set_aside
 from scenespec.validate.scene import Scene
@@ -87,7 +90,9 @@ def check_scene(loaded: LoadedSpec, given: InMemory = {}) -> Scene:  # noqa: B00
     except SpecError as error:
         error.problems += _problems_despite(loaded, error.problems, given)
         raise
-    check_references(scene, given_fields(loaded, scene, given), loaded.problem)
+    fields = given_fields(loaded, scene, given)
+    check_references(scene, fields, loaded.problem)
+    check_traces(scene, source_shapes(scene, loaded, skip=set(given)), frames_source(scene, fields), loaded.problem)
     return scene
 
 
@@ -148,7 +153,30 @@ def resolve_and_schedule(
     with_transforms = apply_transforms(scene, used, loaded.problem)
     steps = np.unique(used[timeline].steps) if timeline else None
     frames = schedule(scene.frames, steps, loaded.problem)
+    check_drawing(
+        scene,
+        (len(frames), ("frames", "steps"), "scheduled by frames.steps"),
+        trace_sizes(with_transforms),
+        loaded.problem,
+    )
     return Prepared(loaded, scene, with_transforms, frames)
+
+
+def trace_sizes(traces: Mapping[str, Trace | DerivedTrace]) -> Callable[[str], FieldSize | None]:
+    """The size of a bound field in resolved traces, for the budgets."""
+
+    def size_of(binding: str) -> FieldSize | None:
+        source, name = split_binding(binding)
+        trace = traces.get(source)
+        if trace is None or name not in trace.names:
+            return None
+        field = trace.field(name)
+        data = np.asarray(field.data)
+        if field.steps is None:
+            return FieldSize(int(data.size))
+        return FieldSize(int(data[0].size) if len(data) else 0, len(field.steps))
+
+    return size_of
 
 
 def keyed(traces: dict[str, Trace], fields: SourceFields, counter: str, loaded: LoadedSpec) -> dict[str, Trace]:

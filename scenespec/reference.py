@@ -24,6 +24,7 @@ from scenespec.registry import kind_of, literal_of
 from scenespec.render.sinks.base import SinkKind, sink_kinds
 from scenespec.sources.base import SOURCES, SourceSpec
 from scenespec.transform.base import TRANSFORMS, TransformSpec
+from scenespec.validate.limits import Limits
 from scenespec.validate.scene import FramesSpec, OutputSpec, PanelSpec, Scene, SceneMeta, scene_model
 
 TABLE_NAMES: dict[type[BaseModel], str] = {
@@ -32,6 +33,7 @@ TABLE_NAMES: dict[type[BaseModel], str] = {
     FramesSpec: "[frames]",
     PanelSpec: "[[panels]]",
     OutputSpec: "[output]",
+    Limits: "[limits]",
 }
 SCALARS = {float: "number", int: "integer", str: "string", bool: "boolean"}
 CONSTRAINTS = (

@@ -64,7 +64,9 @@ SCALARS = st.one_of(
     st.sampled_from([0.0, -0.0, 1e-300, 1e300, math.inf, -math.inf, math.nan]),
     st.booleans(),
     st.text(max_size=12),
-    st.sampled_from(["fit.x", "fit.loss", "bowl.x", "transforms.a", "all", "{", "}", "{step:q}", "\x00", "C0", "..", ""]),
+    st.sampled_from(
+        ["fit.x", "fit.loss", "bowl.x", "transforms.a", "all", "{", "}", "{step:q}", "\x00", "C0", "..", ""]
+    ),
 )
 VALUES = st.recursive(
     SCALARS,

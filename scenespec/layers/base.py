@@ -38,6 +38,7 @@ from scenespec.layers.channels import (
 from scenespec.registry import Registry, kind_of
 from scenespec.resolve.trace import TraceField
 from scenespec.validate.base import Binding, SpecModel
+from scenespec.validate.limits import FieldSize, Usage
 
 
 def _schema_defaults(schema: dict[str, Any], model: type[LayerSpec]) -> None:
@@ -91,6 +92,18 @@ class LayerSpec(SpecModel):
     def projections(self) -> tuple[str, ...]:
         """Panel projections this layer can be drawn on: `2d`, `3d` or both."""
         return self.axes
+
+    def drawn_points(self, sizes: Mapping[str, FieldSize]) -> int:
+        """Points (segments, grid cells) drawn in one frame, from the size of each bound field (by binding key).
+
+        The budgets hold the sum over all layers against `limits.max_points_per_frame`. By default one step's
+        value of the largest field; kinds that draw a history (a path, a metric curve) count every step.
+        """
+        return max((size.per_step for size in sizes.values()), default=0)
+
+    def usages(self) -> tuple[Usage, ...]:
+        """Other budgets this layer's own settings draw on (a spline's `samples`), keys relative to the layer."""
+        return ()
 
 
 def check_color(value: str | None) -> str | None:

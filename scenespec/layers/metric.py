@@ -21,6 +21,7 @@ from scenespec.layers.channels import CYCLE, Channel, constant, theme
 from scenespec.resolve.trace import TraceField
 from scenespec.transform.trailing_average import trailing_average
 from scenespec.validate.base import Binding
+from scenespec.validate.limits import FieldSize
 
 MAX_SMOOTH = 10_000
 
@@ -53,6 +54,10 @@ class MetricLayer(ColorChecked):
         constant("linewidth", theme("lines.linewidth")),
     )
     example = 'layers = [{ kind = "metric", y = "net.loss", x = "net.batch", label = "loss" }]'
+
+    def drawn_points(self, sizes: Mapping[str, FieldSize]) -> int:
+        """The curve of every recorded step, up to the last."""
+        return max((size.per_step * (size.steps or 1) for size in sizes.values()), default=0)
 
 
 class MetricPainter(Painter[MetricLayer]):

@@ -8,6 +8,7 @@ behind it (article 004's figure 6-9 loses it).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Literal
 
 import numpy as np
@@ -20,6 +21,7 @@ from scenespec.frame import Frame
 from scenespec.layers.base import BuildContext, ColorChecked, Extent, Painter, register_layer
 from scenespec.layers.channels import CYCLE, Channel, constant, theme
 from scenespec.validate.base import Binding
+from scenespec.validate.limits import FieldSize
 
 
 class PathLayer(ColorChecked):
@@ -55,6 +57,14 @@ class PathLayer(ColorChecked):
 
     def projections(self) -> tuple[str, ...]:
         return ("3d",) if self.z is not None else ("2d",)
+
+    def drawn_points(self, sizes: Mapping[str, FieldSize]) -> int:
+        """Every step up to the last (or the last `tail`) of every path."""
+        size = sizes.get("x")
+        if size is None:
+            return 0
+        steps = size.steps or 1
+        return size.per_step * (min(steps, self.tail) if self.tail is not None else steps)
 
 
 def as_columns(values: np.ndarray) -> np.ndarray:

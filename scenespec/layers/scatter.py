@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Literal
 
 import numpy as np
@@ -10,6 +11,7 @@ from pydantic import Field, PositiveFloat, PositiveInt
 from scenespec.frame import Frame
 from scenespec.layers.base import BuildContext, Extent, Painter, XYLayer, register_layer
 from scenespec.layers.channels import CYCLE, Channel, constant, theme
+from scenespec.validate.limits import FieldSize
 
 
 class ScatterLayer(XYLayer):
@@ -35,6 +37,11 @@ class ScatterLayer(XYLayer):
         constant("marker", theme("scatter.marker")),
     )
     example = 'layers = [{ kind = "scatter", x = "fit.x", y = "fit.y", color = "red", label = "Original data" }]'
+
+    def drawn_points(self, sizes: Mapping[str, FieldSize]) -> int:
+        """All points, or `max_points` of them."""
+        points = max((size.per_step for size in sizes.values()), default=0)
+        return points if self.max_points is None else min(points, self.max_points)
 
 
 def subsample(n: int, max_points: int | None) -> np.ndarray | None:

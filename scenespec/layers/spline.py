@@ -21,6 +21,7 @@ from scenespec.layers.base import BuildContext, ColorChecked, Extent, Painter, r
 from scenespec.layers.channels import Channel, constant
 from scenespec.resolve.trace import TraceField
 from scenespec.validate.base import Binding
+from scenespec.validate.limits import FieldSize, Usage, number
 
 INTERPOLATORS = {"pchip": PchipInterpolator, "cubic": CubicSpline, "akima": Akima1DInterpolator}
 
@@ -57,6 +58,12 @@ class SplineLayer(ColorChecked):
         constant("linewidth", 2.0),
     )
     example = 'layers = [{ kind = "spline", y = "fit.loss", twin = true, along = "frames", label = "Cost line" }]'
+
+    def drawn_points(self, sizes: Mapping[str, FieldSize]) -> int:
+        return self.samples
+
+    def usages(self) -> tuple[Usage, ...]:
+        return (Usage("max_spline_samples", self.samples, ("samples",), f"{number(self.samples)} samples"),)
 
 
 class SplinePainter(Painter[SplineLayer]):

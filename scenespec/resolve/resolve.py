@@ -8,15 +8,20 @@ from scenespec.errors import SpecError
 from scenespec.load.loader import LoadedSpec
 from scenespec.resolve.cache import TraceCache, resolve_cached
 from scenespec.resolve.trace import Trace
-from scenespec.sources.base import ResolveContext
+from scenespec.sources.base import ResolveContext, TraceShape
 from scenespec.transform.apply import needed_transforms, root_source
 from scenespec.validate.base import split_binding
+from scenespec.validate.limits import Limits
 from scenespec.validate.references import SourceFields
 from scenespec.validate.scene import Scene
 
 
-def context(name: str, loaded: LoadedSpec) -> ResolveContext:
-    return ResolveContext(base_dir=loaded.base_dir, path=("sources", name), locate=loaded.problem)
+def context(name: str, loaded: LoadedSpec, limits: Limits | None = None) -> ResolveContext:
+    """Where source `name` sits in the spec, and the budgets it is held to (default: the default limits)."""
+    where = ResolveContext(base_dir=loaded.base_dir, path=("sources", name), locate=loaded.problem)
+    if limits is not None:
+        where.limits = limits
+    return where
 
 
 def source_fields(scene: Scene, loaded: LoadedSpec, skip: set[str] | None = None) -> SourceFields:
@@ -31,9 +36,18 @@ def source_fields(scene: Scene, loaded: LoadedSpec, skip: set[str] | None = None
     for name, spec in scene.sources.items():
         if name in skip:
             continue
-        ctx = context(name, loaded)
+        ctx = context(name, loaded, scene.limits)
         fields[name] = spec.once(("fields", ctx.base_dir), partial(spec.fields, ctx))
     return fields
+
+
+def source_shapes(scene: Scene, loaded: LoadedSpec, skip: set[str] | None = None) -> dict[str, TraceShape | None]:
+    """How large each source's trace will be, as its spec predicts it (None where that needs a file read)."""
+    return {
+        name: spec.trace_shape(context(name, loaded, scene.limits))
+        for name, spec in scene.sources.items()
+        if name not in (skip or set())
+    }
 
 
 def used_sources(scene: Scene, timeline: str | None) -> list[str]:
@@ -56,7 +70,10 @@ def resolve_sources(
     store = TraceCache() if cache else None
     traces = {}
     for name in names:
-        trace = resolve_cached(scene.sources[name], context(name, loaded), store)
+        ctx = context(name, loaded, scene.limits)
+        spec = scene.sources[name]
+        ctx.check_budget(spec.trace_shape(ctx))  # before it runs (or is read from the cache)
+        trace = resolve_cached(spec, ctx, store)
         missing = sorted(set(fields[name]) - set(trace.names))
         if missing:
             raise SpecError([loaded.problem(f"source did not record {missing}", ("sources", name))])

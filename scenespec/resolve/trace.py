@@ -6,11 +6,15 @@ against an independent computation.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
 import numpy as np
+
+from scenespec.resolve.npz import NotATrace, read_headers
 
 STEPS_KEY = "__steps__"
 STEPPED_PREFIX = "stepped/"
@@ -138,29 +142,51 @@ class Trace:
         return cls(steps=arrays[prefix + STEPS_KEY], static=under(STATIC_PREFIX), stepped=under(STEPPED_PREFIX))
 
     @classmethod
-    def load(cls, path: str | Path, source: str | None = None) -> Trace:
-        """A trace written by `save`, or one source's trace from a file written by `save_traces`."""
-        with np.load(path) as npz:
-            arrays = {k: npz[k] for k in npz.files}
-        names = saved_sources(arrays)
-        if not names:
-            if STEPS_KEY not in arrays:
-                raise ValueError("not a scenespec trace (it has no __steps__ entry)")
-            if source is not None:
-                raise KeyError(f"the file holds a single unnamed trace, not one of source {source!r}")
-            return cls.from_arrays(arrays)
-        if source is None:
-            if len(names) > 1:
-                raise KeyError(f"the file holds the traces of several sources ({', '.join(names)}); name one")
-            source = names[0]
-        if source not in names:
-            raise KeyError(f"the file has no source {source!r} (it has {', '.join(names)})")
-        return cls.from_arrays(arrays, f"{source}/")
+    def load(cls, path: str | Path | BinaryIO, source: str | None = None, *, max_bytes: float = math.inf) -> Trace:
+        """A trace written by `save`, or one source's trace from a file written by `save_traces`.
+
+        The file's headers are checked first (`resolve/npz.py`): a file that is not an `.npz` of plain arrays
+        raises `NotATrace`, one declaring more than `max_bytes` raises `TooLarge`, before any data is read.
+        """
+        if not isinstance(path, str | Path):
+            return cls._load_open(path, source, max_bytes)
+        with open(path, "rb") as handle:
+            return cls._load_open(handle, source, max_bytes)
+
+    @classmethod
+    def _load_open(cls, handle: BinaryIO, source: str | None, max_bytes: float) -> Trace:
+        prefix = trace_prefix(list(read_headers(handle, max_bytes)), source)
+        handle.seek(0)
+        with np.load(handle, allow_pickle=False) as npz:
+            arrays = {k: npz[k] for k in npz.files if k.startswith(prefix)}
+        return cls.from_arrays(arrays, prefix)
 
 
-def saved_sources(arrays: dict[str, np.ndarray]) -> list[str]:
-    """Names of the sources in a file written by `save_traces` (none for a single `Trace.save`)."""
-    return sorted(k.removesuffix("/" + STEPS_KEY) for k in arrays if k.endswith("/" + STEPS_KEY))
+def trace_prefix(keys: list[str], source: str | None) -> str:
+    """The key prefix of the trace to read from a file holding `keys`: `""` for a single `Trace.save`, or
+    `"<source>/"` for one source of a file written by `save_traces` (which `source` names when it holds several).
+
+    Raises `NotATrace` for a file with no trace in it and `KeyError` naming the sources when `source` does not fit.
+    """
+    names = saved_sources(keys)
+    if not names:
+        if STEPS_KEY not in keys:
+            raise NotATrace(f"it has no {STEPS_KEY} entry")
+        if source is not None:
+            raise KeyError(f"the file holds a single unnamed trace, not one of source {source!r}")
+        return ""
+    if source is None:
+        if len(names) > 1:
+            raise KeyError(f"the file holds the traces of several sources ({', '.join(names)}); name one")
+        source = names[0]
+    if source not in names:
+        raise KeyError(f"the file has no source {source!r} (it has {', '.join(names)})")
+    return f"{source}/"
+
+
+def saved_sources(keys: Iterable[str]) -> list[str]:
+    """Names of the sources in a file written by `save_traces` (none for a single `Trace.save`), from its keys."""
+    return sorted(k.removesuffix("/" + STEPS_KEY) for k in keys if k.endswith("/" + STEPS_KEY))
 
 
 def save_traces(traces: dict[str, Trace], path: str | Path | BinaryIO) -> None:

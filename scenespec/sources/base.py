@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Hashable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
 from scenespec.errors import KeyPath, Problem, SpecError
 from scenespec.registry import Registry, kind_of
 from scenespec.validate.base import SpecModel
+from scenespec.validate.limits import FieldSize, Limits, Usage, byte_size, number
 
 if TYPE_CHECKING:
     from scenespec.resolve.trace import Trace
@@ -25,10 +27,72 @@ class ResolveContext:
     base_dir: Path
     path: KeyPath
     locate: Any  # Callable[[str, KeyPath], Problem]
+    limits: Limits = field(default_factory=Limits)
+    """The spec's budgets (`[limits]`): a source that reads a file checks it against them before loading it."""
 
     def error(self, message: str, *key: str | int) -> SpecError:
         problem: Problem = self.locate(message, self.path + key)
         return SpecError([problem])
+
+    def check_budget(self, shape: TraceShape | None) -> None:
+        """Raise if the source's trace (or its other work) would be over budget; call before doing the work."""
+        if shape is None:
+            return
+        problems = [
+            self.locate(text, self.path + usage.key)
+            for usage in shape.all_usages()
+            if (text := usage.problem_text(self.limits))
+        ]
+        if problems:
+            raise SpecError(problems)
+
+
+ITEM_BYTES = 8
+"""What one recorded number costs in a trace: a float64 (or an int64 step or counter)."""
+
+
+@dataclass(frozen=True)
+class TraceShape:
+    """How large a source's trace will be, known before the source runs: for the budgets (docs/errors.md).
+
+    `fields` gives each field's numbers per step (all of a static field); `nbytes` the memory the trace will
+    take; `key` the setting that sets its size most (`epochs`), relative to the source; `usages` the other
+    budgets the source draws on (grid points, training batches).
+    """
+
+    steps: int
+    fields: dict[str, FieldSize]
+    nbytes: int
+    key: KeyPath = ()
+    usages: tuple[Usage, ...] = ()
+
+    @classmethod
+    def of(
+        cls,
+        steps: int,
+        static: Mapping[str, tuple[int, ...]],
+        stepped: Mapping[str, tuple[int, ...]],
+        key: KeyPath = (),
+        usages: tuple[Usage, ...] = (),
+    ) -> TraceShape:
+        """From each static field's shape and each stepped field's shape at one step, 8 bytes a number."""
+        sizes = {name: FieldSize(math.prod(shape)) for name, shape in static.items()}
+        sizes |= {name: FieldSize(math.prod(shape), steps) for name, shape in stepped.items()}
+        numbers = steps + sum(size.per_step * (size.steps or 1) for size in sizes.values())  # steps: step numbers
+        return cls(steps, sizes, numbers * ITEM_BYTES, key, usages)
+
+    @property
+    def per_step(self) -> int:
+        """Numbers recorded at each step, over all stepped fields."""
+        return sum(size.per_step for size in self.fields.values() if size.steps is not None)
+
+    def all_usages(self) -> tuple[Usage, ...]:
+        """Every budget the source draws on: its other usages, then its trace's memory (`max_trace_bytes`)."""
+        memory = (
+            f"a trace of about {byte_size(self.nbytes)} ({number(self.steps)} recorded steps × "
+            f"{number(self.per_step)} numbers per step × {ITEM_BYTES} bytes, and its static arrays)"
+        )
+        return (*self.usages, Usage("max_trace_bytes", self.nbytes, self.key, memory))
 
 
 class SourceSpec(SpecModel):
@@ -61,6 +125,12 @@ class SourceSpec(SpecModel):
 
     def resolve(self, ctx: ResolveContext) -> Trace:
         raise NotImplementedError
+
+    def trace_shape(self, ctx: ResolveContext) -> TraceShape | None:
+        """How large the trace will be, worked out from the spec (and what `fields` reads anyway) without running
+        the source; None if unknown. Checked against the budgets at `validate` and again before `resolve`; a
+        source whose size depends on a file it reads (a CSV) checks it itself once read (`ctx.check_budget`)."""
+        return None
 
     def inputs(self, ctx: ResolveContext) -> list[Path]:
         """Files `resolve` reads: their bytes are part of the trace cache's key, so editing one misses it."""

@@ -17,7 +17,8 @@ from scenespec.expression import compile_expression
 from scenespec.resolve.trace import Trace
 from scenespec.simulate.objectives import BUILTIN_OBJECTIVES, Objective, formula_objective
 from scenespec.simulate.optimizers import OptimizerSpec, descend
-from scenespec.sources.base import ResolveContext, SourceSpec, register_source
+from scenespec.sources.base import ResolveContext, SourceSpec, TraceShape, register_source
+from scenespec.validate.limits import Usage, number
 
 DISPLAY_NAMES = {
     "sgd": "SGD",
@@ -136,6 +137,18 @@ optimizers = [
         static = dict.fromkeys(("X", "Y", "Z", "GX", "GY", "names"), False)
         return static | dict.fromkeys(("x", "y", "loss", "grad_x", "grad_y"), True)
 
+    def grid_size(self) -> tuple[int, int]:
+        """Grid points along x and y."""
+        return (self.resolution, self.resolution) if isinstance(self.resolution, int) else self.resolution
+
+    def trace_shape(self, ctx: ResolveContext) -> TraceShape:
+        nx, ny = self.grid_size()
+        grid = Usage("max_grid_points", nx * ny, ("resolution",), f"a {nx} × {ny} grid ({number(nx * ny)} points)")
+        runs = (len(self.optimizers),)
+        static = dict.fromkeys(("X", "Y", "Z", "GX", "GY"), (ny, nx)) | {"names": runs}
+        stepped = dict.fromkeys(("x", "y", "loss", "grad_x", "grad_y"), runs)
+        return TraceShape.of(self.steps + 1, static, stepped, ("steps",), (grid,))
+
     def resolve(self, ctx: ResolveContext) -> Trace:
         objective = self.make_objective()
         static = self._grid(objective, ctx)
@@ -150,7 +163,7 @@ optimizers = [
         return Trace(steps=np.arange(n), static=static, stepped=stepped)
 
     def _grid(self, objective: Objective, ctx: ResolveContext) -> dict[str, np.ndarray]:
-        nx, ny = (self.resolution, self.resolution) if isinstance(self.resolution, int) else self.resolution
+        nx, ny = self.grid_size()
         xs = np.linspace(*(self.x or objective.x_range), nx)
         ys = np.linspace(*(self.y or objective.y_range), ny)
         X, Y = np.meshgrid(xs, ys)

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import math
 import zipfile
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field
 
-from scenespec.resolve.trace import Trace
-from scenespec.sources.base import ResolveContext, SourceSpec, register_source
+from scenespec.resolve.npz import ArrayHeader, NotATrace, TooLarge, read_headers
+from scenespec.resolve.trace import STATIC_PREFIX, STEPPED_PREFIX, STEPS_KEY, Trace, trace_prefix
+from scenespec.sources.base import ResolveContext, SourceSpec, TraceShape, register_source
+from scenespec.validate.limits import FieldSize, byte_size, over_limit
 
 
 @register_source
@@ -36,24 +40,64 @@ source = "fit"
     cacheable = False  # it is a file on disk already: caching would only copy it
 
     def inputs(self, ctx: ResolveContext) -> list[Path]:
-        return [ctx.base_dir / self.path]
+        return [self.file(ctx)]
 
-    def _load(self, ctx: ResolveContext) -> Trace:
-        """The saved trace, read once per render (for `fields` when validating, then for `resolve`)."""
+    def file(self, ctx: ResolveContext) -> Path:
+        """The `.npz`: `path` relative to the spec's folder (an absolute `path` stays as it is)."""
+        return ctx.base_dir / self.path
+
+    def _load(self, ctx: ResolveContext) -> Saved:
+        """The file's headers and the trace, read once per render (for `fields` when validating, then for
+        `resolve`) from one opening of the file."""
         return self.once(("trace", ctx.base_dir), partial(self._read, ctx))
 
-    def _read(self, ctx: ResolveContext) -> Trace:
-        file = ctx.base_dir / self.path
+    def _read(self, ctx: ResolveContext) -> Saved:
+        """Check the headers (kind of file, budget) and find the source before loading a byte of data."""
+        file = self.file(ctx)
         try:
-            return Trace.load(file, self.source)
+            with open(file, "rb") as handle:
+                headers = read_headers(handle, ctx.limits.value("max_trace_bytes"))
+                prefix = trace_prefix(list(headers), self.source)
+                handle.seek(0)
+                trace = Trace.load(handle, self.source, max_bytes=ctx.limits.value("max_trace_bytes"))
+        except NotATrace as exc:
+            raise ctx.error(f"{str(file)!r} is not a scenespec trace (.npz): {exc}", "path") from None
+        except TooLarge as exc:
+            estimate = f"{str(file)!r}: {byte_size(exc.nbytes)} ({exc.what})"
+            raise ctx.error(over_limit(estimate, "max_trace_bytes", ctx.limits), "path") from None
         except KeyError as exc:
             raise ctx.error(f"cannot load trace {str(file)!r}: {exc.args[0]}", "source") from None
-        except (OSError, ValueError, zipfile.BadZipFile) as exc:
-            raise ctx.error(f"cannot load trace {str(file)!r}: {exc}", "path") from None
+        except (OSError, ValueError, zipfile.BadZipFile) as exc:  # unreadable, or data that does not match its header
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise ctx.error(f"cannot load trace {str(file)!r}: {reason}", "path") from None
+        mine = {name.removeprefix(prefix): header for name, header in headers.items() if name.startswith(prefix)}
+        return Saved(mine, trace)
+
+    def trace_shape(self, ctx: ResolveContext) -> TraceShape:
+        """The shapes the file's headers declare (checked against the budget before the file was loaded)."""
+        headers = self._load(ctx).headers
+        steps_header = headers[STEPS_KEY]
+        steps = steps_header.shape[0] if steps_header.shape else 1
+        sizes = {}
+        for name, header in headers.items():
+            if name.startswith(STEPPED_PREFIX):
+                sizes[name.removeprefix(STEPPED_PREFIX)] = FieldSize(math.prod(header.shape[1:]), steps)
+            elif name.startswith(STATIC_PREFIX):
+                sizes[name.removeprefix(STATIC_PREFIX)] = FieldSize(math.prod(header.shape))
+        return TraceShape(steps, sizes, sum(header.nbytes for header in headers.values()), ("path",))
 
     def fields(self, ctx: ResolveContext) -> dict[str, bool]:
-        trace = self._load(ctx)
+        trace = self._load(ctx).trace
         return {name: name in trace.stepped for name in trace.names}
 
     def resolve(self, ctx: ResolveContext) -> Trace:
-        return self._load(ctx)
+        return self._load(ctx).trace
+
+
+@dataclass(frozen=True)
+class Saved:
+    """What was read of the file: the headers of this source's arrays (keys without the source's prefix)
+    and its trace."""
+
+    headers: dict[str, ArrayHeader]
+    trace: Trace

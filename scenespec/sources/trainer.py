@@ -11,6 +11,7 @@ the model after b batches, counted across epochs from 1.
 
 from __future__ import annotations
 
+import math
 from functools import partial
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -21,10 +22,11 @@ from typing_extensions import TypeAliasType
 
 from scenespec.registry import literal_of
 from scenespec.resolve.trace import Trace
-from scenespec.sources.base import ResolveContext, SourceSpec, register_source
+from scenespec.sources.base import ResolveContext, SourceSpec, TraceShape, register_source
 from scenespec.sources.datasets import CsvData, DataSpec
 from scenespec.training.mlp import Diverged, MlpSettings, RecordPlan, batches_per_epoch, eval_indices, train_mlp
 from scenespec.validate.base import SpecModel, discriminator
+from scenespec.validate.limits import Usage, number
 
 
 class SgdOptimizer(SpecModel):
@@ -156,10 +158,34 @@ class TrainerSource(SourceSpec):
             return self.once(("data", ctx.base_dir), partial(self.data.load, ctx, self.read_input))
         return self.once(("data", ctx.base_dir), partial(self.data.load, ctx))
 
+    def shape_for(self, n: int) -> TraceShape:
+        """The trace's size when trained on `n` points."""
+        raise NotImplementedError
+
+    def trace_shape(self, ctx: ResolveContext) -> TraceShape | None:
+        return None if isinstance(self.data, CsvData) else self.shape_for(self.data.n)
+
+    def batch_points(self, n: int) -> int:
+        return n if self.batch_size == "full" else max(min(self.batch_size, n), 1)
+
+    def training_batches(self, n: int) -> Usage:
+        """The `max_training_batches` this run asks for, located at `epochs`."""
+        per_epoch = math.ceil(n / self.batch_points(n))
+        total = per_epoch * self.epochs
+        return Usage(
+            "max_training_batches",
+            total,
+            ("epochs",),
+            f"{number(self.epochs)} epochs × {number(per_epoch)} batches ({number(n)} points, "
+            f"batch_size {self.batch_size}) = {number(total)} updates",
+        )
+
     def resolve(self, ctx: ResolveContext) -> Trace:
         if self.batch_size != "full" and self.batch_size < 1:
             raise ctx.error("batch_size must be a positive integer or 'full'", "batch_size")
         x, y = self.dataset(ctx)
+        if isinstance(self.data, CsvData):
+            ctx.check_budget(self.shape_for(len(x)))  # the file's size is known now, before training
         return self.train(ctx, x, y)
 
     def train(self, ctx: ResolveContext, x: np.ndarray, y: np.ndarray) -> Trace:
@@ -195,6 +221,11 @@ epochs = 500
 
     def fields(self, ctx: ResolveContext) -> dict[str, bool]:
         return dict(LINEAR_FIELDS)
+
+    def shape_for(self, n: int) -> TraceShape:
+        stepped = {"w": (), "b": (), "loss": (), "pred": (n,)}
+        usages = (self.training_batches(n),)
+        return TraceShape.of(self.epochs + 1, {"x": (n,), "y": (n,)}, stepped, ("epochs",), usages)
 
     def train(self, ctx: ResolveContext, x: np.ndarray, y: np.ndarray) -> Trace:
         batch = len(x) if self.batch_size == "full" else min(self.batch_size, len(x))
@@ -261,6 +292,22 @@ record = { every = 10 }
 
     def fields(self, ctx: ResolveContext) -> dict[str, bool]:
         return dict(MLP_FIELDS)
+
+    def recorded_batches(self, total: int) -> int:
+        """How many of `total` batches are recorded (an upper bound for `change`, which decides while training)."""
+        if self.record.every is not None:
+            return min(total, total // self.record.every + 2)
+        if self.record.batches is not None:
+            return min(total, len({b for b in self.record.batches if b <= total}) + 2)
+        return total
+
+    def shape_for(self, n: int) -> TraceShape:
+        usage = self.training_batches(n)
+        steps = self.recorded_batches(int(usage.amount))
+        shown = min(self.eval_points, n)
+        static = {"x": (n,), "y": (n,), "eval_x": (shown,), "eval_y": (shown,)}
+        stepped = {"pred": (shown,), "error": (shown,), "loss": (), "batch_loss": (), "batch": (), "epoch": ()}
+        return TraceShape.of(steps, static, stepped, ("record",), (usage,))
 
     def mlp_settings(self, n: int) -> MlpSettings:
         batch = n if self.batch_size == "full" else self.batch_size

@@ -21,6 +21,7 @@ from scenespec.render.sinks.base import output_formats
 from scenespec.sources.base import SOURCES, SourceSpec
 from scenespec.transform.base import TRANSFORMS, TransformSpec
 from scenespec.validate.base import SOURCE_NAME_RE, TRANSFORMS_SOURCE, SpecModel
+from scenespec.validate.limits import Limits
 
 LEGEND_LOCATIONS = tuple(Legend.codes)
 
@@ -260,6 +261,11 @@ class Scene(SpecModel):
         min_length=1, description="The panels (axes) of the figure, top to bottom unless `scene.layout` places them."
     )
     output: OutputSpec = Field(default_factory=OutputSpec, description="Default output path and format.")
+    limits: Limits = Field(
+        default_factory=Limits,
+        description="Budgets checked before any heavy work (pixels, frames, points, trace memory, …); raise one "
+        "if you mean it, e.g. `max_pixels_per_frame = 1e8`; see docs/errors.md.",
+    )
 
     @field_validator("sources")
     @classmethod

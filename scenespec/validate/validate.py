@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from scenespec.errors import KeyPath, Problem, SpecError, did_you_mean
 from scenespec.load.loader import LoadedSpec
 from scenespec.validate.base import union_tags
+from scenespec.validate.budget import check_raw, check_scene_budgets
 from scenespec.validate.scene import Scene, scene_model
 
 UNION_MEMBER_RE = re.compile(r"^[A-Z]|[\[\](),'\-]|^(int|float|str|bool|none|list|dict|tuple)$")
@@ -171,7 +172,10 @@ def problems_from(error: ValidationError, loaded: LoadedSpec) -> list[Problem]:
 def validate(loaded: LoadedSpec) -> Scene:
     """Check the spec's structure and types; raises SpecError listing every problem."""
     model = scene_model()
+    check_raw(loaded.data, loaded.problem)  # string and list lengths, before the validators read them
     try:
-        return model.model_validate(loaded.data)
+        scene = model.model_validate(loaded.data)
     except ValidationError as exc:
         raise SpecError(problems_from(exc, loaded)) from None
+    check_scene_budgets(scene, loaded.problem)
+    return scene
