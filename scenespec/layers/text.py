@@ -21,7 +21,7 @@ from scenespec.frame import Frame
 from scenespec.layers.base import BuildContext, ColorChecked, Painter, register_layer
 from scenespec.layers.channels import constant
 from scenespec.resolve.trace import TraceField
-from scenespec.validate.base import BINDING_RE
+from scenespec.validate.base import BINDING_RE, Pair
 
 BUILTIN_NAMES = ("step", "frame")
 
@@ -45,7 +45,7 @@ class TextLayer(ColorChecked):
 
     kind: Literal["text"]
     text: str = Field(description="Template, e.g. `Cost: {fit.loss:.3f}` or `epoch {step}`.")
-    at: tuple[float, float] = Field(description="Position [x, y] in the coordinates named by `coords`.")
+    at: Pair[float] = Field(description="Position [x, y] in the coordinates named by `coords`.")
     coords: Literal["data", "axes"] = Field(
         "data",
         description="`data`: axis units (article 001); `axes`: 0..1 fractions of the panel (always so on 3D panels).",

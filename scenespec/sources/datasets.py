@@ -17,7 +17,7 @@ from pydantic import Field, NonNegativeFloat, field_validator, model_validator
 from scenespec.errors import did_you_mean
 from scenespec.expression import compile_expression
 from scenespec.sources.base import ResolveContext
-from scenespec.validate.base import SpecModel
+from scenespec.validate.base import Pair, SpecModel
 
 
 class LineData(SpecModel):
@@ -28,7 +28,7 @@ class LineData(SpecModel):
     intercept: float = Field(0.0, description="Intercept of the true line.")
     noise: NonNegativeFloat = Field(1.0, description="Standard deviation of the Gaussian noise on y.")
     n: int = Field(50, ge=2, le=10_000_000, description="Number of points.")
-    x: tuple[float, float] = Field((0.0, 10.0), description="Range [low, high] of x.")
+    x: Pair[float] = Field((0.0, 10.0), description="Range [low, high] of x.")
     spacing: Literal["even", "random"] = Field(
         "even", description="`even`: x evenly spaced over the range (as article 001); `random`: uniform draws."
     )
@@ -124,7 +124,7 @@ class FunctionData(SpecModel):
         None, description="Your own true function of `x` (a whitelisted formula such as `x**2 - 1`), not a `target`."
     )
     n: int = Field(1000, ge=2, le=10_000_000, description="Number of points.")
-    x: tuple[float, float] = Field((-3.0, 3.0), description="Range [low, high] of x.")
+    x: Pair[float] = Field((-3.0, 3.0), description="Range [low, high] of x.")
     spacing: Literal["random", "even"] = Field(
         "random", description="`random`: uniform draws over the range, sorted; `even`: evenly spaced."
     )

@@ -18,6 +18,7 @@ from scenespec.resolve.trace import Trace
 from scenespec.simulate.objectives import BUILTIN_OBJECTIVES, Objective, formula_objective
 from scenespec.simulate.optimizers import OptimizerSpec, descend
 from scenespec.sources.base import ResolveContext, SourceSpec, register_source
+from scenespec.validate.base import Pair
 
 DISPLAY_NAMES = {
     "sgd": "SGD",
@@ -29,8 +30,7 @@ DISPLAY_NAMES = {
     "adamw": "AdamW",
 }
 
-Finite = Annotated[float, Field(allow_inf_nan=False)]  # TOML allows inf and nan, which no grid or start can use
-Range = tuple[Finite, Finite]
+Range = Pair[float]
 Resolution = Annotated[int, Field(ge=2, le=2000)]
 
 
@@ -74,10 +74,10 @@ optimizers = [
     )
     x: Range | None = Field(None, description="Grid range of x [min, max] (default: the objective's usual range).")
     y: Range | None = Field(None, description="Grid range of y [min, max] (default: the objective's usual range).")
-    resolution: Resolution | tuple[Resolution, Resolution] = Field(
+    resolution: Resolution | Pair[Resolution] = Field(
         200, description="Grid points per axis, or [nx, ny]; 200 matches article 004's step of 0.1 over [-10, 10]."
     )
-    start: tuple[Finite, Finite] | None = Field(
+    start: Pair[float] | None = Field(
         None, description="Start point of every optimizer that sets none (default: the objective's usual start)."
     )
     steps: int = Field(100, ge=0, le=100_000, description="Updates each optimizer makes.")

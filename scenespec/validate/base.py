@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Discriminator, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Strict, StringConstraints, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from scenespec.errors import did_you_mean
+from scenespec.validate.values import check_value
 
 KEY_SYNONYMS = {
     "learning_rate": "lr",
@@ -22,9 +23,21 @@ KEY_SYNONYMS = {
 
 
 class SpecModel(BaseModel):
-    """Strict pydantic model: a misspelt key is reported with the nearest valid one."""
+    """Strict pydantic model: a misspelt key is reported with the nearest valid one.
 
-    model_config = ConfigDict(extra="forbid", validate_default=False)
+    Values are strict (a boolean is not a number, a string is not a number or a boolean: `epochs = true` and
+    `lr = "0.1"` are mistakes, not values to convert) and numbers are finite (TOML allows `inf` and `nan`,
+    which no setting can use). A tuple field takes a list (TOML and JSON have no tuples): annotate it `Pair[T]`.
+    """
+
+    model_config = ConfigDict(extra="forbid", validate_default=False, strict=True, allow_inf_nan=False)
+
+    @field_validator("*")
+    @classmethod
+    def _plain_values(cls, value: Any) -> Any:
+        """Whole numbers a float64 holds exactly, text without control characters (see `values.check_value`)."""
+        check_value(value)
+        return value
 
     @model_validator(mode="before")
     @classmethod
@@ -48,6 +61,13 @@ class SpecModel(BaseModel):
     def unknown_key_hint(cls, key: str, data: dict[Any, Any]) -> str:
         """A hint for a key this model does not have, before any spelling suggestion (e.g. whose key it is)."""
         return ""
+
+
+T = TypeVar("T")
+
+Pair = Annotated[tuple[T, T], Strict(False)]
+"""Two values, e.g. `[width, height]`, written as a list (the pair is lax about its container; its items stay
+strict)."""
 
 
 UNION_TAGS: dict[str, str | None] = {"kind": None, "name": None}

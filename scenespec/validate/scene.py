@@ -20,9 +20,13 @@ from scenespec.layers.base import LAYERS, LayerSpec
 from scenespec.render.sinks.base import output_formats
 from scenespec.sources.base import SOURCES, SourceSpec
 from scenespec.transform.base import TRANSFORMS, TransformSpec
-from scenespec.validate.base import SOURCE_NAME_RE, TRANSFORMS_SOURCE, SpecModel
+from scenespec.validate.base import SOURCE_NAME_RE, TRANSFORMS_SOURCE, Pair, SpecModel
 
 LEGEND_LOCATIONS = tuple(Legend.codes)
+
+MAX_INCHES = 10_000.0
+"""A hard bound on each side of the figure, so no absurd size reaches matplotlib (the pixels a frame may have
+are bounded separately, by size × dpi)."""
 
 
 def is_legend_location(value: object) -> TypeGuard[LegendLocType]:
@@ -71,7 +75,9 @@ class SceneMeta(SpecModel):
 
     title: str | None = Field(None, description="Figure title, shown above the panels.")
     description: str | None = Field(None, description="What the scene shows (for galleries and docs).")
-    size: tuple[PositiveFloat, PositiveFloat] = Field((6.4, 4.8), description="Figure size [width, height] in inches.")
+    size: Pair[Annotated[PositiveFloat, Field(le=MAX_INCHES)]] = Field(
+        (6.4, 4.8), description="Figure size [width, height] in inches."
+    )
     dpi: int = Field(100, ge=10, le=1000, description="Dots per inch: pixels = size × dpi.")
     style: str = Field("default", description="A matplotlib style name, e.g. `default`, `ggplot`, `seaborn-v0_8`.")
     layout: list[LayoutRow] | None = Field(
@@ -172,10 +178,10 @@ class PanelSpec(SpecModel):
     ylabel: str | None = Field(None, description="y axis label.")
     zlabel: str | None = Field(None, description="z axis label (3D panels).")
     twin_ylabel: str | None = Field(None, description="Label of the twin (right) y axis.")
-    xlim: tuple[float, float] | None = Field(None, description="Fixed x limits; default: all frames' data.")
-    ylim: tuple[float, float] | None = Field(None, description="Fixed y limits; default: all frames' data.")
-    zlim: tuple[float, float] | None = Field(None, description="Fixed z limits (3D panels).")
-    twin_ylim: tuple[float, float] | None = Field(None, description="Fixed limits of the twin y axis.")
+    xlim: Pair[float] | None = Field(None, description="Fixed x limits; default: all frames' data.")
+    ylim: Pair[float] | None = Field(None, description="Fixed y limits; default: all frames' data.")
+    zlim: Pair[float] | None = Field(None, description="Fixed z limits (3D panels).")
+    twin_ylim: Pair[float] | None = Field(None, description="Fixed limits of the twin y axis.")
     xticks: list[float] | None = Field(None, description="Explicit x tick positions.")
     yticks: list[float] | None = Field(None, description="Explicit y tick positions.")
     zticks: list[float] | None = Field(None, description="Explicit z tick positions (3D panels).")

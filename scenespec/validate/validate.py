@@ -50,6 +50,30 @@ def _what_kind(path: KeyPath, key: str) -> str:
     return "kind"
 
 
+EXPECTED = {
+    "int_type": "a whole number",
+    "float_type": "a number",
+    "bool_type": "true or false",
+    "string_type": "a string",
+    "finite_number": "a finite number (not inf or nan)",
+    "list_type": "a list",
+    "tuple_type": "a list",
+}
+"""What a value of the wrong type should have been, by pydantic error type, in the spec's words."""
+
+
+NOT_TEXT = {f"expected {words}" for kind, words in EXPECTED.items() if kind != "string_type"}
+
+
+def got(value: Any, messages: list[str]) -> str:
+    """A value as the spec wrote it: `true`, `3`, `inf`, `'mae'`; `the string '0.1'` where no text was expected."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, str) and all(message in NOT_TEXT for message in messages):
+        return f"the string {value!r}"
+    return repr(value)
+
+
 def _expected(message: str) -> str:
     """pydantic's "Input should be X" -> "expected X"."""
     return "expected " + message.removeprefix("Input should be ") if message.startswith("Input should be ") else message
@@ -78,6 +102,8 @@ def _message(error: Any, path: KeyPath) -> tuple[KeyPath, str, str]:
         return path, "expected a binding `source.field` (like `fit.pred`)", ""
     if kind == "value_error":
         return path, error["msg"].removeprefix("Value error, "), ""
+    if kind in EXPECTED:
+        return path, f"expected {EXPECTED[kind]}", ""
     hint = ""
     if kind == "literal_error" and isinstance(error.get("input"), str):
         hint = did_you_mean(error["input"], re.findall(r"'([^']*)'", ctx.get("expected", "")))
@@ -102,7 +128,7 @@ def problems_from(error: ValidationError, loaded: LoadedSpec) -> list[Problem]:
             else "expected " + ", or ".join(m.removeprefix("expected ") for m in messages)
         )
         if text.startswith("expected ") and isinstance(value, str | int | float | bool):
-            text += f"; got {value!r}"
+            text += f"; got {got(value, messages)}"
         problems.append(loaded.problem(text + "".join(hints[:1]), path))
     return problems
 
