@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import reprlib
 import tomllib
 from dataclasses import dataclass
 from typing import Any
 
 from scenespec.errors import KeyPath, Problem, SpecError
 
+LABEL = reprlib.Repr()
+"""How an override from Python shows its value in messages: as `repr`, but cut short when long or deep."""
+LABEL.maxstring = LABEL.maxother = 80
+
 
 def parse_value(text: str) -> Any:
     """Read a value as TOML (`20`, `true`, `[1, 2]`, `"s"`); anything else is a plain string."""
     try:
         return tomllib.loads(f"v = {text}")["v"]
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, RecursionError):  # too deep to parse: text, as anything not TOML is
         return text
 
 
@@ -39,7 +44,7 @@ class Override:
         if not all(parts):
             raise SpecError([Problem("expected a dotted key path, e.g. frames.fps", file=f"{origin} {key!r}")])
         path = tuple(int(p) if p.isdigit() else p for p in parts)
-        return cls(text=f"{key}={value!r}", path=path, value=value, origin=origin)
+        return cls(text=f"{key}={LABEL.repr(value)}", path=path, value=value, origin=origin)
 
     @classmethod
     def parse(cls, text: str) -> Override:
