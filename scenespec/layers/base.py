@@ -38,6 +38,7 @@ from scenespec.layers.channels import (
 from scenespec.registry import Registry, kind_of
 from scenespec.resolve.trace import TraceField
 from scenespec.validate.base import Binding, SpecModel
+from scenespec.validate.drawable import Label
 
 
 def _schema_defaults(schema: dict[str, Any], model: type[LayerSpec]) -> None:
@@ -126,7 +127,7 @@ class ColormapLayer(ColorChecked):
     """Fields of layers coloured through a colormap (contour, surface, quiver), with an optional colorbar."""
 
     cmap: str | None = Field(None, description="Matplotlib colormap, e.g. `viridis`, `bwr` (article 004).")
-    colorbar: bool | str = Field(
+    colorbar: bool | Label = Field(
         False, description="Draw a colorbar beside the panel for this layer; a string is the colorbar's label."
     )
 
@@ -160,7 +161,7 @@ class XYLayer(ColorChecked):
     y: Binding = Field(description="y values, e.g. `fit.y` or `fit.pred`.")
     color: str | None = Field(None, description="Colour (a matplotlib colour).")
     alpha: float | None = Field(None, ge=0, le=1, description="Opacity, 0 to 1.")
-    label: str | None = Field(None, description="Legend entry.")
+    label: Label | None = Field(None, description="Legend entry.")
 
 
 @dataclass(frozen=True)

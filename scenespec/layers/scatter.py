@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
-from pydantic import Field, PositiveFloat, PositiveInt
+from pydantic import Field, PositiveFloat, PositiveInt, field_validator
 
 from scenespec.frame import Frame
 from scenespec.layers.base import BuildContext, Extent, Painter, XYLayer, register_layer
 from scenespec.layers.channels import CYCLE, Channel, constant, theme
+from scenespec.validate.drawable import check_marker
 
 
 class ScatterLayer(XYLayer):
@@ -35,6 +36,11 @@ class ScatterLayer(XYLayer):
         constant("marker", theme("scatter.marker")),
     )
     example = 'layers = [{ kind = "scatter", x = "fit.x", y = "fit.y", color = "red", label = "Original data" }]'
+
+    @field_validator("marker")
+    @classmethod
+    def _valid_marker(cls, value: str | None) -> str | None:
+        return check_marker(value)
 
 
 def subsample(n: int, max_points: int | None) -> np.ndarray | None:

@@ -25,6 +25,7 @@ import numpy.typing as npt
 from pydantic import Field, field_validator, model_validator
 
 from scenespec.validate.base import Pair, SpecModel
+from scenespec.validate.drawable import Label
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -60,7 +61,7 @@ class OptimizerBase(SpecModel):
     """What every optimizer has besides its hyperparameters: a name, a label, a start and gradient noise."""
 
     name: str = Field(description="The update rule.")
-    label: str | None = Field(None, description="Legend label (default: the rule's name).")
+    label: Label | None = Field(None, description="Legend label (default: the rule's name).")
     start: Pair[float] | None = Field(
         None, description="Start point [x, y] of this optimizer (default: the source's common start)."
     )

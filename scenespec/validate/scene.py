@@ -21,6 +21,7 @@ from scenespec.render.sinks.base import output_formats
 from scenespec.sources.base import SOURCES, SourceSpec
 from scenespec.transform.base import TRANSFORMS, TransformSpec
 from scenespec.validate.base import SOURCE_NAME_RE, TRANSFORMS_SOURCE, Pair, SpecModel
+from scenespec.validate.drawable import Label
 
 LEGEND_LOCATIONS = tuple(Legend.codes)
 
@@ -73,7 +74,7 @@ PanelName = Annotated[str, AfterValidator(_panel_name)]
 class SceneMeta(SpecModel):
     """The figure as a whole."""
 
-    title: str | None = Field(None, description="Figure title, shown above the panels.")
+    title: Label | None = Field(None, description="Figure title, shown above the panels.")
     description: str | None = Field(None, description="What the scene shows (for galleries and docs).")
     size: Pair[Annotated[PositiveFloat, Field(le=MAX_INCHES)]] = Field(
         (6.4, 4.8), description="Figure size [width, height] in inches."
@@ -173,11 +174,11 @@ class PanelSpec(SpecModel):
             "Needed only when the scene has a layout."
         ),
     )
-    title: str | None = Field(None, description="Panel title.")
-    xlabel: str | None = Field(None, description="x axis label.")
-    ylabel: str | None = Field(None, description="y axis label.")
-    zlabel: str | None = Field(None, description="z axis label (3D panels).")
-    twin_ylabel: str | None = Field(None, description="Label of the twin (right) y axis.")
+    title: Label | None = Field(None, description="Panel title.")
+    xlabel: Label | None = Field(None, description="x axis label.")
+    ylabel: Label | None = Field(None, description="y axis label.")
+    zlabel: Label | None = Field(None, description="z axis label (3D panels).")
+    twin_ylabel: Label | None = Field(None, description="Label of the twin (right) y axis.")
     xlim: Pair[float] | None = Field(None, description="Fixed x limits; default: all frames' data.")
     ylim: Pair[float] | None = Field(None, description="Fixed y limits; default: all frames' data.")
     zlim: Pair[float] | None = Field(None, description="Fixed z limits (3D panels).")
