@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Mapping
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from matplotlib.artist import Artist
@@ -104,6 +104,27 @@ class TextLayer(ColorChecked):
         return {name: name for _, name, _ in template_fields(self.text) if name and name not in BUILTIN_NAMES}
 
 
+FAR_OFF = 1e5
+"""Pixels beyond the figure's edges past which a text is neither drawn nor laid out."""
+
+
+class PlacedText(Text):
+    """A text that is skipped when its position is far outside the figure (`at = [1e30, -2]`, or data far from
+    the view): nothing there could be seen, and FreeType cannot place glyphs millions of pixels away."""
+
+    def on_canvas(self) -> bool:
+        x, y = self.get_transform().transform(self.get_unitless_position())
+        box = self.get_figure(root=True).bbox
+        return bool(-FAR_OFF <= x <= box.width + FAR_OFF and -FAR_OFF <= y <= box.height + FAR_OFF)
+
+    def draw(self, renderer: Any) -> None:
+        if self.on_canvas():
+            super().draw(renderer)
+
+    def get_tightbbox(self, renderer: Any = None) -> Any:
+        return super().get_tightbbox(renderer) if self.on_canvas() else None
+
+
 class TextPainter(Painter[TextLayer]):
     def __init__(self, spec: TextLayer, fields: Mapping[str, TraceField]) -> None:
         super().__init__(spec, fields)
@@ -148,11 +169,12 @@ class TextPainter(Painter[TextLayer]):
     def build(self, ctx: BuildContext, frame: Frame) -> None:
         s = self.spec
         kwargs = self.artist_kwargs(color="color", fontsize="size")
-        if isinstance(ctx.ax, Axes3D):  # a 3D panel has no 2D data coordinates: place the text on the panel
-            draw, transform = ctx.ax.text2D, ctx.ax.transAxes
-        else:
-            draw, transform = ctx.ax.text, ctx.ax.transAxes if s.coords == "axes" else ctx.ax.transData
-        self.text: Text = draw(*s.at, self.render_text(frame), transform=transform, ha=s.ha, va=s.va, **kwargs)
+        # a 3D panel has no 2D data coordinates: the text is placed on the panel
+        on_panel = s.coords == "axes" or isinstance(ctx.ax, Axes3D)
+        transform = ctx.ax.transAxes if on_panel else ctx.ax.transData
+        self.text = PlacedText(*s.at, self.render_text(frame), transform=transform, ha=s.ha, va=s.va, **kwargs)
+        self.text.set_clip_on(False)  # as `Axes.text` makes it: a text may stand outside its panel
+        ctx.ax.add_artist(self.text)
         self.artists = [self.text]
 
     def update(self, frame: Frame) -> None:
