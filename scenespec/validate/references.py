@@ -8,6 +8,7 @@ from typing import Any
 from scenespec.errors import KeyPath, Problem, SpecError, did_you_mean
 from scenespec.transform.apply import cycle_message, find_cycles, input_transform
 from scenespec.validate.base import FIELD_NAME_RE, TRANSFORMS_SOURCE, split_binding
+from scenespec.validate.panels import panel_problems
 from scenespec.validate.scene import EMPTY_CELL, Scene
 
 SourceFields = dict[str, dict[str, bool]]
@@ -29,7 +30,7 @@ def frames_source(scene: Scene, fields: SourceFields) -> str | None:
 
 def check_references(scene: Scene, fields: SourceFields, locate: Locate) -> None:
     """Raise SpecError listing every binding to a missing source, field or transform, and every layout problem."""
-    problems = check_layout(scene, locate)
+    problems = check_layout(scene, locate) + panel_problems(scene, locate)
     if scene.frames.source is not None and scene.frames.source not in fields:
         hint = did_you_mean(scene.frames.source, fields)
         problems.append(locate(f"no source named {scene.frames.source!r}{hint}", ("frames", "source")))
