@@ -24,7 +24,7 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import Field, field_validator, model_validator
 
-from scenespec.validate.base import Pair, SpecModel
+from scenespec.validate.base import Pair, Seed, SpecModel
 from scenespec.validate.drawable import Label
 
 FloatArray = npt.NDArray[np.float64]
@@ -70,7 +70,7 @@ class OptimizerBase(SpecModel):
         "Standard deviation of the Gaussian noise added to every gradient (stochastic gradients); 0: exact.",
         ge=0,
     )
-    seed: int = Field(0, ge=0, description="Seed of the gradient noise: the same seed gives the same path.")
+    seed: Seed = Field(0, description="Seed of the gradient noise: the same seed gives the same path.")
 
 
 class _SGDFields(OptimizerBase):

@@ -17,7 +17,7 @@ from pydantic import Field, NonNegativeFloat, field_validator, model_validator
 from scenespec.errors import did_you_mean
 from scenespec.expression import compile_expression
 from scenespec.sources.base import ResolveContext
-from scenespec.validate.base import Pair, SpecModel
+from scenespec.validate.base import Pair, Seed, SpecModel
 
 
 class LineData(SpecModel):
@@ -32,7 +32,7 @@ class LineData(SpecModel):
     spacing: Literal["even", "random"] = Field(
         "even", description="`even`: x evenly spaced over the range (as article 001); `random`: uniform draws."
     )
-    seed: int = Field(0, description="Seed of the noise (and of x when spacing is random).")
+    seed: Seed = Field(0, description="Seed of the noise (and of x when spacing is random).")
 
     @model_validator(mode="after")
     def _range_is_increasing(self) -> LineData:
@@ -132,7 +132,7 @@ class FunctionData(SpecModel):
     noise_growth: NonNegativeFloat = Field(
         0.0, description="How much the noise grows along x: its sd at the high end is `noise · (1 + noise_growth)`."
     )
-    seed: int = Field(0, description="Seed of x (when random) and of the noise.")
+    seed: Seed = Field(0, description="Seed of x (when random) and of the noise.")
 
     @field_validator("formula")
     @classmethod

@@ -5,7 +5,16 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Strict, StringConstraints, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Strict,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from scenespec.errors import did_you_mean
@@ -68,6 +77,11 @@ T = TypeVar("T")
 Pair = Annotated[tuple[T, T], Strict(False)]
 """Two values, e.g. `[width, height]`, written as a list (the pair is lax about its container; its items stay
 strict)."""
+
+
+MAX_SEED = 2**32 - 1
+Seed = Annotated[int, Field(ge=0, le=MAX_SEED)]
+"""A random seed: numpy's generators take any whole number >= 0, scikit-learn's `random_state` one below 2**32."""
 
 
 UNION_TAGS: dict[str, str | None] = {"kind": None, "name": None}

@@ -25,6 +25,8 @@ from scenespec.validate.drawable import Label
 
 LEGEND_LOCATIONS = tuple(Legend.codes)
 
+MIN_INCHES = 0.1
+"""The smallest side of the figure: at the smallest dpi (10), one pixel; less makes an empty image."""
 MAX_INCHES = 10_000.0
 """A hard bound on each side of the figure, so no absurd size reaches matplotlib (the pixels a frame may have
 are bounded separately, by size × dpi)."""
@@ -76,7 +78,7 @@ class SceneMeta(SpecModel):
 
     title: Label | None = Field(None, description="Figure title, shown above the panels.")
     description: str | None = Field(None, description="What the scene shows (for galleries and docs).")
-    size: Pair[Annotated[PositiveFloat, Field(le=MAX_INCHES)]] = Field(
+    size: Pair[Annotated[float, Field(ge=MIN_INCHES, le=MAX_INCHES)]] = Field(
         (6.4, 4.8), description="Figure size [width, height] in inches."
     )
     dpi: int = Field(100, ge=10, le=1000, description="Dots per inch: pixels = size × dpi.")
