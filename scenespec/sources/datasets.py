@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Literal
@@ -74,7 +75,10 @@ class CsvData(SpecModel):
             raise ctx.error(
                 f"{file.name} is not UTF-8 text ({exc.reason} at byte {exc.start})", "data", "path"
             ) from None
-        rows = list(csv.reader(io.StringIO(text, newline="")))
+        try:
+            rows = list(csv.reader(io.StringIO(text, newline="")))
+        except csv.Error as exc:  # a cell longer than the csv module's limit (128 KiB), a stray quote, …
+            raise ctx.error(f"{file.name} is not a CSV table: {exc}", "data", "path") from None
         if len(rows) < 3:
             raise ctx.error(f"{file.name}: need a header row and at least two data rows", "data", "path")
         header = [h.strip() for h in rows[0]]
@@ -88,11 +92,13 @@ class CsvData(SpecModel):
         values = np.empty((len(rows) - 1, 2))
         for row_no, row in enumerate(rows[1:], start=2):
             for j, col in enumerate(columns):
+                cell = row[col] if col < len(row) else ""
                 try:
-                    values[row_no - 2, j] = float(row[col])
-                except (ValueError, IndexError):
-                    cell = row[col] if col < len(row) else ""
+                    values[row_no - 2, j] = float(cell)
+                except ValueError:
                     raise ctx.error(f"{file.name}:{row_no}: not a number: {cell!r}", "data", "path") from None
+                if not math.isfinite(values[row_no - 2, j]):  # `inf` and `nan` parse, and no model can learn them
+                    raise ctx.error(f"{file.name}:{row_no}: not a finite number: {cell!r}", "data", "path")
         return values[:, 0], values[:, 1]
 
 
