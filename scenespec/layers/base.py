@@ -217,7 +217,12 @@ class Painter(Generic[S]):
         """Raise SpecError if a bound field does not have the timing and shape its channel declares."""
         channels = type(self.spec).channels
         bound = {
-            c.name: Bound(getattr(self.spec, c.name), _step_shape(self.fields[c.name]), self.fields[c.name].stepped)
+            c.name: Bound(
+                getattr(self.spec, c.name),
+                _step_shape(self.fields[c.name]),
+                self.fields[c.name].stepped,
+                np.asarray(self.fields[c.name].data).dtype.kind in "biuf",
+            )
             for c in channels
             if c.name in self.fields
         }
