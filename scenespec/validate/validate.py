@@ -21,7 +21,9 @@ def _data_path(data: Any, loc: tuple[Any, ...]) -> KeyPath:
     """
     path: list[str | int] = []
     node = data
-    for part in loc:
+    for index, part in enumerate(loc):
+        if isinstance(node, dict) and part in union_tags(node) and index + 1 < len(loc) and loc[index + 1] in node:
+            continue  # a tag that is also a key of the member (a `text` layer's `text`): the path goes on inside
         if (isinstance(node, dict) and part in node) or (
             isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
         ):
