@@ -113,8 +113,11 @@ class PlacedText(Text):
     the view): nothing there could be seen, and FreeType cannot place glyphs millions of pixels away."""
 
     def on_canvas(self) -> bool:
+        figure = self.get_figure(root=True)
+        if figure is None:
+            return True  # not on a figure yet: nothing decides where it is
         x, y = self.get_transform().transform(self.get_unitless_position())
-        box = self.get_figure(root=True).bbox
+        box = figure.bbox
         return bool(-FAR_OFF <= x <= box.width + FAR_OFF and -FAR_OFF <= y <= box.height + FAR_OFF)
 
     def draw(self, renderer: Any) -> None:

@@ -7,7 +7,7 @@ is drawn, in a worker, long after validation. Parsing them here makes each a loc
 from __future__ import annotations
 
 from functools import cache
-from typing import Annotated
+from typing import Annotated, Any
 
 from matplotlib import cbook
 from matplotlib.markers import MarkerStyle
@@ -16,7 +16,7 @@ from pydantic import AfterValidator
 
 
 @cache
-def _parser() -> MathTextParser:
+def _parser() -> MathTextParser[Any]:
     return MathTextParser("path")
 
 
