@@ -12,10 +12,12 @@ from pathlib import Path
 
 import pytest
 from helpers import line_of, run_cli, spec_variant, write_spec
+from pydantic import ValidationError
 
 from scenespec.errors import Problem, SpecError, format_path
 from scenespec.expression import MAX_EXPONENT
 from scenespec.pipeline import load_and_validate, prepare
+from scenespec.validate.base import Pair, SpecModel
 
 SPECS = Path(__file__).resolve().parents[1] / "specs"
 
@@ -212,3 +214,17 @@ def test_the_command_line_reports_a_strict_value_with_exit_code_2_and_no_traceba
         == f"error: spec.toml:{line_of(text, 'epochs')}: sources.fit.epochs: expected a whole number; got true\n"
     )
     assert not (tmp_path / "out.gif").exists()
+
+
+def test_a_spec_model_with_a_tuple_that_would_refuse_lists_is_refused_when_defined() -> None:
+    with pytest.raises(TypeError, match=r"Corner\.at: a tuple in a spec model is written `Pair\[T\]`"):
+
+        class Corner(SpecModel):
+            at: tuple[float, float] | None = None
+
+    class Pinned(SpecModel):
+        at: Pair[float] = (0.0, 0.0)
+
+    assert Pinned.model_validate({"at": [1, 2.5]}).at == (1.0, 2.5)
+    with pytest.raises(ValidationError):
+        Pinned.model_validate({"at": [True, "2"]})

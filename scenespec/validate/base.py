@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar, get_args, get_origin
 
 from pydantic import (
     BaseModel,
@@ -41,6 +41,14 @@ class SpecModel(BaseModel):
 
     model_config = ConfigDict(extra="forbid", validate_default=False, strict=True, allow_inf_nan=False)
 
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        for name, info in cls.model_fields.items():
+            lax = any(isinstance(item, Strict) and not item.strict for item in info.metadata)
+            if _bare_tuple(info.annotation, lax):
+                raise TypeError(f"{cls.__name__}.{name}: a tuple in a spec model is written `Pair[T]` (lists allowed)")
+
     @field_validator("*")
     @classmethod
     def _plain_values(cls, value: Any) -> Any:
@@ -70,6 +78,16 @@ class SpecModel(BaseModel):
     def unknown_key_hint(cls, key: str, data: dict[Any, Any]) -> str:
         """A hint for a key this model does not have, before any spelling suggestion (e.g. whose key it is)."""
         return ""
+
+
+def _bare_tuple(annotation: Any, lax: bool = False) -> bool:
+    """Whether `annotation` holds a tuple that is strict about its container: TOML and JSON lists would be refused."""
+    origin, args = get_origin(annotation), get_args(annotation)
+    if origin is Annotated:
+        return _bare_tuple(args[0], any(isinstance(item, Strict) and not item.strict for item in args[1:]))
+    if origin is tuple:
+        return not lax or any(_bare_tuple(arg) for arg in args)
+    return any(_bare_tuple(arg) for arg in args if arg is not Ellipsis)
 
 
 T = TypeVar("T")
