@@ -74,13 +74,13 @@ ERROR_CASES = {
         ("render", "spec.toml", "--set", "frames.fps=abc"),
         2,
         "--set frames.fps=abc: frames.fps: ",
-        "expected a valid number",
+        "expected a number; got the string 'abc'",
     ),
     "set-is-validated": ErrorCase(
         ("render", "spec.toml", "--set", "scene.title=42"),
         2,
         "--set scene.title=42: scene.title: ",
-        "expected a valid string; got 42",
+        "expected a string; got 42",
     ),
     "malformed-set": ErrorCase(
         ("render", "spec.toml", "--set", "frames.fps"), 2, "--set frames.fps: ", "expected KEY.PATH=VALUE"
