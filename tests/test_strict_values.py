@@ -10,10 +10,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from helpers import line_of, run_cli, spec_variant, write_spec
 from pydantic import ValidationError
 
+import scenespec
 from scenespec.errors import Problem, SpecError, format_path
 from scenespec.expression import MAX_EXPONENT
 from scenespec.pipeline import load_and_validate, prepare
@@ -228,3 +230,12 @@ def test_a_spec_model_with_a_tuple_that_would_refuse_lists_is_refused_when_defin
     assert Pinned.model_validate({"at": [1, 2.5]}).at == (1.0, 2.5)
     with pytest.raises(ValidationError):
         Pinned.model_validate({"at": [True, "2"]})
+
+
+def test_numpy_values_from_python_are_taken_as_the_numbers_they_hold() -> None:
+    spec = scenespec.load(SPECS / "linreg.toml")
+    changed = spec.with_values({"sources.fit.epochs": np.int64(30), "scene.size": np.array([5.0, 4.0])})
+    assert changed.scene.sources["fit"].epochs == 30
+    assert changed.scene.scene.size == (5.0, 4.0)
+    with pytest.raises(SpecError, match=r"sources\.fit\.epochs: expected a whole number; got 30\.5"):
+        spec.with_values({"sources.fit.epochs": np.float64(30.5)})

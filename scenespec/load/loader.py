@@ -18,7 +18,7 @@ from typing import Any
 from scenespec.errors import KeyPath, Problem, SpecError
 from scenespec.load.locations import json_duplicate_keys, line_for, locate_json, locate_toml
 from scenespec.load.nesting import TOO_DEEP, shown_path, too_deep_line, too_deep_path
-from scenespec.load.overrides import Override, apply_overrides
+from scenespec.load.overrides import Override, apply_overrides, plain
 
 FORMATS = {".toml": "toml", ".json": "json"}
 
@@ -160,7 +160,7 @@ def load_data(
     if deep is not None:
         raise SpecError([Problem(TOO_DEEP, shown_path(deep))])
     folder = Path(base_dir) if base_dir is not None else Path.cwd()
-    copied = copy.deepcopy(dict(data))
+    copied = copy.deepcopy(plain(dict(data)))  # numpy values made plain
     return _finish(copied, {}, overrides, file=None, base_dir=folder.resolve(), name=name, text="")
 
 

@@ -7,11 +7,26 @@ import tomllib
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from scenespec.errors import KeyPath, Problem, SpecError
+from scenespec.load.nesting import too_deep_path
 
 LABEL = reprlib.Repr()
 """How an override from Python shows its value in messages: as `repr`, but cut short when long or deep."""
 LABEL.maxstring = LABEL.maxother = 80
+
+
+def plain(value: Any) -> Any:
+    """A value from Python as a spec holds it: numpy numbers and arrays become Python numbers and lists (strict
+    validation takes a numpy int for no whole number), through lists, tuples and dicts."""
+    if isinstance(value, np.generic | np.ndarray):
+        return value.tolist()
+    if isinstance(value, list | tuple):
+        return [plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: plain(item) for key, item in value.items()}
+    return value
 
 
 def parse_value(text: str) -> Any:
@@ -44,6 +59,7 @@ class Override:
         if not all(parts):
             raise SpecError([Problem("expected a dotted key path, e.g. frames.fps", file=f"{origin} {key!r}")])
         path = tuple(int(p) if p.isdigit() else p for p in parts)
+        value = value if too_deep_path(value) is not None else plain(value)  # too deep: refused when applied
         return cls(text=f"{key}={LABEL.repr(value)}", path=path, value=value, origin=origin)
 
     @classmethod
