@@ -31,6 +31,7 @@ __all__ = [
     "CONSTANTS",
     "FUNCTIONS",
     "MAX_DEPTH",
+    "MAX_EXPONENT",
     "MAX_LENGTH",
     "Expression",
     "ExpressionError",
@@ -42,6 +43,10 @@ MAX_LENGTH = 1000
 
 MAX_DEPTH = 50
 """Deepest nesting allowed: of operators and calls (AST depth) and, separately, of parentheses."""
+
+MAX_EXPONENT = 1000
+"""Largest constant exponent (in size) of a variable part, `x**1000`: beyond, powers are inf or 0 wherever |x| is
+not about 1, never what a formula means. Constant parts are folded instead (and refused if they overflow)."""
 
 _UFUNCS: dict[str, np.ufunc] = {
     "sin": np.sin,
@@ -448,6 +453,10 @@ class _Compiler:
         right = self.build(node.right, depth + 1)
         if op in _DIVISIONS and right.constant is not None and right.constant == 0:  # even `x / 0`: always a slip
             raise self._error(node, f"{self.source.piece(node)} divides by zero")
+        exponent = right.constant if op is ast.Pow and left.constant is None else None
+        if exponent is not None and abs(exponent) > MAX_EXPONENT:
+            message = f"{self.source.piece(node)}: the exponent of a variable part is at most {MAX_EXPONENT} in size"
+            raise self._error(node, message)
         return self._apply(node, _BINARY_OPS[op], [left, right])
 
     def _unary(self, node: ast.UnaryOp, depth: int) -> _Node:

@@ -74,7 +74,7 @@ ERROR_CASES = {
         ("render", "spec.toml", "--set", "frames.fps=abc"),
         2,
         "--set frames.fps=abc: frames.fps: ",
-        "expected a number",
+        "expected a number; got the string 'abc'",
     ),
     "set-is-validated": ErrorCase(
         ("render", "spec.toml", "--set", "scene.title=42"),

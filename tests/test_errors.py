@@ -149,7 +149,7 @@ def test_misspelt_key_suggests_the_right_one(tmp_path: Path, old: str, new: str,
 
 def test_epochs_must_be_an_integer(tmp_path: Path) -> None:
     error, spec, line = variant_error(tmp_path, "epochs = 20", 'epochs = "many"')
-    assert_located(error, spec, line, "sources.fit.epochs", "expected an integer", "got 'many'")
+    assert_located(error, spec, line, "sources.fit.epochs", "expected a whole number", "got the string 'many'")
 
 
 def test_size_needs_two_numbers(tmp_path: Path) -> None:
@@ -167,7 +167,7 @@ def test_fps_must_be_positive(tmp_path: Path) -> None:
 
 def test_union_field_lists_both_alternatives(tmp_path: Path) -> None:
     error, spec, line = variant_error(tmp_path, "batch_size = 1", 'batch_size = "x"')
-    problem = assert_located(error, spec, line, "sources.fit.batch_size", "integer", "or 'full'", "got 'x'")
+    problem = assert_located(error, spec, line, "sources.fit.batch_size", "whole number", "or 'full'", "got 'x'")
     assert problem.path == ("sources", "fit", "batch_size")  # no pydantic union member names
 
 
@@ -334,7 +334,7 @@ def test_bad_override_is_located_at_the_override(tmp_path: Path) -> None:
     assert problem.line is None
     assert problem.path == ("frames", "fps")
     assert str(error).startswith("--set frames.fps=abc: frames.fps: expected a number")
-    assert "got 'abc'" in str(error)
+    assert "got the string 'abc'" in str(error)
 
 
 def test_override_unknown_key_suggests(tmp_path: Path) -> None:

@@ -111,7 +111,7 @@ def test_more_than_the_cap_says_how_many_more(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("old", "new", "key", "message"),
     [
-        ("steps = { first = 10, every = 40 }", 'steps = [1, "a"]', "frames.steps[1]", "expected an integer; got 'a'"),
+        ("steps = { first = 10, every = 40 }", 'steps = [1, "a"]', "frames.steps[1]", "expected a whole number; got the string 'a'"),
         (
             "steps = { first = 10, every = 40 }",
             "steps = { first = -1, every = 40 }",
@@ -124,10 +124,10 @@ def test_more_than_the_cap_says_how_many_more(tmp_path: Path) -> None:
             "frames.steps",
             "expected 'all', or a table, or a list; got 'al'; did you mean 'all'?",
         ),
-        ("size = [6.4, 4.8]", 'size = [6.4, "a"]', "scene.size[1]", "expected a number; got 'a'"),
-        ("at = [6, -2]", 'at = "x"', "panels[0].layers[3].at", "expected a list; got 'x'"),
+        ("size = [6.4, 4.8]", 'size = [6.4, "a"]', "scene.size[1]", "expected a number; got the string 'a'"),
+        ("at = [6, -2]", 'at = "x"', "panels[0].layers[3].at", "expected a list; got the string 'x'"),
         ("x = [0, 10], seed = 0", "x = [0, 10, 3], seed = 0", "sources.fit.data.x", "expected at most 2 values; got 3"),
-        ("batch_size = 1", 'batch_size = "x"', "sources.fit.batch_size", "expected an integer, or 'full'; got 'x'"),
+        ("batch_size = 1", 'batch_size = "x"', "sources.fit.batch_size", "expected a whole number, or 'full'; got 'x'"),
     ],
 )
 def test_union_errors_speak_the_spec_language(tmp_path: Path, old: str, new: str, key: str, message: str) -> None:
@@ -182,3 +182,10 @@ def test_a_video_past_the_file_size_limit_says_so(tmp_path: Path) -> None:
     assert "cannot write out.mp4: the file grew past the largest file allowed here" in done.stderr
     assert sorted(path.name for path in tmp_path.iterdir()) == ["out.mp4"]
     assert (tmp_path / "out.mp4").read_bytes() == b"earlier"
+
+
+def test_a_broken_layer_does_not_make_its_panel_settings_wrong(tmp_path: Path) -> None:
+    """The twin-axis spline is set aside; `twin_ylabel`, which needs a layer on the twin axis, is not blamed."""
+    text = spec_variant(('color = "b", label = "Cost line"', 'colour = "b", label = "Cost line"'))
+    found = problems_of(write_spec(tmp_path, text))
+    assert [key for _, key, _ in found] == ["panels[0].layers[2].colour"], found

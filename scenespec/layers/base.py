@@ -38,6 +38,7 @@ from scenespec.layers.channels import (
 from scenespec.registry import Registry, kind_of
 from scenespec.resolve.trace import TraceField
 from scenespec.validate.base import Binding, SpecModel
+from scenespec.validate.drawable import Label
 from scenespec.validate.limits import FieldSize, Usage
 
 
@@ -139,7 +140,7 @@ class ColormapLayer(ColorChecked):
     """Fields of layers coloured through a colormap (contour, surface, quiver), with an optional colorbar."""
 
     cmap: str | None = Field(None, description="Matplotlib colormap, e.g. `viridis`, `bwr` (article 004).")
-    colorbar: bool | str = Field(
+    colorbar: bool | Label = Field(
         False, description="Draw a colorbar beside the panel for this layer; a string is the colorbar's label."
     )
 
@@ -173,7 +174,7 @@ class XYLayer(ColorChecked):
     y: Binding = Field(description="y values, e.g. `fit.y` or `fit.pred`.")
     color: str | None = Field(None, description="Colour (a matplotlib colour).")
     alpha: float | None = Field(None, ge=0, le=1, description="Opacity, 0 to 1.")
-    label: str | None = Field(None, description="Legend entry.")
+    label: Label | None = Field(None, description="Legend entry.")
 
 
 @dataclass(frozen=True)
@@ -229,7 +230,12 @@ class Painter(Generic[S]):
         """Raise SpecError if a bound field does not have the timing and shape its channel declares."""
         channels = type(self.spec).channels
         bound = {
-            c.name: Bound(getattr(self.spec, c.name), _step_shape(self.fields[c.name]), self.fields[c.name].stepped)
+            c.name: Bound(
+                getattr(self.spec, c.name),
+                _step_shape(self.fields[c.name]),
+                self.fields[c.name].stepped,
+                np.asarray(self.fields[c.name].data).dtype.kind in "biuf",
+            )
             for c in channels
             if c.name in self.fields
         }

@@ -23,7 +23,8 @@ Shapes, of one step's value (of the whole value for a static field):
 | `matched:x` | the same shape as channel `x` |
 | `any` | anything |
 
-Alternatives are joined with `|`: `grid|vector` is a 2-D grid or 1-D points.
+Alternatives are joined with `|`: `grid|vector` is a 2-D grid or 1-D points. A channel with a shape other than
+`any` holds numbers: a field of text (an optimizer source's `names`) bound to it is an error.
 """
 
 from __future__ import annotations
@@ -189,6 +190,8 @@ class Bound:
     binding: str
     shape: tuple[int, ...]
     stepped: bool
+    numeric: bool = True
+    """Whether the field holds numbers (or booleans), not text."""
 
 
 def shape_problems(kind: str, channels: tuple[Channel, ...], bound: Mapping[str, Bound]) -> list[tuple[str, str]]:
@@ -202,11 +205,21 @@ def shape_problems(kind: str, channels: tuple[Channel, ...], bound: Mapping[str,
         field = bound.get(channel.name)
         if field is None or not channel.bindable:
             continue
-        message = _timing_problem(channel, field) or _shape_problem(channel, field, bound, failed)
+        message = (
+            _timing_problem(channel, field)
+            or _shape_problem(channel, field, bound, failed)
+            or _text_problem(channel, field)
+        )
         if message:
             failed.add(channel.name)
             problems.append((channel.name, f"{kind} layer: {channel.name} = {field.binding!r} {message}"))
     return problems
+
+
+def _text_problem(channel: Channel, field: Bound) -> str | None:
+    if channel.shape != "any" and not field.numeric:
+        return "holds text; expected numbers"
+    return None
 
 
 def _timing_problem(channel: Channel, field: Bound) -> str | None:

@@ -15,6 +15,7 @@ from pydantic import Field, PositiveFloat, field_validator, model_validator
 from scenespec.frame import Frame
 from scenespec.layers.base import BuildContext, ColormapLayer, Extent, Painter, add_colorbar, register_layer
 from scenespec.layers.channels import Channel, constant, theme
+from scenespec.layers.text import format_problem
 from scenespec.validate.base import Binding, SpecModel
 
 MAX_LEVELS = 1000
@@ -84,10 +85,9 @@ layers = [
     @field_validator("label_format")
     @classmethod
     def _valid_format(cls, value: str) -> str:
-        try:
-            format(1.5, value)
-        except ValueError as exc:
-            raise ValueError(f"not a format spec for numbers: {exc}") from None
+        problem = format_problem(value, (1.5,))
+        if problem is not None:
+            raise ValueError(problem)
         return value
 
 

@@ -21,6 +21,7 @@ from scenespec.layers.channels import CYCLE, Channel, constant, theme
 from scenespec.resolve.trace import TraceField
 from scenespec.transform.trailing_average import trailing_average
 from scenespec.validate.base import Binding
+from scenespec.validate.drawable import Label
 from scenespec.validate.limits import FieldSize
 
 MAX_SMOOTH = 10_000
@@ -37,7 +38,7 @@ class MetricLayer(ColorChecked):
     color: str | None = Field(None, description="Line and marker colour; default: the colour cycle.")
     linewidth: PositiveFloat | None = Field(None, description="Line width in points.")
     marker: bool = Field(True, description="A dot at the current value.")
-    label: str | None = Field(None, description="Legend entry.")
+    label: Label | None = Field(None, description="Legend entry.")
     smooth: int = Field(
         1,
         ge=1,

@@ -15,12 +15,13 @@ import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.lines import Line2D
 from mpl_toolkits.mplot3d.art3d import Line3D
-from pydantic import Field, NonNegativeFloat, PositiveFloat, PositiveInt
+from pydantic import Field, NonNegativeFloat, PositiveFloat, PositiveInt, field_validator
 
 from scenespec.frame import Frame
 from scenespec.layers.base import BuildContext, ColorChecked, Extent, Painter, register_layer
 from scenespec.layers.channels import CYCLE, Channel, constant, theme
 from scenespec.validate.base import Binding
+from scenespec.validate.drawable import Label, check_marker
 from scenespec.validate.limits import FieldSize
 
 
@@ -32,7 +33,7 @@ class PathLayer(ColorChecked):
     y: Binding = Field(description="y per step, e.g. `race.y`.")
     z: Binding | None = Field(None, description="Height per step, e.g. `race.loss`: draws the path in 3D.")
     names: Binding | None = Field(None, description="One legend label per path, e.g. `race.names`.")
-    label: str | None = Field(None, description="Legend entry of a single path (several paths: use `names`).")
+    label: Label | None = Field(None, description="Legend entry of a single path (several paths: use `names`).")
     color: str | list[str] | None = Field(
         None, description="One colour for all paths, or a list with one per path; default: the colour cycle."
     )
@@ -54,6 +55,11 @@ class PathLayer(ColorChecked):
         constant("linewidth", theme("lines.linewidth")),
     )
     example = 'layers = [{ kind = "path", x = "race.x", y = "race.y", names = "race.names" }]'
+
+    @field_validator("marker")
+    @classmethod
+    def _valid_marker(cls, value: str | None) -> str | None:
+        return check_marker(value)
 
     def projections(self) -> tuple[str, ...]:
         return ("3d",) if self.z is not None else ("2d",)

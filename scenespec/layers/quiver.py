@@ -11,6 +11,7 @@ from scenespec.frame import Frame
 from scenespec.layers.base import BuildContext, ColormapLayer, Extent, Painter, add_colorbar, register_layer
 from scenespec.layers.channels import Channel, constant, theme
 from scenespec.validate.base import Binding
+from scenespec.validate.drawable import Label
 
 
 class QuiverLayer(ColormapLayer):
@@ -35,7 +36,7 @@ class QuiverLayer(ColormapLayer):
     )
     width: PositiveFloat | None = Field(None, description="Shaft width as a fraction of the panel width.")
     alpha: float | None = Field(None, ge=0, le=1, description="Opacity, 0 to 1.")
-    label: str | None = Field(None, description="Legend entry.")
+    label: Label | None = Field(None, description="Legend entry.")
 
     channels = (
         Channel("x", "grid|vector", required=True),  # a grid, or scattered points

@@ -6,11 +6,12 @@ from collections.abc import Mapping
 from typing import Literal
 
 import numpy as np
-from pydantic import Field, PositiveFloat, PositiveInt
+from pydantic import Field, PositiveFloat, PositiveInt, field_validator
 
 from scenespec.frame import Frame
 from scenespec.layers.base import BuildContext, Extent, Painter, XYLayer, register_layer
 from scenespec.layers.channels import CYCLE, Channel, constant, theme
+from scenespec.validate.drawable import check_marker
 from scenespec.validate.limits import FieldSize
 
 
@@ -42,6 +43,11 @@ class ScatterLayer(XYLayer):
         """All points, or `max_points` of them."""
         points = max((size.per_step for size in sizes.values()), default=0)
         return points if self.max_points is None else min(points, self.max_points)
+
+    @field_validator("marker")
+    @classmethod
+    def _valid_marker(cls, value: str | None) -> str | None:
+        return check_marker(value)
 
 
 def subsample(n: int, max_points: int | None) -> np.ndarray | None:

@@ -21,6 +21,7 @@ from scenespec.layers.base import BuildContext, ColorChecked, Extent, Painter, r
 from scenespec.layers.channels import Channel, constant
 from scenespec.resolve.trace import TraceField
 from scenespec.validate.base import Binding
+from scenespec.validate.drawable import Label
 from scenespec.validate.limits import FieldSize, Usage, number
 
 INTERPOLATORS = {"pchip": PchipInterpolator, "cubic": CubicSpline, "akima": Akima1DInterpolator}
@@ -50,7 +51,7 @@ class SplineLayer(ColorChecked):
     samples: PositiveInt = Field(400, description="Points on the smoothed curve.")
     color: str | None = Field(None, description="Line colour.")
     linewidth: PositiveFloat | None = Field(None, description="Line width in points.")
-    label: str | None = Field(None, description="Legend entry.")
+    label: Label | None = Field(None, description="Legend entry.")
 
     channels = (
         Channel("y", "scalar", "stepped", required=True),

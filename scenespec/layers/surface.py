@@ -12,6 +12,7 @@ from scenespec.frame import Frame
 from scenespec.layers.base import BuildContext, ColormapLayer, Extent, Painter, add_colorbar, as_3d, register_layer
 from scenespec.layers.channels import ByField, Channel, constant, theme
 from scenespec.validate.base import Binding
+from scenespec.validate.drawable import Label
 
 
 class SurfaceLayer(ColormapLayer):
@@ -34,7 +35,7 @@ class SurfaceLayer(ColormapLayer):
     linewidth: NonNegativeFloat | None = Field(
         None, description="Width of the grid lines in points (default: 0 for a surface, 1 for a wireframe)."
     )
-    label: str | None = Field(None, description="Legend entry.")
+    label: Label | None = Field(None, description="Legend entry.")
 
     channels = (
         Channel("x", "grid", required=True),

@@ -7,9 +7,10 @@ formats it with `.3f`. Templates are parsed, never evaluated: a field is a bindi
 
 from __future__ import annotations
 
+import re
 import string
 from collections.abc import Mapping
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from matplotlib.artist import Artist
@@ -17,17 +18,43 @@ from matplotlib.text import Text
 from mpl_toolkits.mplot3d import Axes3D
 from pydantic import Field, PositiveFloat, field_validator
 
+from scenespec.errors import Problem, SpecError
 from scenespec.frame import Frame
 from scenespec.layers.base import BuildContext, ColorChecked, Painter, register_layer
 from scenespec.layers.channels import constant
 from scenespec.resolve.trace import TraceField
-from scenespec.validate.base import BINDING_RE
+from scenespec.validate.base import BINDING_RE, Pair
+from scenespec.validate.drawable import check_label
 
 BUILTIN_NAMES = ("step", "frame")
 
+MAX_FORMAT_NUMBER = 100
+"""Largest width or precision in a format spec: a text on a plot needs no more, and `{x:999999999f}` would build
+a string of a gigabyte every frame."""
+
+SAMPLES: tuple[object, ...] = (1.5, 2, "a")
+"""What a bound field may hold, to try a format spec on before any data exists: a float, an int or a string."""
+
+
+def format_problem(spec: str, samples: tuple[object, ...]) -> str | None:
+    """Why `spec` cannot format any of `samples` (the values the field may hold), or None."""
+    if any(int(number) > MAX_FORMAT_NUMBER for number in re.findall(r"\d+", spec)):
+        return f"format spec {spec!r}: a width or precision is at most {MAX_FORMAT_NUMBER}"
+    reasons = []
+    for sample in samples:
+        try:
+            format(sample, spec)
+            return None
+        except ValueError as exc:
+            reasons.append(str(exc))
+    return f"format spec {spec!r} does not apply to the value: {reasons[0]}"
+
 
 def template_fields(template: str) -> list[tuple[str, str, str]]:
-    """(literal text, field name, format spec) parts of a template; raises ValueError if malformed."""
+    """(literal text, field name, format spec) parts of a template; raises ValueError if malformed.
+
+    A format spec must format what the field can hold (the frame's step and index are integers; a bound field
+    a number or a string, checked again with its data when the layer's painter is made)."""
     parts = []
     for literal, name, spec, conversion in string.Formatter().parse(template):
         if conversion:
@@ -36,6 +63,10 @@ def template_fields(template: str) -> list[tuple[str, str, str]]:
             raise ValueError(f"{{{name}}} is not a binding like {{source.field}} nor one of {BUILTIN_NAMES}")
         if spec and "{" in spec:
             raise ValueError("nested fields in a format spec are not supported")
+        if name and spec:
+            problem = format_problem(spec, (1,) if name in BUILTIN_NAMES else SAMPLES)
+            if problem is not None:
+                raise ValueError(f"{{{name}:{spec}}}: {problem}")
         parts.append((literal, name or "", spec or ""))
     return parts
 
@@ -45,7 +76,7 @@ class TextLayer(ColorChecked):
 
     kind: Literal["text"]
     text: str = Field(description="Template, e.g. `Cost: {fit.loss:.3f}` or `epoch {step}`.")
-    at: tuple[float, float] = Field(description="Position [x, y] in the coordinates named by `coords`.")
+    at: Pair[float] = Field(description="Position [x, y] in the coordinates named by `coords`.")
     coords: Literal["data", "axes"] = Field(
         "data",
         description="`data`: axis units (article 001); `axes`: 0..1 fractions of the panel (always so on 3D panels).",
@@ -65,17 +96,53 @@ class TextLayer(ColorChecked):
     @field_validator("text")
     @classmethod
     def _valid_template(cls, value: str) -> str:
-        template_fields(value)
+        shown = "".join(literal + ("1" if name else "") for literal, name, _ in template_fields(value))
+        check_label(shown)  # the math in it must parse, whatever the values filled in
         return value
 
     def bindings(self) -> dict[str, str]:
         return {name: name for _, name, _ in template_fields(self.text) if name and name not in BUILTIN_NAMES}
 
 
+FAR_OFF = 1e5
+"""Pixels beyond the figure's edges past which a text is neither drawn nor laid out."""
+
+
+class PlacedText(Text):
+    """A text that is skipped when its position is far outside the figure (`at = [1e30, -2]`, or data far from
+    the view): nothing there could be seen, and FreeType cannot place glyphs millions of pixels away."""
+
+    def on_canvas(self) -> bool:
+        figure = self.get_figure(root=True)
+        if figure is None:
+            return True  # not on a figure yet: nothing decides where it is
+        x, y = self.get_transform().transform(self.get_unitless_position())
+        box = figure.bbox
+        return bool(-FAR_OFF <= x <= box.width + FAR_OFF and -FAR_OFF <= y <= box.height + FAR_OFF)
+
+    def draw(self, renderer: Any) -> None:
+        if self.on_canvas():
+            super().draw(renderer)
+
+    def get_tightbbox(self, renderer: Any = None) -> Any:
+        return super().get_tightbbox(renderer) if self.on_canvas() else None
+
+
 class TextPainter(Painter[TextLayer]):
     def __init__(self, spec: TextLayer, fields: Mapping[str, TraceField]) -> None:
         super().__init__(spec, fields)
         self.parts = template_fields(spec.text)
+        self.check_formats()
+
+    def check_formats(self) -> None:
+        """Each format spec must format its field's values: `{net.epoch:d}` fits integers, not a float field."""
+        for _, name, spec in self.parts:
+            if not spec or name not in self.fields:
+                continue
+            values = np.asarray(self.fields[name].data).ravel()
+            problem = format_problem(spec, (values[0].item(),)) if values.size else None
+            if problem is not None:
+                raise SpecError([Problem(f"text layer: {{{name}:{spec}}}: {problem}", ("text",))])
 
     @property
     def dynamic(self) -> bool:
@@ -105,11 +172,12 @@ class TextPainter(Painter[TextLayer]):
     def build(self, ctx: BuildContext, frame: Frame) -> None:
         s = self.spec
         kwargs = self.artist_kwargs(color="color", fontsize="size")
-        if isinstance(ctx.ax, Axes3D):  # a 3D panel has no 2D data coordinates: place the text on the panel
-            draw, transform = ctx.ax.text2D, ctx.ax.transAxes
-        else:
-            draw, transform = ctx.ax.text, ctx.ax.transAxes if s.coords == "axes" else ctx.ax.transData
-        self.text: Text = draw(*s.at, self.render_text(frame), transform=transform, ha=s.ha, va=s.va, **kwargs)
+        # a 3D panel has no 2D data coordinates: the text is placed on the panel
+        on_panel = s.coords == "axes" or isinstance(ctx.ax, Axes3D)
+        transform = ctx.ax.transAxes if on_panel else ctx.ax.transData
+        self.text = PlacedText(*s.at, self.render_text(frame), transform=transform, ha=s.ha, va=s.va, **kwargs)
+        self.text.set_clip_on(False)  # as `Axes.text` makes it: a text may stand outside its panel
+        ctx.ax.add_artist(self.text)
         self.artists = [self.text]
 
     def update(self, frame: Frame) -> None:

@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from scenespec.errors import KeyPath, Problem, SpecError
-from scenespec.load.locations import line_for, locate_json, locate_toml
-from scenespec.load.overrides import Override, apply_overrides
+from scenespec.load.locations import json_duplicate_keys, line_for, locate_json, locate_toml
+from scenespec.load.nesting import TOO_DEEP, shown_path, too_deep_line, too_deep_path
+from scenespec.load.overrides import Override, apply_overrides, plain
 
 FORMATS = {".toml": "toml", ".json": "json"}
 
@@ -55,23 +56,59 @@ def _toml_error_line(error: tomllib.TOMLDecodeError) -> tuple[str, int | None]:
     return text[: match.start()], int(match.group(1))
 
 
-def parse_text(text: str, fmt: str, file: str) -> tuple[dict[str, Any], dict[KeyPath, int]]:
-    """Parse spec text; a syntax error becomes a SpecError naming file and line."""
-    if fmt == "toml":
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            message, line = _toml_error_line(exc)
-            raise SpecError([Problem(f"TOML syntax error: {message}", file=file, line=line)]) from None
-        return data, locate_toml(text)
+def _too_deep(text: str, file: str) -> SpecError:
+    return SpecError([Problem(TOO_DEEP, file=file, line=too_deep_line(text))])
+
+
+class _DuplicateKey(Exception):
+    """A JSON object repeats a key (json.loads would silently keep the last)."""
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """json.loads' object hook: an object whose keys repeat is an error, as a table's are in TOML."""
+    data = dict(pairs)
+    if len(data) != len(pairs):
+        raise _DuplicateKey
+    return data
+
+
+def _duplicate_problems(text: str, file: str) -> list[Problem]:
+    problems = []
+    for path, line, first in json_duplicate_keys(text):
+        message = f"key {path[-1]!r} is given twice (first on line {first}); keys of an object must be unique"
+        problems.append(Problem(message, path, file=file, line=line))
+    return problems or [Problem("a key is given twice in one object; keys of an object must be unique", file=file)]
+
+
+def _parse_json(text: str, file: str) -> dict[str, Any]:
     try:
-        data = json.loads(text)
+        data = json.loads(text, object_pairs_hook=_unique_keys)
     except json.JSONDecodeError as exc:
         problem = Problem(f"JSON syntax error: {exc.msg} (column {exc.colno})", file=file, line=exc.lineno)
         raise SpecError([problem]) from None
+    except _DuplicateKey:
+        raise SpecError(_duplicate_problems(text, file)) from None
     if not isinstance(data, dict):
         raise SpecError([Problem("a JSON spec must be an object at the top level", file=file, line=1)])
-    return data, locate_json(text)
+    return data
+
+
+def parse_text(text: str, fmt: str, file: str) -> tuple[dict[str, Any], dict[KeyPath, int]]:
+    """Parse spec text; a syntax error, a repeated key or nesting too deep becomes a SpecError naming file and line."""
+    try:
+        if fmt == "toml":
+            try:
+                data = tomllib.loads(text)
+            except tomllib.TOMLDecodeError as exc:
+                message, line = _toml_error_line(exc)
+                raise SpecError([Problem(f"TOML syntax error: {message}", file=file, line=line)]) from None
+        else:
+            data = _parse_json(text, file)
+    except RecursionError:
+        raise _too_deep(text, file) from None
+    if too_deep_path(data) is not None:
+        raise _too_deep(text, file)
+    return data, locate_toml(text) if fmt == "toml" else locate_json(text)
 
 
 TEXT_LABEL = "<text>"
@@ -84,7 +121,15 @@ def _finish(
     data.pop("$schema", None)  # editors' schema pointer, not part of the scene
     parsed = [item if isinstance(item, Override) else Override.parse(item) for item in overrides]
     apply_overrides(data, parsed)
-    return LoadedSpec(data=data, locations=locations, overrides=parsed, **where)
+    return _not_too_deep(LoadedSpec(data=data, locations=locations, overrides=parsed, **where))
+
+
+def _not_too_deep(loaded: LoadedSpec) -> LoadedSpec:
+    """`loaded`, unless an override put data in it nested too deeply for the later stages."""
+    deep = too_deep_path(loaded.data)
+    if deep is not None:
+        raise SpecError([loaded.problem(TOO_DEEP, shown_path(deep))])
+    return loaded
 
 
 def load_text(
@@ -114,8 +159,11 @@ def load_data(
     """A spec given as a dict (deep-copied, so the caller's stays as it was); errors name the key path."""
     if not isinstance(data, Mapping):
         raise SpecError([Problem(f"a spec is a mapping of tables, not {type(data).__name__}")])
+    deep = too_deep_path(data)
+    if deep is not None:
+        raise SpecError([Problem(TOO_DEEP, shown_path(deep))])
     folder = Path(base_dir) if base_dir is not None else Path.cwd()
-    copied = copy.deepcopy(dict(data))
+    copied = copy.deepcopy(plain(dict(data)))  # numpy values made plain
     return _finish(copied, {}, overrides, file=None, base_dir=folder.resolve(), name=name, text="")
 
 
@@ -143,7 +191,7 @@ def with_overrides(loaded: LoadedSpec, overrides: Sequence[Override]) -> LoadedS
     """A copy of `loaded` with more overrides applied on top (the spec itself is not changed)."""
     data = copy.deepcopy(loaded.data)
     apply_overrides(data, list(overrides))
-    return LoadedSpec(
+    changed = LoadedSpec(
         data=data,
         file=loaded.file,
         base_dir=loaded.base_dir,
@@ -152,3 +200,4 @@ def with_overrides(loaded: LoadedSpec, overrides: Sequence[Override]) -> LoadedS
         locations=loaded.locations,
         overrides=[*loaded.overrides, *overrides],
     )
+    return _not_too_deep(changed)

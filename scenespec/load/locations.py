@@ -240,7 +240,12 @@ class _TomlScanner(_Scanner):
 
 
 class _JsonScanner(_Scanner):
-    """Recursive-descent walk over JSON objects and arrays."""
+    """Recursive-descent walk over JSON objects and arrays; notes keys that repeat within an object."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.duplicates: list[tuple[KeyPath, int, int]] = []
+        """(path, line, line of the first occurrence) of every key given again in its object."""
 
     def run(self) -> None:
         self.skip_ws()
@@ -253,6 +258,8 @@ class _JsonScanner(_Scanner):
     def record(self, path: KeyPath, line: int) -> None:
         """Last duplicate key wins in ``json.loads``, so drop what an earlier one recorded."""
         if path in self.found:
+            if isinstance(path[-1], str):
+                self.duplicates.append((path, line, self.found[path]))
             for stale in [p for p in self.found if p[: len(path)] == path]:
                 del self.found[stale]
         self.found[path] = line
@@ -346,6 +353,14 @@ def locate_json(text: str) -> dict[KeyPath, int]:
     with contextlib.suppress(Exception):
         scanner.run()
     return scanner.found
+
+
+def json_duplicate_keys(text: str) -> list[tuple[KeyPath, int, int]]:
+    """(key path, line, line of the first occurrence) of every key JSON ``text`` gives twice in one object."""
+    scanner = _JsonScanner(text)
+    with contextlib.suppress(Exception):
+        scanner.run()
+    return scanner.duplicates
 
 
 def line_for(locations: dict[KeyPath, int], path: KeyPath) -> int | None:

@@ -2,18 +2,38 @@
 
 from __future__ import annotations
 
+import reprlib
 import tomllib
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from scenespec.errors import KeyPath, Problem, SpecError
+from scenespec.load.nesting import too_deep_path
+
+LABEL = reprlib.Repr()
+"""How an override from Python shows its value in messages: as `repr`, but cut short when long or deep."""
+LABEL.maxstring = LABEL.maxother = 80
+
+
+def plain(value: Any) -> Any:
+    """A value from Python as a spec holds it: numpy numbers and arrays become Python numbers and lists (strict
+    validation takes a numpy int for no whole number), through lists, tuples and dicts."""
+    if isinstance(value, np.generic | np.ndarray):
+        return value.tolist()
+    if isinstance(value, list | tuple):
+        return [plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: plain(item) for key, item in value.items()}
+    return value
 
 
 def parse_value(text: str) -> Any:
     """Read a value as TOML (`20`, `true`, `[1, 2]`, `"s"`); anything else is a plain string."""
     try:
         return tomllib.loads(f"v = {text}")["v"]
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, RecursionError):  # too deep to parse: text, as anything not TOML is
         return text
 
 
@@ -39,7 +59,8 @@ class Override:
         if not all(parts):
             raise SpecError([Problem("expected a dotted key path, e.g. frames.fps", file=f"{origin} {key!r}")])
         path = tuple(int(p) if p.isdigit() else p for p in parts)
-        return cls(text=f"{key}={value!r}", path=path, value=value, origin=origin)
+        value = value if too_deep_path(value) is not None else plain(value)  # too deep: refused when applied
+        return cls(text=f"{key}={LABEL.repr(value)}", path=path, value=value, origin=origin)
 
     @classmethod
     def parse(cls, text: str) -> Override:

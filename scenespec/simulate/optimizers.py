@@ -24,7 +24,8 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import Field, field_validator, model_validator
 
-from scenespec.validate.base import SpecModel
+from scenespec.validate.base import Pair, Seed, SpecModel
+from scenespec.validate.drawable import Label
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -60,16 +61,16 @@ class OptimizerBase(SpecModel):
     """What every optimizer has besides its hyperparameters: a name, a label, a start and gradient noise."""
 
     name: str = Field(description="The update rule.")
-    label: str | None = Field(None, description="Legend label (default: the rule's name).")
-    start: tuple[Annotated[float, Field(allow_inf_nan=False)], Annotated[float, Field(allow_inf_nan=False)]] | None = (
-        Field(None, description="Start point [x, y] of this optimizer (default: the source's common start).")
+    label: Label | None = Field(None, description="Legend label (default: the rule's name).")
+    start: Pair[float] | None = Field(
+        None, description="Start point [x, y] of this optimizer (default: the source's common start)."
     )
     noise: float = _number(
         0.0,
         "Standard deviation of the Gaussian noise added to every gradient (stochastic gradients); 0: exact.",
         ge=0,
     )
-    seed: int = Field(0, ge=0, description="Seed of the gradient noise: the same seed gives the same path.")
+    seed: Seed = Field(0, description="Seed of the gradient noise: the same seed gives the same path.")
 
 
 class _SGDFields(OptimizerBase):
@@ -156,7 +157,7 @@ class _AdamFields(OptimizerBase):
     """torch.optim.Adam's hyperparameters, shared by `adam` and `adamw`."""
 
     lr: float = _lr(1e-3)
-    betas: tuple[float, float] = Field(
+    betas: Pair[float] = Field(
         (0.9, 0.999),
         description="[β₁, β₂], each in [0, 1): decay rates of the running averages of the gradient and its square.",
     )

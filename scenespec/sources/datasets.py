@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Literal
@@ -17,7 +18,7 @@ from pydantic import Field, NonNegativeFloat, field_validator, model_validator
 from scenespec.errors import did_you_mean
 from scenespec.expression import compile_expression
 from scenespec.sources.base import ResolveContext
-from scenespec.validate.base import SpecModel
+from scenespec.validate.base import Pair, Seed, SpecModel
 
 
 class LineData(SpecModel):
@@ -28,11 +29,11 @@ class LineData(SpecModel):
     intercept: float = Field(0.0, description="Intercept of the true line.")
     noise: NonNegativeFloat = Field(1.0, description="Standard deviation of the Gaussian noise on y.")
     n: int = Field(50, ge=2, le=10_000_000, description="Number of points.")
-    x: tuple[float, float] = Field((0.0, 10.0), description="Range [low, high] of x.")
+    x: Pair[float] = Field((0.0, 10.0), description="Range [low, high] of x.")
     spacing: Literal["even", "random"] = Field(
         "even", description="`even`: x evenly spaced over the range (as article 001); `random`: uniform draws."
     )
-    seed: int = Field(0, description="Seed of the noise (and of x when spacing is random).")
+    seed: Seed = Field(0, description="Seed of the noise (and of x when spacing is random).")
 
     @model_validator(mode="after")
     def _range_is_increasing(self) -> LineData:
@@ -74,7 +75,10 @@ class CsvData(SpecModel):
             raise ctx.error(
                 f"{file.name} is not UTF-8 text ({exc.reason} at byte {exc.start})", "data", "path"
             ) from None
-        rows = list(csv.reader(io.StringIO(text, newline="")))
+        try:
+            rows = list(csv.reader(io.StringIO(text, newline="")))
+        except csv.Error as exc:  # a cell longer than the csv module's limit (128 KiB), a stray quote, …
+            raise ctx.error(f"{file.name} is not a CSV table: {exc}", "data", "path") from None
         if len(rows) < 3:
             raise ctx.error(f"{file.name}: need a header row and at least two data rows", "data", "path")
         header = [h.strip() for h in rows[0]]
@@ -88,11 +92,13 @@ class CsvData(SpecModel):
         values = np.empty((len(rows) - 1, 2))
         for row_no, row in enumerate(rows[1:], start=2):
             for j, col in enumerate(columns):
+                cell = row[col] if col < len(row) else ""
                 try:
-                    values[row_no - 2, j] = float(row[col])
-                except (ValueError, IndexError):
-                    cell = row[col] if col < len(row) else ""
+                    values[row_no - 2, j] = float(cell)
+                except ValueError:
                     raise ctx.error(f"{file.name}:{row_no}: not a number: {cell!r}", "data", "path") from None
+                if not math.isfinite(values[row_no - 2, j]):  # `inf` and `nan` parse, and no model can learn them
+                    raise ctx.error(f"{file.name}:{row_no}: not a finite number: {cell!r}", "data", "path")
         return values[:, 0], values[:, 1]
 
 
@@ -124,7 +130,7 @@ class FunctionData(SpecModel):
         None, description="Your own true function of `x` (a whitelisted formula such as `x**2 - 1`), not a `target`."
     )
     n: int = Field(1000, ge=2, le=10_000_000, description="Number of points.")
-    x: tuple[float, float] = Field((-3.0, 3.0), description="Range [low, high] of x.")
+    x: Pair[float] = Field((-3.0, 3.0), description="Range [low, high] of x.")
     spacing: Literal["random", "even"] = Field(
         "random", description="`random`: uniform draws over the range, sorted; `even`: evenly spaced."
     )
@@ -132,7 +138,7 @@ class FunctionData(SpecModel):
     noise_growth: NonNegativeFloat = Field(
         0.0, description="How much the noise grows along x: its sd at the high end is `noise · (1 + noise_growth)`."
     )
-    seed: int = Field(0, description="Seed of x (when random) and of the noise.")
+    seed: Seed = Field(0, description="Seed of x (when random) and of the noise.")
 
     @field_validator("formula")
     @classmethod

@@ -15,9 +15,10 @@ from pydantic import Field, field_validator, model_validator
 
 from scenespec.expression import compile_expression
 from scenespec.resolve.trace import Trace
-from scenespec.simulate.objectives import BUILTIN_OBJECTIVES, Objective, formula_objective
+from scenespec.simulate.objectives import BUILTIN_OBJECTIVES, FORMULA_STEP, Objective, formula_objective
 from scenespec.simulate.optimizers import OptimizerSpec, descend
 from scenespec.sources.base import ResolveContext, SourceSpec, TraceShape, register_source
+from scenespec.validate.base import Pair
 from scenespec.validate.limits import Usage, number
 
 DISPLAY_NAMES = {
@@ -30,8 +31,7 @@ DISPLAY_NAMES = {
     "adamw": "AdamW",
 }
 
-Finite = Annotated[float, Field(allow_inf_nan=False)]  # TOML allows inf and nan, which no grid or start can use
-Range = tuple[Finite, Finite]
+Range = Pair[float]
 Resolution = Annotated[int, Field(ge=2, le=2000)]
 
 
@@ -75,10 +75,10 @@ optimizers = [
     )
     x: Range | None = Field(None, description="Grid range of x [min, max] (default: the objective's usual range).")
     y: Range | None = Field(None, description="Grid range of y [min, max] (default: the objective's usual range).")
-    resolution: Resolution | tuple[Resolution, Resolution] = Field(
+    resolution: Resolution | Pair[Resolution] = Field(
         200, description="Grid points per axis, or [nx, ny]; 200 matches article 004's step of 0.1 over [-10, 10]."
     )
-    start: tuple[Finite, Finite] | None = Field(
+    start: Pair[float] | None = Field(
         None, description="Start point of every optimizer that sets none (default: the objective's usual start)."
     )
     steps: int = Field(100, ge=0, le=100_000, description="Updates each optimizer makes.")
@@ -189,7 +189,7 @@ optimizers = [
         if bad.any():
             step = int(np.argmax(bad))
             where = positions[step]
-            if np.isfinite(where).all() and np.isnan(values[step]).any():
+            if np.isfinite(where).all() and np.isnan(values[step]).any() and _undefined_at(objective, where):
                 raise ctx.error(
                     f"{self.labels()[index]}: the objective or its gradient is undefined (nan) at "
                     f"({where[0]:.4g}, {where[1]:.4g}), reached at step {step}",
@@ -202,3 +202,15 @@ optimizers = [
                 "lr",
             )
         return positions[:, 0], positions[:, 1], loss, gradients[:, 0], gradients[:, 1]
+
+
+def _undefined_at(objective: Objective, where: np.ndarray) -> bool:
+    """Whether a nan at a finite position means the objective is undefined there (`log` of a negative number),
+    rather than that the optimizer ran off to where it overflows: a formula's gradient, by central differences,
+    is inf − inf = nan there, and that is a divergence to report at `lr`."""
+    h = FORMULA_STEP * np.maximum(1.0, np.abs(where))
+    steps = np.array([[0.0, 0.0], [h[0], 0.0], [-h[0], 0.0], [0.0, h[1]], [0.0, -h[1]]])
+    points = where[None, :] + steps
+    with np.errstate(all="ignore"):
+        values = np.array([np.asarray(objective.value(x, y), dtype=float) for x, y in points])
+    return bool(np.isnan(values[0]) or not np.isinf(values).any())

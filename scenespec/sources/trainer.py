@@ -25,7 +25,7 @@ from scenespec.resolve.trace import Trace
 from scenespec.sources.base import ResolveContext, SourceSpec, TraceShape, register_source
 from scenespec.sources.datasets import CsvData, DataSpec
 from scenespec.training.mlp import Diverged, MlpSettings, RecordPlan, batches_per_epoch, eval_indices, train_mlp
-from scenespec.validate.base import SpecModel, discriminator
+from scenespec.validate.base import Seed, SpecModel, discriminator
 from scenespec.validate.limits import Usage, number
 
 
@@ -127,7 +127,7 @@ class TrainerSource(SourceSpec):
         "full", description="Points per update: 1 is per-sample SGD (article 001), `full` is batch GD."
     )
     shuffle: bool = Field(False, description="Shuffle the points every epoch (seeded).")
-    seed: int = Field(0, description="Seed of the shuffling.")
+    seed: Seed = Field(0, description="Seed of the shuffling.")
 
     variant_key = "model"
 
@@ -276,7 +276,7 @@ record = { every = 10 }
     model: Literal["mlp"] = Field(description="`mlp`: a small neural network.")
     batch_size: int | Literal["full"] = Field(32, description="Points per update (`full`: all of them).")
     shuffle: bool = Field(True, description="Shuffle the points every epoch (seeded).")
-    seed: int = Field(0, description="Seed of the shuffling and of the initial weights.")
+    seed: Seed = Field(0, description="Seed of the shuffling and of the initial weights.")
     network: Network = Field(default_factory=Network, description="The neural network.")
     record: RecordRule = Field(
         default_factory=lambda: RecordRule(every=1),

@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Discriminator, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Strict,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from scenespec.errors import did_you_mean
+from scenespec.validate.values import check_value
 
 KEY_SYNONYMS = {
     "learning_rate": "lr",
@@ -22,9 +32,29 @@ KEY_SYNONYMS = {
 
 
 class SpecModel(BaseModel):
-    """Strict pydantic model: a misspelt key is reported with the nearest valid one."""
+    """Strict pydantic model: a misspelt key is reported with the nearest valid one.
 
-    model_config = ConfigDict(extra="forbid", validate_default=False)
+    Values are strict (a boolean is not a number, a string is not a number or a boolean: `epochs = true` and
+    `lr = "0.1"` are mistakes, not values to convert) and numbers are finite (TOML allows `inf` and `nan`,
+    which no setting can use). A tuple field takes a list (TOML and JSON have no tuples): annotate it `Pair[T]`.
+    """
+
+    model_config = ConfigDict(extra="forbid", validate_default=False, strict=True, allow_inf_nan=False)
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        for name, info in cls.model_fields.items():
+            lax = any(isinstance(item, Strict) and not item.strict for item in info.metadata)
+            if _bare_tuple(info.annotation, lax):
+                raise TypeError(f"{cls.__name__}.{name}: a tuple in a spec model is written `Pair[T]` (lists allowed)")
+
+    @field_validator("*")
+    @classmethod
+    def _plain_values(cls, value: Any) -> Any:
+        """Whole numbers a float64 holds exactly, text without control characters (see `values.check_value`)."""
+        check_value(value)
+        return value
 
     @model_validator(mode="before")
     @classmethod
@@ -48,6 +78,28 @@ class SpecModel(BaseModel):
     def unknown_key_hint(cls, key: str, data: dict[Any, Any]) -> str:
         """A hint for a key this model does not have, before any spelling suggestion (e.g. whose key it is)."""
         return ""
+
+
+def _bare_tuple(annotation: Any, lax: bool = False) -> bool:
+    """Whether `annotation` holds a tuple that is strict about its container: TOML and JSON lists would be refused."""
+    origin, args = get_origin(annotation), get_args(annotation)
+    if origin is Annotated:
+        return _bare_tuple(args[0], any(isinstance(item, Strict) and not item.strict for item in args[1:]))
+    if origin is tuple:
+        return not lax or any(_bare_tuple(arg) for arg in args)
+    return any(_bare_tuple(arg) for arg in args if arg is not Ellipsis)
+
+
+T = TypeVar("T")
+
+Pair = Annotated[tuple[T, T], Strict(False)]
+"""Two values, e.g. `[width, height]`, written as a list (the pair is lax about its container; its items stay
+strict)."""
+
+
+MAX_SEED = 2**32 - 1
+Seed = Annotated[int, Field(ge=0, le=MAX_SEED)]
+"""A random seed: numpy's generators take any whole number >= 0, scikit-learn's `random_state` one below 2**32."""
 
 
 UNION_TAGS: dict[str, str | None] = {"kind": None, "name": None}

@@ -8,6 +8,7 @@ from typing import Any
 from scenespec.errors import KeyPath, Problem, SpecError, did_you_mean
 from scenespec.transform.apply import cycle_message, find_cycles, input_transform
 from scenespec.validate.base import FIELD_NAME_RE, TRANSFORMS_SOURCE, split_binding
+from scenespec.validate.panels import panel_problems
 from scenespec.validate.scene import EMPTY_CELL, Scene
 
 SourceFields = dict[str, dict[str, bool]]
@@ -34,7 +35,7 @@ def check_references(
 
     `unknown` names sources (and `transforms.NAME`) whose own spec is broken: bindings to them are not judged.
     """
-    problems = check_layout(scene, locate)
+    problems = check_layout(scene, locate) + panel_problems(scene, locate)
     fields = {**fields, **{name: {} for name in unknown if name not in fields and "." not in name}}
     if scene.frames.source is not None and scene.frames.source not in fields:
         hint = did_you_mean(scene.frames.source, fields)

@@ -40,7 +40,17 @@ class SetAside:
     def touches(self, path: KeyPath) -> bool:
         """Whether a problem at `path` may come from setting parts aside: it lies in one or holds one (a table
         left without its only source, a panel whose layer was replaced)."""
-        return any(path[: len(aside)] == aside or aside[: len(path)] == path for aside in self.paths)
+        return any(
+            path[: len(aside)] == aside or aside[: len(path)] == path or _panel_setting_of(path, aside)
+            for aside in self.paths
+        )
+
+
+def _panel_setting_of(path: KeyPath, aside: KeyPath) -> bool:
+    """Whether `path` is a setting of the panel whose layer `aside` is: a panel's settings depend on its layers
+    (`twin_ylabel` needs a layer on the twin axis, `zlabel` a 3D one)."""
+    is_layer = len(aside) == 4 and aside[0] == "panels" and aside[2] == "layers"
+    return is_layer and path[:2] == aside[:2] and (len(path) < 3 or path[2] != "layers")
 
 
 def set_aside(data: dict[str, Any], broken: list[KeyPath]) -> SetAside | None:

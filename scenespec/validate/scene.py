@@ -20,10 +20,17 @@ from scenespec.layers.base import LAYERS, LayerSpec
 from scenespec.render.sinks.base import output_formats
 from scenespec.sources.base import SOURCES, SourceSpec
 from scenespec.transform.base import TRANSFORMS, TransformSpec
-from scenespec.validate.base import SOURCE_NAME_RE, TRANSFORMS_SOURCE, SpecModel
+from scenespec.validate.base import SOURCE_NAME_RE, TRANSFORMS_SOURCE, Pair, SpecModel
+from scenespec.validate.drawable import Label
 from scenespec.validate.limits import Limits
 
 LEGEND_LOCATIONS = tuple(Legend.codes)
+
+MIN_INCHES = 0.1
+"""The smallest side of the figure: at the smallest dpi (10), one pixel; less makes an empty image."""
+MAX_INCHES = 10_000.0
+"""A hard bound on each side of the figure, so no absurd size reaches matplotlib (the pixels a frame may have
+are bounded separately, by size × dpi)."""
 
 
 def is_legend_location(value: object) -> TypeGuard[LegendLocType]:
@@ -70,9 +77,11 @@ PanelName = Annotated[str, AfterValidator(_panel_name)]
 class SceneMeta(SpecModel):
     """The figure as a whole."""
 
-    title: str | None = Field(None, description="Figure title, shown above the panels.")
+    title: Label | None = Field(None, description="Figure title, shown above the panels.")
     description: str | None = Field(None, description="What the scene shows (for galleries and docs).")
-    size: tuple[PositiveFloat, PositiveFloat] = Field((6.4, 4.8), description="Figure size [width, height] in inches.")
+    size: Pair[Annotated[float, Field(ge=MIN_INCHES, le=MAX_INCHES)]] = Field(
+        (6.4, 4.8), description="Figure size [width, height] in inches."
+    )
     dpi: int = Field(100, ge=10, le=1000, description="Dots per inch: pixels = size × dpi.")
     style: str = Field("default", description="A matplotlib style name, e.g. `default`, `ggplot`, `seaborn-v0_8`.")
     layout: list[LayoutRow] | None = Field(
@@ -168,15 +177,15 @@ class PanelSpec(SpecModel):
             "Needed only when the scene has a layout."
         ),
     )
-    title: str | None = Field(None, description="Panel title.")
-    xlabel: str | None = Field(None, description="x axis label.")
-    ylabel: str | None = Field(None, description="y axis label.")
-    zlabel: str | None = Field(None, description="z axis label (3D panels).")
-    twin_ylabel: str | None = Field(None, description="Label of the twin (right) y axis.")
-    xlim: tuple[float, float] | None = Field(None, description="Fixed x limits; default: all frames' data.")
-    ylim: tuple[float, float] | None = Field(None, description="Fixed y limits; default: all frames' data.")
-    zlim: tuple[float, float] | None = Field(None, description="Fixed z limits (3D panels).")
-    twin_ylim: tuple[float, float] | None = Field(None, description="Fixed limits of the twin y axis.")
+    title: Label | None = Field(None, description="Panel title.")
+    xlabel: Label | None = Field(None, description="x axis label.")
+    ylabel: Label | None = Field(None, description="y axis label.")
+    zlabel: Label | None = Field(None, description="z axis label (3D panels).")
+    twin_ylabel: Label | None = Field(None, description="Label of the twin (right) y axis.")
+    xlim: Pair[float] | None = Field(None, description="Fixed x limits; default: all frames' data.")
+    ylim: Pair[float] | None = Field(None, description="Fixed y limits; default: all frames' data.")
+    zlim: Pair[float] | None = Field(None, description="Fixed z limits (3D panels).")
+    twin_ylim: Pair[float] | None = Field(None, description="Fixed limits of the twin y axis.")
     xticks: list[float] | None = Field(None, description="Explicit x tick positions.")
     yticks: list[float] | None = Field(None, description="Explicit y tick positions.")
     zticks: list[float] | None = Field(None, description="Explicit z tick positions (3D panels).")

@@ -81,6 +81,30 @@ PYDANTIC_WORDS: tuple[tuple[str, str], ...] = (
 """pydantic's words for types, in the words of a TOML or JSON file."""
 
 
+EXPECTED = {
+    "int_type": "a whole number",
+    "float_type": "a number",
+    "bool_type": "true or false",
+    "string_type": "a string",
+    "finite_number": "a finite number (not inf or nan)",
+    "list_type": "a list",
+    "tuple_type": "a list",
+}
+"""What a value of the wrong type should have been, by pydantic error type, in the spec's words."""
+
+
+NOT_TEXT = {f"expected {words}" for kind, words in EXPECTED.items() if kind != "string_type"}
+
+
+def got(value: Any, messages: list[str]) -> str:
+    """A value as the spec wrote it: `true`, `3`, `inf`, `'mae'`; `the string '0.1'` where no text was expected."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, str) and all(message in NOT_TEXT for message in messages):
+        return f"the string {value!r}"
+    return repr(value)
+
+
 def _expected(message: str) -> str:
     """pydantic's "Input should be X" -> "expected X", with X said as the spec's format says it."""
     if not message.startswith("Input should be "):
@@ -129,6 +153,8 @@ def _message(error: Any, path: KeyPath) -> tuple[KeyPath, str, str]:
         return path, error["msg"].removeprefix("Value error, "), ""
     if kind in ("too_short", "too_long"):
         return path, _count_message(error), ""
+    if kind in EXPECTED:
+        return path, f"expected {EXPECTED[kind]}", ""
     hint = ""
     if kind == "literal_error" and isinstance(error.get("input"), str):
         hint = did_you_mean(error["input"], re.findall(r"'([^']*)'", ctx.get("expected", "")))
@@ -164,7 +190,7 @@ def problems_from(error: ValidationError, loaded: LoadedSpec) -> list[Problem]:
             else "expected " + ", or ".join(m.removeprefix("expected ") for m in messages)
         )
         if text.startswith("expected ") and isinstance(value, str | int | float | bool):
-            text += f"; got {value!r}"
+            text += f"; got {got(value, messages)}"
         problems.append(loaded.problem(text + "".join(hints[:1]), path))
     return problems
 
