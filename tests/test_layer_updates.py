@@ -1,6 +1,6 @@
 """Every layer kind's `update`: after `graph.show(frame)` its artists hold the numbers of that frame.
 
-One scene per kind reads a small trace saved to tmp_path, whose fields all move from step to step.
+One scene per kind reads a small trace saved to tmp_path (`helpers.moving_trace`), whose fields all move.
 Frames are shown out of order (an update that reads the wrong row, or does nothing, leaves the
 data of another frame), and what matplotlib holds is compared with values computed here with numpy
 and scipy straight from the saved arrays, never with the painters' own helpers.
@@ -12,54 +12,25 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from helpers import write_spec
+import pytest
+from helpers import GRID_X, GRID_Y, MOVING_POINTS, MOVING_STEPS, moving_spec, moving_trace, write_spec
+from matplotlib.artist import Artist
 from scipy.interpolate import PchipInterpolator
 
 from scenespec.compile import ArtistGraph
 from scenespec.layers.base import LAYERS, Painter
 from scenespec.pipeline import Prepared, build, prepare, scene_style
-from scenespec.resolve.trace import Trace
 from scenespec.schedule import Frame
 
-STEPS = np.array([0, 2, 3, 7, 12])
+STEPS = MOVING_STEPS
 ORDER = (3, 1, 4, 0, 2)  # the frames shown, out of order
-N = 12  # points of the vector fields
-GRID_X, GRID_Y = np.meshgrid(np.linspace(-2, 2, 9), np.linspace(-1, 1, 5))  # a 5 × 9 grid
-
-
-def make_trace(path: Path) -> dict[str, np.ndarray]:
-    """A trace in which every stepped field moves, saved to `path`; returns its arrays by field name."""
-    rng = np.random.default_rng(11)
-    k = len(STEPS)
-    ramp = np.linspace(0.5, 1.5, k)  # one factor per step
-    slope, tilt, shift = ramp, rng.uniform(-0.3, 0.3, k), rng.uniform(-0.3, 0.3, k)
-    static = {"ex": np.linspace(-2, 2, N), "X": GRID_X, "Y": GRID_Y, "names": np.array(["first", "second"])}
-    stepped = {
-        "px": rng.normal(size=(k, N)),
-        "py": rng.normal(size=(k, N)),
-        "pred": rng.normal(size=(k, N)),
-        "spread": rng.uniform(0.1, 1.0, (k, N)),
-        "loss": np.sort(rng.uniform(0.1, 5.0, k))[::-1].copy(),
-        # a plane a·x + b·y + c: its contour lines are straight, so every vertex is exactly on a known line
-        "plane": slope[:, None, None] * GRID_X + tilt[:, None, None] * GRID_Y + shift[:, None, None],
-        "hill": ramp[:, None, None] * (GRID_X**2 + GRID_Y**2) + rng.normal(0, 0.1, (k, *GRID_X.shape)),
-        "qx": rng.uniform(-2, 2, (k, 6)),
-        "qy": rng.uniform(-1, 1, (k, 6)),
-        "qu": rng.normal(size=(k, 6)),
-        "qv": rng.normal(size=(k, 6)),
-        "rx": np.cumsum(rng.normal(size=(k, 2)), axis=0),
-        "ry": np.cumsum(rng.normal(size=(k, 2)), axis=0),
-    }
-    Trace(steps=STEPS, static=static, stepped=stepped).save(path)
-    return static | stepped
+N = MOVING_POINTS
 
 
 def compiled(tmp_path: Path, layer: str) -> tuple[Prepared, ArtistGraph, dict[str, np.ndarray], Painter]:
     """A one-panel scene with `layer` (an inline table over source `run`), its graph, the trace and the painter."""
-    arrays = make_trace(tmp_path / "run.npz")
-    text = '[scene]\nsize = [4.0, 3.0]\ndpi = 40\n\n[sources.run]\nkind = "trace"\npath = "run.npz"\n'
-    text += f'\n[frames]\nsource = "run"\nsteps = "all"\n\n[[panels]]\nlayers = [\n  {layer},\n]\n'
-    prepared = prepare(write_spec(tmp_path, text))
+    arrays = moving_trace(tmp_path / "run.npz")
+    prepared = prepare(write_spec(tmp_path, moving_spec([layer])))
     with scene_style(prepared.scene):
         graph = build(prepared)
     (node,) = graph.layers
@@ -230,6 +201,39 @@ def test_surface_faces_take_the_frames_heights(tmp_path: Path) -> None:
         np.testing.assert_allclose(np.asarray(surface.get_array()), cells.ravel(), rtol=1e-12)
 
     each_frame(prepared, graph, check)
+
+
+def drawing_order(ax) -> list[Artist]:
+    """The axes' children in the order matplotlib draws them: a stable sort by zorder."""
+    return sorted(ax.get_children(), key=lambda artist: artist.get_zorder())
+
+
+@pytest.mark.parametrize(
+    "redrawn",
+    [
+        '{ kind = "contour", x = "run.X", y = "run.Y", z = "run.plane", filled = true }',
+        '{ kind = "surface", x = "run.X", y = "run.Y", z = "run.hill" }',
+    ],
+    ids=["contour", "surface"],
+)
+def test_a_layer_drawn_anew_keeps_its_place_among_the_layers(tmp_path: Path, redrawn: str) -> None:
+    """Contours and surfaces are drawn anew each frame; they stay below the layers listed after them, of the
+    same zorder (arrows over filled contours, a still surface), as in the first frame."""
+    above = (
+        '{ kind = "quiver", x = "run.qx", y = "run.qy", u = "run.qu", v = "run.qv" }'
+        if "contour" in redrawn
+        else '{ kind = "surface", x = "run.X", y = "run.Y", z = "run.Y", color = "gray" }'
+    )
+    moving_trace(tmp_path / "run.npz")
+    prepared = prepare(write_spec(tmp_path, moving_spec([redrawn, above])))
+    with scene_style(prepared.scene):
+        graph = build(prepared)
+    first, second = (node.painter for node in graph.layers)
+    ax = graph.panels[0].ax
+    for index in ORDER:
+        graph.show(prepared.frames[index])
+        order = drawing_order(ax)
+        assert order.index(first.artists[0]) < order.index(second.artists[0]), index
 
 
 TESTED = {
