@@ -1,4 +1,4 @@
-"""Shared helpers for the error and command-line tests: spec variants, line lookup, CLI runs."""
+"""Shared helpers for the tests: spec variants, line lookup, CLI runs, a trace whose every field moves."""
 
 from __future__ import annotations
 
@@ -9,7 +9,10 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import numpy as np
+
 from scenespec.errors import SpecError, format_path
+from scenespec.resolve.trace import Trace
 
 REPO = Path(__file__).resolve().parents[1]
 LINREG = REPO / "specs" / "linreg.toml"
@@ -116,3 +119,46 @@ def assert_located(error: SpecError, spec: Path, line: int, key: str, *fragments
     assert text.startswith(f"{spec}:{line}: {key}: "), text
     for fragment in fragments:
         assert fragment in text, text
+
+
+MOVING_STEPS = np.array([0, 2, 3, 7, 12])
+MOVING_POINTS = 12  # points of the vector fields
+GRID_X, GRID_Y = np.meshgrid(np.linspace(-2, 2, 9), np.linspace(-1, 1, 5))  # a 5 × 9 grid
+
+
+def moving_trace(path: Path) -> dict[str, np.ndarray]:
+    """A trace in which every stepped field moves, saved to `path` (a `kind = "trace"` source reads it);
+    returns its arrays by field name."""
+    rng = np.random.default_rng(11)
+    k, n = len(MOVING_STEPS), MOVING_POINTS
+    ramp = np.linspace(0.5, 1.5, k)  # one factor per step
+    slope, tilt, shift = ramp, rng.uniform(-0.3, 0.3, k), rng.uniform(-0.3, 0.3, k)
+    static = {"ex": np.linspace(-2, 2, n), "X": GRID_X, "Y": GRID_Y, "names": np.array(["first", "second"])}
+    stepped = {
+        "px": rng.normal(size=(k, n)),
+        "py": rng.normal(size=(k, n)),
+        "pred": rng.normal(size=(k, n)),
+        "spread": rng.uniform(0.1, 1.0, (k, n)),
+        "loss": np.sort(rng.uniform(0.1, 5.0, k))[::-1].copy(),
+        # a plane a·x + b·y + c: its contour lines are straight, so every vertex is exactly on a known line
+        "plane": slope[:, None, None] * GRID_X + tilt[:, None, None] * GRID_Y + shift[:, None, None],
+        "hill": ramp[:, None, None] * (GRID_X**2 + GRID_Y**2) + rng.normal(0, 0.1, (k, *GRID_X.shape)),
+        "qx": rng.uniform(-2, 2, (k, 6)),
+        "qy": rng.uniform(-1, 1, (k, 6)),
+        "qu": rng.normal(size=(k, 6)),
+        "qv": rng.normal(size=(k, 6)),
+        "rx": np.cumsum(rng.normal(size=(k, 2)), axis=0),
+        "ry": np.cumsum(rng.normal(size=(k, 2)), axis=0),
+    }
+    Trace(steps=MOVING_STEPS, static=static, stepped=stepped).save(path)
+    return static | stepped
+
+
+def moving_spec(*panels: list[str]) -> str:
+    """A scene over the moving trace (source `run`, file `run.npz` beside the spec), every step a frame, one
+    panel per list of inline-table layers."""
+    text = '[scene]\nsize = [4.0, 3.0]\ndpi = 40\n\n[sources.run]\nkind = "trace"\npath = "run.npz"\n'
+    text += '\n[frames]\nsource = "run"\nsteps = "all"\n'
+    for layers in panels:
+        text += "\n[[panels]]\nlayers = [\n" + "".join(f"  {layer},\n" for layer in layers) + "]\n"
+    return text

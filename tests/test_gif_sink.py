@@ -18,7 +18,8 @@ from matplotlib.figure import Figure
 from PIL import Image, ImageSequence
 
 from scenespec.render.sinks.gif import GifSink, choose_palette, pack
-from scenespec.schedule.frames import Frame
+from scenespec.schedule.frames import Frame, timed
+from scenespec.validate.scene import FramesSpec
 
 RED = np.array([214, 39, 40])  # matplotlib's tab:red
 FACE = np.array([234, 234, 242])
@@ -168,6 +169,50 @@ def test_a_repeated_frame_is_shown_longer(tmp_path: Path) -> None:
     assert read == [300, 300]  # as Pillow's writer does: one frame shown for the time of both
     for shown, rgb in zip(decoded, [first, second], strict=True):
         assert np.abs(shown.astype(int) - rgb).mean() <= 1
+
+
+def colour_blocks() -> np.ndarray:
+    """343 colours 40 apart on each channel (7 levels³), each a 3×3 block: more colours than a GIF palette holds."""
+    levels = np.arange(0, 256, 40)
+    colours = np.array(np.meshgrid(levels, levels, levels, indexing="ij")).reshape(3, -1).T.astype(np.uint8)
+    return np.repeat(np.repeat(colours.reshape(7, 49, 3), 3, axis=0), 3, axis=1)
+
+
+def nudged(rgb: np.ndarray, block: int, delta: tuple[int, int, int]) -> np.ndarray:
+    """`rgb` with one 3×3 block's colour moved by `delta` (one level of 255: far closer than palette entries)."""
+    out = rgb.copy()
+    row, column = divmod(block, 49)
+    area = (slice(3 * row, 3 * row + 3), slice(3 * column, 3 * column + 3))
+    out[area] = out[area].astype(int) + delta
+    return out
+
+
+@pytest.mark.parametrize("dither", [False, True], ids=["nearest", "dither"])
+def test_frames_equal_only_after_palette_mapping_keep_their_time(tmp_path: Path, dither: bool) -> None:
+    """Frames that differ in RGB but not once mapped to the palette are merged, and the merged frame is shown
+    for the time of all of them: the animation lasts as long as its schedule says."""
+    base = colour_blocks()
+    faint = nudged(base, 100, (1, 0, 0))
+    fainter = nudged(faint, 200, (0, 1, 1))
+    moved = base.copy()
+    moved[0:3, 0:3] = (255, 0, 0)  # a colour no palette entry is near before: a visible change
+    images = [base, faint, fainter, moved, moved]  # the last one repeats exactly
+    assert distinct_colours(images) > 256  # so nearby colours share a palette entry
+    assert not np.array_equal(base, faint) and not np.array_equal(faint, fainter)
+    frames = timed(np.arange(len(images)), FramesSpec(fps=10, end_pause=1.5))
+    assert [f.duration_ms for f in frames] == [100, 100, 100, 100, 100 + 1500]
+    sink = GifSink(tmp_path / "faint.gif", dither=dither)
+    sink.open()
+    for frame, rgb in zip(frames, images, strict=True):
+        sink.write(frame, rgb)
+    sink.close()
+    decoded, durations, _ = decode((tmp_path / "faint.gif").read_bytes())
+    assert sum(durations) == len(images) * 100 + 1500
+    assert durations == [3 * 100, 100 + 100 + 1500]
+    assert len(decoded) == 2
+    changed = np.argwhere((decoded[0] != decoded[1]).any(axis=-1))
+    assert changed.min(axis=0).tolist() == [0, 0] and changed.max(axis=0).tolist() == [2, 2]  # only the red block
+    assert np.abs(decoded[1][0:3, 0:3].astype(int) - (255, 0, 0)).max() <= 16
 
 
 def test_unchanged_regions_cost_nothing(tmp_path: Path) -> None:

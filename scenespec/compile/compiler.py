@@ -118,11 +118,27 @@ def compile_scene(
             assert target is not None  # a panel with a layer on the twin axis has one
             with located(at, locate):
                 painter.build(BuildContext(target, frame_steps, x_data), frames[0])
+            keep_layer_order(painter, len(nodes))
             nodes.append(LayerNode(painter, index, painter.spec.twin, painter.dynamic))
         _legend(panel, [p for p in painters if not p.spec.twin] + [p for p in painters if p.spec.twin])
         panels.append(panel)
     _fix_layout(figure)
     return ArtistGraph(figure, panels, nodes, style=scene.scene.style, frame_count=len(frames))
+
+
+LAYER_ORDER_STEP = 1e-6
+"""Added to the default zorder of the artists of the i-th layer, times i (1 000 000 layers stay within one
+matplotlib zorder band, so nothing moves across grid lines, spines or legends)."""
+
+
+def keep_layer_order(painter: Painter[Any], index: int) -> None:
+    """Make the artists of the `index`-th layer (default zorder) draw above those of earlier layers with the same
+    zorder by zorder alone: matplotlib breaks ties by insertion order, and a painter that draws its artists anew
+    (contour, surface) inserts them last, which would put them above the layers listed after it."""
+    if painter.spec.zorder is not None:  # the spec's own order
+        return
+    for artist in painter.artists:
+        artist.set_zorder(artist.get_zorder() + index * LAYER_ORDER_STEP)
 
 
 ZOOM_3D = 0.9

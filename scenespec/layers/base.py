@@ -313,6 +313,15 @@ class Painter(Generic[S]):
         return self.artists[:1] if label else []
 
 
+def redrawn(old: Artist, new: list[Artist]) -> None:
+    """Artists drawn anew to replace `old` (their first one replacing it) keep its place in the drawing order:
+    they are shifted by the zorder `old` had above its default, which the compiler set to keep the layers'
+    order (`keep_layer_order`)."""
+    shift = old.get_zorder() - new[0].get_zorder()
+    for artist in new:
+        artist.set_zorder(artist.get_zorder() + shift)
+
+
 @dataclass(frozen=True)
 class LayerKind:
     model: type[LayerSpec]

@@ -13,7 +13,15 @@ from matplotlib.ticker import MaxNLocator
 from pydantic import Field, PositiveFloat, field_validator, model_validator
 
 from scenespec.frame import Frame
-from scenespec.layers.base import BuildContext, ColormapLayer, Extent, Painter, add_colorbar, register_layer
+from scenespec.layers.base import (
+    BuildContext,
+    ColormapLayer,
+    Extent,
+    Painter,
+    add_colorbar,
+    redrawn,
+    register_layer,
+)
 from scenespec.layers.channels import Channel, constant, theme
 from scenespec.layers.text import format_problem
 from scenespec.validate.base import Binding, SpecModel
@@ -154,9 +162,11 @@ class ContourPainter(Painter[ContourLayer]):
 
     def update(self, frame: Frame) -> None:
         """A z that changes per step is re-contoured (contour sets cannot be edited in place)."""
+        old = self.contours
         for artist in self.artists:
             artist.remove()
         self.contours = self._draw(frame.step)
+        redrawn(old, self.artists)
 
     def legend_handles(self) -> list[Artist]:
         return []

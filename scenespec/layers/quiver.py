@@ -96,10 +96,21 @@ class QuiverPainter(Painter[QuiverLayer]):
         if s.color_by == "magnitude":
             add_colorbar(ctx.ax, self.quiver, s.colorbar)
 
+    def _place(self, step: int) -> None:
+        """Move the arrows to the points of `step`. Matplotlib keeps them twice: the offsets place the arrows,
+        `XY` (with `X`, `Y`) is what their angles and the data limits are computed from; both must move."""
+        s = self.spec
+        x, y = thin(self.value("x", step), s.arrows).ravel(), thin(self.value("y", step), s.arrows).ravel()
+        points = np.column_stack([x, y])
+        self.quiver.X, self.quiver.Y, self.quiver.XY = x, y, points
+        self.quiver.set_offsets(points)
+
     def _raw(self, step: int) -> tuple[np.ndarray, np.ndarray]:
         return thin(self.value("u", step), self.spec.arrows), thin(self.value("v", step), self.spec.arrows)
 
     def update(self, frame: Frame) -> None:
+        if self.fields["x"].stepped or self.fields["y"].stepped:  # the arrows' points move too
+            self._place(frame.step)
         u, v = self.vectors(frame.step)
         if self.spec.color_by == "magnitude":
             self.quiver.set_UVC(u, v, np.hypot(*self._raw(frame.step)))

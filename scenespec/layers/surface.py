@@ -9,7 +9,16 @@ from matplotlib.collections import Collection
 from pydantic import Field, NonNegativeFloat, model_validator
 
 from scenespec.frame import Frame
-from scenespec.layers.base import BuildContext, ColormapLayer, Extent, Painter, add_colorbar, as_3d, register_layer
+from scenespec.layers.base import (
+    BuildContext,
+    ColormapLayer,
+    Extent,
+    Painter,
+    add_colorbar,
+    as_3d,
+    redrawn,
+    register_layer,
+)
 from scenespec.layers.channels import ByField, Channel, constant, theme
 from scenespec.validate.base import Binding
 from scenespec.validate.drawable import Label
@@ -84,9 +93,11 @@ class SurfacePainter(Painter[SurfaceLayer]):
 
     def update(self, frame: Frame) -> None:
         """A height that changes per step is drawn anew (3D polygons cannot be edited in place)."""
+        old = self.surface
         for artist in self.artists:
             artist.remove()
         self._draw(frame.step)
+        redrawn(old, self.artists)
 
 
 register_layer(SurfaceLayer, SurfacePainter)
