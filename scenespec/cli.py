@@ -12,12 +12,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from scenespec import __version__
-from scenespec.errors import PluginError, RenderError, SpecError
+from scenespec.errors import PluginError, RenderError, SpecError, did_you_mean
+from scenespec.interrupt import description, exit_status, interrupts_raise, raise_if_interrupted
 from scenespec.render.sinks.base import output_formats, sink_kinds
 
 EXIT_SPEC_ERROR = 2
 EXIT_RENDER_ERROR = 1
-EXIT_INTERRUPTED = 130
+EXIT_INTERRUPTED = 130  # Ctrl-C; SIGTERM exits 143, as a shell reports a process ended by either signal
 
 
 def _extensions() -> str:
@@ -34,7 +35,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Render animations of machine learning from declarative TOML/JSON specs.",
         epilog="Example: scenespec render specs/linreg.toml -o linreg.gif",
     )
-    parser.add_argument("--version", action="version", version=f"scenespec {__version__}")
+    parser.add_argument("-V", "--version", action="version", version=f"scenespec {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     render = commands.add_parser(
@@ -235,12 +236,32 @@ def _cmd_gallery(args: argparse.Namespace) -> int:
     return EXIT_RENDER_ERROR if result.failed else 0
 
 
+COMMANDS = {
+    "render": _cmd_render,
+    "trace": _cmd_trace,
+    "validate": _cmd_validate,
+    "schema": _cmd_schema,
+    "gallery": _cmd_gallery,
+}
+
+
+def _unknown_command(parser: argparse.ArgumentParser, argv: Sequence[str]) -> None:
+    """argparse lists every command for a misspelt one; say which one was probably meant instead (exits 2)."""
+    command = next((arg for arg in argv if not arg.startswith("-")), None)
+    if command is not None and command not in COMMANDS:
+        parser.error(f"unknown command {command!r}{did_you_mean(command, COMMANDS)} (commands: {', '.join(COMMANDS)})")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    parser = _parser()
+    _unknown_command(parser, arguments)
+    args = parser.parse_args(arguments)
     try:
-        commands = {"render": _cmd_render, "trace": _cmd_trace, "validate": _cmd_validate, "schema": _cmd_schema}
-        commands["gallery"] = _cmd_gallery
-        return commands[args.command](args)
+        with interrupts_raise():
+            status = COMMANDS[args.command](args)
+            raise_if_interrupted()
+            return status
     except SpecError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_SPEC_ERROR
@@ -250,9 +271,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:  # disk full, permissions changed mid-render, …: output left as it was
         print(f"error: cannot write output: {exc}", file=sys.stderr)
         return EXIT_RENDER_ERROR
-    except KeyboardInterrupt:
-        print("\ninterrupted; any earlier output was left as it was", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    except KeyboardInterrupt as interrupt:  # Ctrl-C, or SIGTERM (`Terminated`)
+        print(f"\n{description(interrupt)}; any earlier output was left as it was", file=sys.stderr)
+        return exit_status(interrupt)
 
 
 if __name__ == "__main__":
