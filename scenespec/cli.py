@@ -82,7 +82,12 @@ def _parser() -> argparse.ArgumentParser:
         help="check specs without rendering",
         description="Check specs (and their bindings) without running any source.",
     )
-    validate.add_argument("specs", nargs="+", help="spec files, or folders searched for *.toml and *.json")
+    validate.add_argument(
+        "specs",
+        nargs="+",
+        help="spec files, or folders searched for *.toml and *.json (skipping those with no spec key, such as a "
+        "pyproject.toml)",
+    )
     _add_overrides(validate)
 
     commands.add_parser(
@@ -136,15 +141,14 @@ def _add_no_cache(command: argparse.ArgumentParser) -> None:
     )
 
 
-def _spec_files(items: Sequence[str]) -> list[Path]:
-    files: list[Path] = []
-    for item in items:
-        path = Path(item)
-        if path.is_dir():
-            files += sorted(p for p in path.rglob("*") if p.suffix.lower() in (".toml", ".json"))
-        else:
-            files.append(path)
-    return files
+def _spec_files(items: Sequence[str], quiet: bool = False) -> list[Path]:
+    """The spec files among `items` (folders are searched); says which files found in a folder are not specs."""
+    from scenespec.spec_files import find_spec_files, skipped_note
+
+    found = find_spec_files(items)
+    for file in [] if quiet else found.skipped:
+        print(skipped_note(file))
+    return found.specs
 
 
 def _cmd_render(args: argparse.Namespace) -> int:
@@ -177,7 +181,9 @@ def _cmd_render(args: argparse.Namespace) -> int:
 def _cmd_trace(args: argparse.Namespace) -> int:
     from scenespec.pipeline import write_traces
 
-    result = write_traces(args.spec, args.output, args.overrides, args.sources, cache=args.cache)
+    result = write_traces(
+        args.spec, args.output, args.overrides, args.sources, cache=args.cache, progress=False if args.quiet else None
+    )
     if not args.quiet:
         count = len(result.traces)
         print(f"wrote {result.path}: {count} {'source' if count == 1 else 'sources'} in {result.seconds:.1f} s")
@@ -219,7 +225,7 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 def _cmd_gallery(args: argparse.Namespace) -> int:
     from scenespec.gallery import build_gallery
 
-    files = _spec_files(args.specs)
+    files = _spec_files(args.specs, quiet=args.quiet)
     if not files:
         print("error: no spec files found", file=sys.stderr)
         return EXIT_SPEC_ERROR
