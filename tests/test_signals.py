@@ -7,7 +7,10 @@ rather than a fixed time, and every wait is bounded and generous, for a loaded m
 
 from __future__ import annotations
 
+import contextlib
 import os
+import pty
+import select
 import signal
 import subprocess
 import sys
@@ -200,3 +203,45 @@ def test_a_signal_inside_a_deferred_block_is_raised_when_it_ends() -> None:
     assert exit_status(raised.value) == 143 and exit_status(KeyboardInterrupt()) == 130
     assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
     raise_if_interrupted()  # outside the block nothing is remembered
+
+
+def test_sigterm_while_training_stops_trace_and_keeps_the_earlier_file(tmp_path: Path) -> None:
+    """`scenespec trace` on a terminal: wait for its "training fit" line (the sign that the source is running),
+    then SIGTERM. The earlier .npz stays as it was and nothing else is written."""
+    earlier = tmp_path / "linreg.npz"
+    earlier.write_bytes(b"earlier traces")
+    main, terminal = pty.openpty()
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    command = [sys.executable, "-m", "scenespec", "trace", str(LINREG), "-o", "linreg.npz", "--no-cache"]
+    cli = subprocess.Popen(
+        [*command, "--set", "sources.fit.epochs=1000000"],
+        cwd=tmp_path,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=terminal,
+        stderr=terminal,
+        start_new_session=True,
+    )
+    os.close(terminal)
+    shown = b""
+    try:
+        deadline = time.monotonic() + PATIENCE
+        while b"training fit" not in shown:
+            assert cli.poll() is None, shown
+            assert time.monotonic() < deadline, shown
+            if select.select([main], [], [], 0.1)[0]:
+                shown += os.read(main, 4096)
+        os.kill(cli.pid, signal.SIGTERM)
+        cli.wait(timeout=PATIENCE)
+        with contextlib.suppress(OSError):  # the terminal is gone once the command has ended
+            while select.select([main], [], [], 1)[0] and (chunk := os.read(main, 4096)):
+                shown += chunk
+    finally:
+        stop(cli)
+        os.close(main)
+    text = shown.decode()
+    assert cli.returncode == 143, text
+    assert "Traceback" not in text
+    assert text.rstrip().endswith("terminated (SIGTERM); any earlier output was left as it was"), text
+    assert [p.name for p in tmp_path.iterdir()] == ["linreg.npz"]
+    assert earlier.read_bytes() == b"earlier traces"
