@@ -42,15 +42,17 @@ def _on_signal(signum: int, frame: FrameType | None) -> None:
 
 
 @contextmanager
-def deferred() -> Iterator[None]:
+def deferred(then_raise: bool = True) -> Iterator[None]:
     """Within the block a signal is only remembered; it is raised when the block ends (for code, such as a worker
-    pool's, that an exception at an arbitrary line would leave broken)."""
+    pool's, that an exception at an arbitrary line would leave broken). `then_raise=False` for clean-up that runs
+    while an exception is already on its way (or while a generator is closed, where a new one would be printed
+    as "Exception ignored"): the signal stays remembered for `raise_if_interrupted`."""
     _deferring.append(True)
     try:
         yield
     finally:
         _deferring.pop()
-    if not _deferring:
+    if then_raise and not _deferring:
         raise_if_interrupted()
 
 

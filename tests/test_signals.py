@@ -245,3 +245,19 @@ def test_sigterm_while_training_stops_trace_and_keeps_the_earlier_file(tmp_path:
     assert text.rstrip().endswith("terminated (SIGTERM); any earlier output was left as it was"), text
     assert [p.name for p in tmp_path.iterdir()] == ["linreg.npz"]
     assert earlier.read_bytes() == b"earlier traces"
+
+
+def test_clean_up_code_is_not_interrupted_by_a_new_exception() -> None:
+    """`deferred(then_raise=False)` (a pool shut down while an error is on its way, or while a generator is
+    closed): the signal is kept for the render loop's next check instead of replacing the error."""
+    with interrupts_raise():
+        with pytest.raises(RuntimeError, match="frame 7 failed"):
+            try:
+                raise RuntimeError("frame 7 failed")
+            finally:
+                with deferred(then_raise=False):
+                    os.kill(os.getpid(), signal.SIGTERM)
+                    for _ in range(1000):  # the handler has run by now
+                        pass
+        with pytest.raises(Terminated):
+            raise_if_interrupted()

@@ -115,9 +115,11 @@ class ProcessExecutor(Executor):
             # Ctrl-C, a failed frame or a failed sink: drop the queued frames and wait only for those being drawn
             # (one per worker). Not waiting lets the interpreter exit while the pool's thread still runs, and
             # Python then prints a traceback from its exit handler after scenespec's clean error.
-            pool.shutdown(wait=True, cancel_futures=True)
+            with deferred(then_raise=False):
+                pool.shutdown(wait=True, cancel_futures=True)
             raise
-        pool.shutdown()
+        with deferred():
+            pool.shutdown()
 
 
 def _in_order(pool: ProcessPoolExecutor, frames: Iterable[Frame], window: int) -> Iterator[np.ndarray]:
