@@ -15,6 +15,7 @@ from helpers import SPEC, write_spec
 from scenespec.pipeline import given_fields, load_and_validate
 from scenespec.render.progress import ESTIMATE_AFTER_FRAMES, ESTIMATE_AFTER_SECONDS, Phase, Progress
 from scenespec.resolve.resolve import resolve_sources
+from scenespec.steps_done import listening, report
 
 STEP = 1 / 64
 
@@ -110,3 +111,29 @@ def test_each_source_run_is_a_phase(tmp_path: Path, spec: str, labels: list[str]
 
     resolve_sources(scene, loaded, given_fields(loaded, scene, {}), list(scene.sources), cache=False, phase=phase)
     assert seen == labels
+
+
+def test_a_phase_shows_the_steps_its_source_reports() -> None:
+    stream = io.StringIO()
+    with Phase("training fit", stream=stream, enabled=True, delay=0):
+        report(1200, 4000)
+        deadline = time.monotonic() + 60
+        while "1200/4000" not in stream.getvalue():
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+    assert "\rtraining fit " in stream.getvalue()
+    report(1, 2)  # nobody listens any more: nothing happens
+
+
+@pytest.mark.parametrize(("spec", "last"), [("fit", (20, 20)), ("bowl_paths.toml", None)])
+def test_trainers_and_the_simulator_report_their_steps(tmp_path: Path, spec: str, last: tuple[int, int] | None) -> None:
+    path = write_spec(tmp_path, SPEC) if spec == "fit" else SPECS / spec
+    loaded, scene = load_and_validate(path)
+    seen: list[tuple[int, int]] = []
+    with listening(lambda done, total: seen.append((done, total))):
+        resolve_sources(scene, loaded, given_fields(loaded, scene, {}), list(scene.sources), cache=False)
+    assert seen, "no step reported"
+    done, total = seen[-1]
+    assert done == total
+    if spec == "fit":
+        assert seen == [(epoch, 20) for epoch in range(1, 21)]  # SPEC trains 20 epochs

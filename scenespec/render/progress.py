@@ -8,8 +8,11 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from types import TracebackType
 from typing import TextIO
+
+from scenespec.steps_done import listening
 
 ESTIMATE_AFTER_FRAMES = 3
 ESTIMATE_AFTER_SECONDS = 1.0
@@ -87,10 +90,11 @@ class Progress:
 
 
 class Phase:
-    """A line saying what runs before the frames ("training fit"), with a spinner and the seconds so far.
+    """A line saying what runs before the frames ("training fit"), with a spinner, the steps done where the
+    source reports them (`steps_done.report`: the trainers' epochs, the simulator's steps) and the seconds so far.
 
-    Sources report no progress of their own, so a thread redraws the line until the phase ends. It appears only
-    on a terminal and after `delay` seconds, so a trace read from the cache or a quick simulation shows nothing.
+    A thread redraws the line until the phase ends, so it moves even while a step is slow. It appears only on
+    a terminal and after `delay` seconds, so a trace read from the cache or a quick simulation shows nothing.
     """
 
     SPINNER = "|/-\\"
@@ -101,19 +105,31 @@ class Phase:
         self.enabled = self.stream.isatty() if enabled is None else enabled
         self.delay = delay
         self.drawn = False
+        self.steps: tuple[int, int] | None = None
+        """(done, total) as last reported by the source."""
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._listening = ExitStack()
+
+    def _step(self, done: int, total: int) -> None:
+        self.steps = (done, total)
 
     def __enter__(self) -> Phase:
         if self.enabled:
+            self._listening.enter_context(listening(self._step))
             self._thread = threading.Thread(target=self._spin, name="scenespec-phase", daemon=True)
             self._thread.start()
         return self
+
+    def line(self, mark: str, seconds: float) -> str:
+        steps = "" if self.steps is None else f"{self.steps[0]}/{self.steps[1]} "
+        return f"\r{self.label} {mark} {steps}{seconds:.1f} s "
 
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
     ) -> None:
         self._stop.set()
+        self._listening.close()
         if self._thread is not None:
             self._thread.join()
         if self.drawn:
@@ -124,6 +140,6 @@ class Phase:
         for mark in itertools.cycle(self.SPINNER):
             if self._stop.wait(0.1 if self.drawn else self.delay):
                 return
-            self.stream.write(f"\r{self.label} {mark} {time.perf_counter() - started:.1f} s ")
+            self.stream.write(self.line(mark, time.perf_counter() - started))
             self.stream.flush()
             self.drawn = True
