@@ -106,12 +106,12 @@ class Spec:
         loaded = with_overrides(self.loaded, overrides)
         return Spec(loaded, check_scene(loaded))
 
-    def prepare(self, traces: InMemory | None = None, *, cache: bool = True) -> Prepared:
+    def prepare(self, traces: InMemory | None = None, *, cache: bool = True, progress: bool | None = False) -> Prepared:
         """Resolve the sources (or take `traces`), and schedule the frames."""
         traces = dict(traces or {})
         if traces:
             check_scene(self.loaded, traces)  # bindings against the traces given
-        return resolve_and_schedule(self.loaded, self.scene, cache=cache, traces=traces)
+        return resolve_and_schedule(self.loaded, self.scene, cache=cache, traces=traces, progress=progress)
 
     def live(
         self,
@@ -177,7 +177,7 @@ class Spec:
             target = resolve_target(self.scene, self.loaded, None if out is None else str(out), format, frame)
             if target.format == "screen":
                 screen.require_display()
-        prepared = self.prepare(traces, cache=cache)
+        prepared = self.prepare(traces, cache=cache, progress=progress)
         animation = Animation(self, prepared, frame=frame, workers=workers, executor=executor, progress=progress)
         if target is not None:
             animation.result = animation._write(target, started)

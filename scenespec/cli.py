@@ -12,12 +12,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from scenespec import __version__
-from scenespec.errors import PluginError, RenderError, SpecError
+from scenespec.errors import PluginError, RenderError, SpecError, did_you_mean
+from scenespec.interrupt import description, exit_status, interrupts_raise, raise_if_interrupted
 from scenespec.render.sinks.base import output_formats, sink_kinds
 
 EXIT_SPEC_ERROR = 2
 EXIT_RENDER_ERROR = 1
-EXIT_INTERRUPTED = 130
+EXIT_INTERRUPTED = 130  # Ctrl-C; SIGTERM exits 143, as a shell reports a process ended by either signal
 
 
 def _extensions() -> str:
@@ -34,7 +35,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Render animations of machine learning from declarative TOML/JSON specs.",
         epilog="Example: scenespec render specs/linreg.toml -o linreg.gif",
     )
-    parser.add_argument("--version", action="version", version=f"scenespec {__version__}")
+    parser.add_argument("-V", "--version", action="version", version=f"scenespec {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     render = commands.add_parser(
@@ -81,7 +82,12 @@ def _parser() -> argparse.ArgumentParser:
         help="check specs without rendering",
         description="Check specs (and their bindings) without running any source.",
     )
-    validate.add_argument("specs", nargs="+", help="spec files, or folders searched for *.toml and *.json")
+    validate.add_argument(
+        "specs",
+        nargs="+",
+        help="spec files, or folders searched for *.toml and *.json (skipping those with no spec key, such as a "
+        "pyproject.toml)",
+    )
     _add_overrides(validate)
 
     commands.add_parser(
@@ -135,15 +141,14 @@ def _add_no_cache(command: argparse.ArgumentParser) -> None:
     )
 
 
-def _spec_files(items: Sequence[str]) -> list[Path]:
-    files: list[Path] = []
-    for item in items:
-        path = Path(item)
-        if path.is_dir():
-            files += sorted(p for p in path.rglob("*") if p.suffix.lower() in (".toml", ".json"))
-        else:
-            files.append(path)
-    return files
+def _spec_files(items: Sequence[str], quiet: bool = False) -> list[Path]:
+    """The spec files among `items` (folders are searched); says which files found in a folder are not specs."""
+    from scenespec.spec_files import find_spec_files, skipped_note
+
+    found = find_spec_files(items)
+    for file in [] if quiet else found.skipped:
+        print(skipped_note(file))
+    return found.specs
 
 
 def _cmd_render(args: argparse.Namespace) -> int:
@@ -176,7 +181,9 @@ def _cmd_render(args: argparse.Namespace) -> int:
 def _cmd_trace(args: argparse.Namespace) -> int:
     from scenespec.pipeline import write_traces
 
-    result = write_traces(args.spec, args.output, args.overrides, args.sources, cache=args.cache)
+    result = write_traces(
+        args.spec, args.output, args.overrides, args.sources, cache=args.cache, progress=False if args.quiet else None
+    )
     if not args.quiet:
         count = len(result.traces)
         print(f"wrote {result.path}: {count} {'source' if count == 1 else 'sources'} in {result.seconds:.1f} s")
@@ -218,7 +225,7 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 def _cmd_gallery(args: argparse.Namespace) -> int:
     from scenespec.gallery import build_gallery
 
-    files = _spec_files(args.specs)
+    files = _spec_files(args.specs, quiet=args.quiet)
     if not files:
         print("error: no spec files found", file=sys.stderr)
         return EXIT_SPEC_ERROR
@@ -235,12 +242,32 @@ def _cmd_gallery(args: argparse.Namespace) -> int:
     return EXIT_RENDER_ERROR if result.failed else 0
 
 
+COMMANDS = {
+    "render": _cmd_render,
+    "trace": _cmd_trace,
+    "validate": _cmd_validate,
+    "schema": _cmd_schema,
+    "gallery": _cmd_gallery,
+}
+
+
+def _unknown_command(parser: argparse.ArgumentParser, argv: Sequence[str]) -> None:
+    """argparse lists every command for a misspelt one; say which one was probably meant instead (exits 2)."""
+    command = next((arg for arg in argv if not arg.startswith("-")), None)
+    if command is not None and command not in COMMANDS:
+        parser.error(f"unknown command {command!r}{did_you_mean(command, COMMANDS)} (commands: {', '.join(COMMANDS)})")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    parser = _parser()
+    _unknown_command(parser, arguments)
+    args = parser.parse_args(arguments)
     try:
-        commands = {"render": _cmd_render, "trace": _cmd_trace, "validate": _cmd_validate, "schema": _cmd_schema}
-        commands["gallery"] = _cmd_gallery
-        return commands[args.command](args)
+        with interrupts_raise():
+            status = COMMANDS[args.command](args)
+            raise_if_interrupted()
+            return status
     except SpecError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_SPEC_ERROR
@@ -250,9 +277,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:  # disk full, permissions changed mid-render, …: output left as it was
         print(f"error: cannot write output: {exc}", file=sys.stderr)
         return EXIT_RENDER_ERROR
-    except KeyboardInterrupt:
-        print("\ninterrupted; any earlier output was left as it was", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    except KeyboardInterrupt as interrupt:  # Ctrl-C, or SIGTERM (`Terminated`)
+        print(f"\n{description(interrupt)}; any earlier output was left as it was", file=sys.stderr)
+        return exit_status(interrupt)
 
 
 if __name__ == "__main__":

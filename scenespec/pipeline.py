@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +26,7 @@ from scenespec.load import LoadedSpec, load_spec
 from scenespec.output import Target, check_writable, resolve_target
 from scenespec.render.atomic import commit_file, discard, temp_file_for
 from scenespec.render.executors import Executor, default_executor
-from scenespec.render.progress import Progress
+from scenespec.render.progress import Phase, Progress
 from scenespec.render.renderer import write_frames
 from scenespec.render.sinks import screen
 from scenespec.render.sinks.base import Sink, SinkSettings, sink_for
@@ -136,8 +137,11 @@ def resolve_and_schedule(
     *,
     cache: bool = True,
     traces: InMemory = {},  # noqa: B006 (never mutated)
+    progress: bool | None = False,
 ) -> Prepared:
-    """Run (or take from `traces`, or the cache) every source the scene uses, then pick the frames."""
+    """Run (or take from `traces`, or the cache) every source the scene uses, then pick the frames.
+
+    `progress`: a line per source being run, on a terminal (None: when stderr is one)."""
     fields = given_fields(loaded, scene, traces)
     timeline = frames_source(scene, fields)
     needed = used_sources(scene, timeline)
@@ -146,7 +150,8 @@ def resolve_and_schedule(
         name: trace.snapshot() if isinstance(trace, StreamingTrace) else trace for name, trace in traces.items()
     }
     to_run = [name for name in needed if name not in resolved]
-    resolved |= resolve_sources(scene, loaded, fields, to_run, cache=cache)  # checks each records its fields
+    phase = partial(Phase, enabled=progress)
+    resolved |= resolve_sources(scene, loaded, fields, to_run, cache=cache, phase=phase)  # checks recorded fields
     used = {name: resolved[name] for name in needed}
     if scene.frames.key != "step":
         used = keyed(used, fields, scene.frames.key, loaded)
@@ -302,7 +307,7 @@ def render(
     target = resolve_target(scene, loaded, out, fmt, frame)
     if target.format == "screen":
         screen.require_display()
-    prepared = resolve_and_schedule(loaded, scene, cache=cache)
+    prepared = resolve_and_schedule(loaded, scene, cache=cache, progress=progress)
     return write_output(prepared, target, frame, started=started, workers=workers, progress=progress)
 
 
@@ -320,6 +325,7 @@ def write_traces(
     sources: Sequence[str] = (),
     *,
     cache: bool = True,
+    progress: bool | None = False,
 ) -> TraceResult:
     """Resolve sources (default: every source of the spec) and save their traces in one `.npz`."""
     started = time.perf_counter()
@@ -334,7 +340,8 @@ def write_traces(
     if target.suffix != ".npz":
         raise RenderError(f"{target}: a trace file ends in .npz")
     check_writable(target, "npz")
-    traces = resolve_sources(scene, loaded, given_fields(loaded, scene, {}), names, cache=cache)
+    phase = partial(Phase, enabled=progress)
+    traces = resolve_sources(scene, loaded, given_fields(loaded, scene, {}), names, cache=cache, phase=phase)
     temp = temp_file_for(target)
     try:
         with open(temp, "wb") as handle:

@@ -10,8 +10,8 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from playwright.sync_api import Browser, sync_playwright
+from system import CHROMIUM, FONT, missing, require
 
-CHROMIUM = "/usr/bin/chromium"
 # As root and without network: no sandbox, no GPU, and none of the background connections
 # Chromium would otherwise try (and have refused) on this closed machine.
 CHROMIUM_ARGS = [
@@ -44,12 +44,22 @@ def serve(folder: Path) -> Iterator[str]:
 
 
 @contextmanager
-def chromium() -> Iterator[Browser]:
-    """Debian's Chromium, headless (`.ci/run` installs it; Playwright never downloads a browser here)."""
-    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: apt-get install chromium (CI does)"
+def chromium() -> Iterator[Browser | None]:
+    """Debian's Chromium, headless (`sh tests/setup.sh` installs it; Playwright never downloads a browser here),
+    or None when it is not installed: a module-scoped fixture must not raise, `browser_for` fails the test."""
+    if missing(CHROMIUM, FONT):
+        yield None
+        return
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM.file, args=CHROMIUM_ARGS)
         try:
             yield browser
         finally:
             browser.close()
+
+
+def browser_for(browser: Browser | None) -> Browser:
+    """The fixture's browser, or a test failure naming the packages to install."""
+    require(CHROMIUM, FONT)
+    assert browser is not None
+    return browser

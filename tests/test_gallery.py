@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from browser import chromium, serve
+from browser import browser_for, chromium, serve
 from helpers import REPO, replace_once, run_cli
 from PIL import Image
 from playwright.sync_api import Browser
@@ -198,7 +198,7 @@ def server(built: Built) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
+def browser() -> Iterator[Browser | None]:
     with chromium() as launched:
         yield launched
 
@@ -207,8 +207,8 @@ ALL_IMAGES_LOADED = "() => [...document.images].every(i => i.complete) && docume
 IMAGE_WIDTHS = "() => [...document.images].map(i => [i.getAttribute('src'), i.naturalWidth])"
 
 
-def test_gallery_in_chromium(built: Built, server: str, browser: Browser, tmp_path: Path) -> None:
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
+def test_gallery_in_chromium(built: Built, server: str, browser: Browser | None, tmp_path: Path) -> None:
+    page = browser_for(browser).new_page(viewport={"width": 1280, "height": 900})
     errors: list[str] = []
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     page.on("pageerror", lambda error: errors.append(str(error)))

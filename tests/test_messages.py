@@ -111,7 +111,12 @@ def test_more_than_the_cap_says_how_many_more(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("old", "new", "key", "message"),
     [
-        ("steps = { first = 10, every = 40 }", 'steps = [1, "a"]', "frames.steps[1]", "expected a whole number; got the string 'a'"),
+        (
+            "steps = { first = 10, every = 40 }",
+            'steps = [1, "a"]',
+            "frames.steps[1]",
+            "expected a whole number; got the string 'a'",
+        ),
         (
             "steps = { first = 10, every = 40 }",
             "steps = { first = -1, every = 40 }",

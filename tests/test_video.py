@@ -1,7 +1,7 @@
 """MP4 and WebM output: real ffmpeg (the imageio-ffmpeg wheel's), decoded back, and played in headless Chromium.
 
-Needs Debian's chromium at /usr/bin/chromium (CI installs it) and the `playwright` Python package, which
-drives it; no browser is downloaded.
+Needs Debian's chromium at /usr/bin/chromium (`sh tests/setup.sh` installs it) and the `playwright` Python
+package, which drives it; no browser is downloaded.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pathlib import Path
 import imageio_ffmpeg
 import numpy as np
 import pytest
-from browser import chromium, serve
+from browser import browser_for, chromium, serve
 from helpers import LINREG, run_cli, run_cli_many
 from PIL import Image
 from playwright.sync_api import Browser
@@ -284,7 +284,7 @@ def server(renders: Renders) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
+def browser() -> Iterator[Browser | None]:
     with chromium() as launched:
         yield launched
 
@@ -297,10 +297,10 @@ PAGE = """<!doctype html>
 
 
 @pytest.mark.parametrize("name", ["linreg.mp4", "linreg.webm"])
-def test_plays_in_chromium(renders: Renders, server: str, browser: Browser, name: str) -> None:
+def test_plays_in_chromium(renders: Renders, server: str, browser: Browser | None, name: str) -> None:
     page_name = f"play_{name.replace('.', '_')}.html"
     (renders.folder / page_name).write_text(PAGE.format(name=name), encoding="utf-8")
-    page = browser.new_page(viewport={"width": 800, "height": 600})
+    page = browser_for(browser).new_page(viewport={"width": 800, "height": 600})
     try:
         kind = name.split(".")[1]
         assert page.evaluate("t => document.createElement('video').canPlayType(t)", MIMES[kind]) == "probably"

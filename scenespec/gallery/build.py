@@ -111,8 +111,13 @@ def _read_manifest(out: Path) -> dict[str, Any]:
 
 def _write_manifest(out: Path, specs: dict[str, Any]) -> None:
     temp = out / (MANIFEST + ".part")
-    temp.write_text(json.dumps({"version": __version__, "specs": specs}, indent=1, sort_keys=True), encoding="utf-8")
-    temp.replace(out / MANIFEST)
+    try:
+        text = json.dumps({"version": __version__, "specs": specs}, indent=1, sort_keys=True)
+        temp.write_text(text, encoding="utf-8")
+        temp.replace(out / MANIFEST)
+    except BaseException:  # a full disk, Ctrl-C or SIGTERM: no half-written manifest left beside the old one
+        temp.unlink(missing_ok=True)
+        raise
 
 
 ANIMATION = {"animation.gif": "gif", "animation.mp4": "mp4"}

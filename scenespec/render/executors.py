@@ -7,8 +7,8 @@ boundaries) and then renders whichever frames it is given: frames are independen
 `ProcessExecutor` starts its workers with `fork` where the platform has it (they inherit the recipe,
 nothing is pickled) and with `spawn` or `forkserver` elsewhere, or when asked (the recipe is pickled
 once per worker). No module-level state is inherited or needed. At most a few frames per worker are in
-flight, so memory does not grow with the number of frames. Workers ignore Ctrl-C (the parent stops the
-pool) and exit when their parent dies.
+flight, so memory does not grow with the number of frames. Workers ignore Ctrl-C and SIGTERM (the parent
+stops the pool) and end when the main process ends, even by SIGKILL (see `lifeline`).
 
 A cluster executor (Dask, …) implements the same `frames` method: it ships the recipe to its workers
 once and maps `render_frame` over the frames, returning arrays (or PNG bytes) in order.
@@ -30,7 +30,9 @@ import numpy as np
 
 from scenespec.compile.recipe import GraphRecipe
 from scenespec.frame import Frame
+from scenespec.interrupt import deferred
 from scenespec.render.engine import FrameEngine
+from scenespec.render.lifeline import end_with
 from scenespec.render.renderer import drawn_frames
 
 IN_FLIGHT_PER_WORKER = 3
@@ -74,30 +76,13 @@ class _Worker:
 
 
 def _start_worker(recipe: GraphRecipe, parent: int) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the pool
-    _die_with_parent(parent)
+    # Ctrl-C and SIGTERM are the parent's to handle: it stops the pool. (A forked worker would otherwise also
+    # inherit the parent's SIGTERM handler and raise in the middle of a frame.)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    end_with(parent)
     _Worker.styles.enter_context(recipe.styled())
     _Worker.engine = FrameEngine(recipe.build())
-
-
-def _die_with_parent(parent: int) -> None:
-    """On Linux, ask the kernel to end this worker when its parent dies (even by SIGKILL)."""
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        pr_set_pdeathsig = 1
-        libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
-    except (OSError, AttributeError):
-        return
-    try:
-        os.kill(parent, 0)  # the parent died before prctl took effect (with forkserver, our parent is the server)
-    except ProcessLookupError:
-        os._exit(1)
-    except PermissionError:
-        pass
 
 
 def render_frame(frame: Frame) -> np.ndarray:
@@ -130,24 +115,28 @@ class ProcessExecutor(Executor):
             # Ctrl-C, a failed frame or a failed sink: drop the queued frames and wait only for those being drawn
             # (one per worker). Not waiting lets the interpreter exit while the pool's thread still runs, and
             # Python then prints a traceback from its exit handler after scenespec's clean error.
-            pool.shutdown(wait=True, cancel_futures=True)
+            with deferred(then_raise=False):
+                pool.shutdown(wait=True, cancel_futures=True)
             raise
-        pool.shutdown()
+        with deferred():
+            pool.shutdown()
 
 
 def _in_order(pool: ProcessPoolExecutor, frames: Iterable[Frame], window: int) -> Iterator[np.ndarray]:
     """Results of `render_frame` over `frames`, in order, with at most `window` frames in flight."""
     pending: deque[Future[np.ndarray]] = deque()
     upcoming = iter(frames)
-    for frame in upcoming:
-        pending.append(pool.submit(render_frame, frame))
-        if len(pending) >= window:
-            break
+    with deferred():  # Ctrl-C or SIGTERM is raised between these calls, never inside the pool's own code
+        for frame in upcoming:
+            pending.append(pool.submit(render_frame, frame))
+            if len(pending) >= window:
+                break
     while pending:
-        rgb = pending.popleft().result()
-        following = next(upcoming, None)
-        if following is not None:
-            pending.append(pool.submit(render_frame, following))
+        with deferred():
+            rgb = pending.popleft().result()
+            following = next(upcoming, None)
+            if following is not None:
+                pending.append(pool.submit(render_frame, following))
         yield rgb
 
 

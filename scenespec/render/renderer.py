@@ -12,6 +12,7 @@ import numpy as np
 
 from scenespec.compile.graph import ArtistGraph
 from scenespec.frame import Frame
+from scenespec.interrupt import raise_if_interrupted
 from scenespec.render.engine import FrameEngine, agg_canvas
 from scenespec.render.progress import Progress
 from scenespec.render.sinks.base import Sink
@@ -31,16 +32,18 @@ def frame_pixels(graph: ArtistGraph, frame: Frame) -> np.ndarray:
 def write_frames(
     frames: list[Frame], images: Iterable[np.ndarray], sink: Sink, progress: Progress | None = None
 ) -> tuple[int, int]:
-    """Hand each frame's pixels to `sink` in order; on any failure (or Ctrl-C) the sink discards its partial
-    output. Returns the frame size (width, height)."""
+    """Hand each frame's pixels to `sink` in order; on any failure (or Ctrl-C, or SIGTERM) the sink discards its
+    partial output. Returns the frame size (width, height)."""
     size = (0, 0)
     try:
         with sink:
             for frame, rgb in zip(frames, images, strict=True):
+                raise_if_interrupted()  # a signal whose exception Python dropped while a worker was forked
                 size = (rgb.shape[1], rgb.shape[0])
                 sink.write(frame, rgb)
                 if progress:
                     progress.advance()
+            raise_if_interrupted()  # before the sink commits the output
     finally:
         if progress:
             progress.finish()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from functools import partial
 
 from scenespec.errors import SpecError
@@ -60,8 +62,26 @@ def used_sources(scene: Scene, timeline: str | None) -> list[str]:
     return [name for name in scene.sources if name in used]
 
 
+PHASES = {"trainer": "training", "optimizer": "simulating"}
+"""What resolving a source of each kind is called on the progress line (other kinds: loading)."""
+
+
+def phase_label(name: str, kind: str) -> str:
+    return f"{PHASES.get(kind, 'loading')} {name}"
+
+
+Phase = Callable[[str], AbstractContextManager[object]]
+"""Called with a phase's label ("training fit"), around the work; shows progress (see render/progress.py)."""
+
+
 def resolve_sources(
-    scene: Scene, loaded: LoadedSpec, fields: SourceFields, names: list[str], *, cache: bool = True
+    scene: Scene,
+    loaded: LoadedSpec,
+    fields: SourceFields,
+    names: list[str],
+    *,
+    cache: bool = True,
+    phase: Phase = nullcontext,
 ) -> dict[str, Trace]:
     """Traces of the named sources; each must record the `fields` it promised (checked on a cache hit too).
 
@@ -73,7 +93,8 @@ def resolve_sources(
         ctx = context(name, loaded, scene.limits)
         spec = scene.sources[name]
         ctx.check_budget(spec.trace_shape(ctx))  # before it runs (or is read from the cache)
-        trace = resolve_cached(spec, ctx, store)
+        with phase(phase_label(name, spec.kind)):
+            trace = resolve_cached(spec, ctx, store)
         missing = sorted(set(fields[name]) - set(trace.names))
         if missing:
             raise SpecError([loaded.problem(f"source did not record {missing}", ("sources", name))])

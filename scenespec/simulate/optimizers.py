@@ -24,6 +24,7 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import Field, field_validator, model_validator
 
+from scenespec.steps_done import report
 from scenespec.validate.base import Pair, Seed, SpecModel
 from scenespec.validate.drawable import Label
 
@@ -392,6 +393,7 @@ def descend(
     gradients = np.full((steps + 1, dim), np.nan)
     with np.errstate(all="ignore"):
         for t in range(steps + 1):
+            report(t, steps)
             positions[t] = position
             if not np.isfinite(position).all():
                 break

@@ -24,6 +24,7 @@ from scenespec.registry import literal_of
 from scenespec.resolve.trace import Trace
 from scenespec.sources.base import ResolveContext, SourceSpec, TraceShape, register_source
 from scenespec.sources.datasets import CsvData, DataSpec
+from scenespec.steps_done import report
 from scenespec.training.mlp import Diverged, MlpSettings, RecordPlan, batches_per_epoch, eval_indices, train_mlp
 from scenespec.validate.base import Seed, SpecModel, discriminator
 from scenespec.validate.limits import Usage, number
@@ -398,4 +399,5 @@ def train_linear(x: np.ndarray, y: np.ndarray, spec: LinearTrainer, batch: int) 
                 w -= lr * grad_w
                 b -= lr * grad_b
             w_hist[epoch], b_hist[epoch] = w, b
+            report(epoch, spec.epochs)
     return w_hist, b_hist

@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from scenespec.steps_done import report
+
 if TYPE_CHECKING:
     from sklearn.neural_network import MLPRegressor
 
@@ -109,6 +111,7 @@ def batch_schedule(n: int, batch: int, epochs: int, shuffle: bool, seed: int) ->
     order = np.arange(n)
     number = 0
     for epoch in range(1, epochs + 1):
+        report(epoch - 1, epochs)
         if shuffle:
             order = rng.permutation(n)
         for start in range(0, n, batch):
