@@ -60,6 +60,13 @@ def test_bad_spec_is_a_located_error(name: str, tmp_path: Path, capsys: pytest.C
     expected = EXPECTED[name]
     spec = CORPUS / name
     code, said = run(["validate", str(spec)], capsys)
+    if expected["stage"] == "renders":
+        assert code == 0, said
+        out = tmp_path / "out.gif"
+        code, said = run(["render", str(spec), "-o", str(out), "--workers", "1", "--no-cache", "-q"], capsys)
+        assert code == 0 and out.stat().st_size > 0, said
+        assert "Traceback" not in said
+        return
     if expected["stage"] == "validate":
         assert code == 2, f"validate passed; expected an error at {expected}\n{said}"
     elif code == 0:

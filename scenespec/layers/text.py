@@ -10,13 +10,13 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.text import Text
 from mpl_toolkits.mplot3d import Axes3D
-from pydantic import Field, PositiveFloat, field_validator
+from pydantic import Field, field_validator
 
 from scenespec.errors import Problem, SpecError
 from scenespec.frame import Frame
@@ -82,7 +82,7 @@ class TextLayer(ColorChecked):
         description="`data`: axis units (article 001); `axes`: 0..1 fractions of the panel (always so on 3D panels).",
     )
     color: str | None = Field(None, description="Text colour.")
-    size: PositiveFloat | None = Field(None, description="Font size in points.")
+    size: Annotated[float, Field(gt=0, le=1000)] | None = Field(None, description="Font size in points (at most 1000).")
     ha: Literal["left", "center", "right"] = Field("left", description="Horizontal alignment at `at`.")
     va: Literal["top", "center", "bottom", "baseline"] = Field("baseline", description="Vertical alignment.")
 

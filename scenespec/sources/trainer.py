@@ -29,6 +29,12 @@ from scenespec.training.mlp import Diverged, MlpSettings, RecordPlan, batches_pe
 from scenespec.validate.base import Seed, SpecModel, discriminator
 from scenespec.validate.limits import Usage, number
 
+MAX_HIDDEN_UNITS = 10_000
+"""Units per hidden layer: two such layers already hold 10⁸ weights (800 MB); more is a typo, not a teaching net."""
+
+MAX_DATA_MAGNITUDE = 1e100
+"""Data beyond this makes every loss infinite (squares overflow float64 near 1e154): refused before training."""
+
 
 class SgdOptimizer(SpecModel):
     """Plain gradient descent: θ ← θ − lr·∇loss(batch)."""
@@ -47,7 +53,7 @@ class InitialWeights(SpecModel):
 class Network(SpecModel):
     """The `mlp` model's network, scikit-learn's `MLPRegressor` (one input, one output)."""
 
-    hidden: list[PositiveInt] = Field(
+    hidden: list[Annotated[int, Field(ge=1, le=MAX_HIDDEN_UNITS)]] = Field(
         default_factory=lambda: [32, 32],
         min_length=1,
         max_length=20,
@@ -124,7 +130,7 @@ class TrainerSource(SourceSpec):
     model: str = Field(description="The model trained.")
     data: DataSpec = Field(description="The training data: a synthetic `line` or `function`, or a `csv` file.")
     epochs: int = Field(100, ge=1, le=1_000_000, description="Passes over the data.")
-    batch_size: int | Literal["full"] = Field(
+    batch_size: Annotated[int, Field(ge=1)] | Literal["full"] = Field(
         "full", description="Points per update: 1 is per-sample SGD (article 001), `full` is batch GD."
     )
     shuffle: bool = Field(False, description="Shuffle the points every epoch (seeded).")
@@ -185,6 +191,13 @@ class TrainerSource(SourceSpec):
         if self.batch_size != "full" and self.batch_size < 1:
             raise ctx.error("batch_size must be a positive integer or 'full'", "batch_size")
         x, y = self.dataset(ctx)
+        largest = float(np.max(np.abs(np.concatenate([x, y])))) if len(x) else 0.0
+        if not largest <= MAX_DATA_MAGNITUDE:
+            raise ctx.error(
+                f"the data reach |value| = {largest:.3g}, too large to train on (their squares overflow); "
+                f"values up to {MAX_DATA_MAGNITUDE:.0e} are fine",
+                "data",
+            )
         if isinstance(self.data, CsvData):
             ctx.check_budget(self.shape_for(len(x)))  # the file's size is known now, before training
         return self.train(ctx, x, y)
@@ -275,7 +288,9 @@ record = { every = 10 }
 """
 
     model: Literal["mlp"] = Field(description="`mlp`: a small neural network.")
-    batch_size: int | Literal["full"] = Field(32, description="Points per update (`full`: all of them).")
+    batch_size: Annotated[int, Field(ge=1)] | Literal["full"] = Field(
+        32, description="Points per update (`full`: all of them)."
+    )
     shuffle: bool = Field(True, description="Shuffle the points every epoch (seeded).")
     seed: Seed = Field(0, description="Seed of the shuffling and of the initial weights.")
     network: Network = Field(default_factory=Network, description="The neural network.")

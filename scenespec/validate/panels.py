@@ -33,7 +33,7 @@ def panel_problems(scene: Scene, locate: Locate) -> list[Problem]:
     for p, panel in enumerate(scene.panels):
         given = panel.model_fields_set
         if panel.projection == "3d":
-            for key in ONLY_2D:
+            for key in ONLY_2D + ONLY_TWIN:
                 if key in given:
                     problems.append(locate(f"{key} does nothing on a 3D panel; {_why_3d(panel)}", ("panels", p, key)))
             for i, layer in enumerate(panel.layers):

@@ -129,6 +129,12 @@ class StepRule(SpecModel):
     stop: int | None = Field(None, description="Skip steps after this one.")
     last: bool = Field(True, description="Always show the final step, so the animation ends on the trained model.")
 
+    @model_validator(mode="after")
+    def _start_before_stop(self) -> StepRule:
+        if self.start is not None and self.stop is not None and self.start > self.stop:
+            raise ValueError(f"start = {self.start} is after stop = {self.stop}: no step is shown")
+        return self
+
 
 class FramesSpec(SpecModel):
     """Which steps become frames, and how fast they play."""
@@ -146,7 +152,7 @@ class FramesSpec(SpecModel):
             "one frame. `steps`, `{step}` in text and frame positions are then in that counter's units."
         ),
     )
-    steps: Literal["all"] | StepRule | list[int] = Field(
+    steps: Literal["all"] | StepRule | Annotated[list[Annotated[int, Field(ge=0)]], Field(min_length=1)] = Field(
         "all", description="`all`, a rule `{ first = 10, every = 40 }`, or an explicit list of step numbers."
     )
     fps: PositiveFloat = Field(10.0, le=100, description="Frames per second.")
@@ -215,6 +221,14 @@ class PanelSpec(SpecModel):
     def projection(self) -> str:
         """`3d` when a layer can only be drawn in 3D (a surface, a path with z), else `2d`."""
         return "3d" if any("2d" not in layer.projections() for layer in self.layers) else "2d"
+
+    @field_validator("xlim", "ylim", "zlim", "twin_ylim")
+    @classmethod
+    def _limits_span_a_range(cls, value: tuple[float, float] | None) -> tuple[float, float] | None:
+        if value is not None and value[0] == value[1]:
+            low = value[0]
+            raise ValueError(f"both limits are {low:g}: an axis needs a range, e.g. [{low:g}, {low + 1:g}]")
+        return value
 
     @model_validator(mode="after")
     def _fixed_limits_are_given(self) -> PanelSpec:

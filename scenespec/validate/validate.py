@@ -125,6 +125,8 @@ def _count_message(error: Any) -> str:
         wanted = str(ctx["min_length"])
     plural = "" if wanted.endswith(" 1") or wanted == "1" else "s"
     got = f"; got {actual}" if actual is not None else ""
+    if actual is not None and error["type"] == "too_short":
+        got += " value" if actual == 1 else " values"
     return f"expected {wanted} value{plural}{got}"
 
 
@@ -161,6 +163,16 @@ def _message(error: Any, path: KeyPath) -> tuple[KeyPath, str, str]:
     return path, _expected(error["msg"]), hint
 
 
+TYPE_MISMATCH = frozenset(
+    {
+        "literal_error", "dict_type", "model_type", "model_attributes_type", "list_type", "tuple_type", "set_type",
+        "int_type", "int_parsing", "float_type", "float_parsing", "string_type", "bool_type", "bool_parsing",
+        "is_instance_of", "none_required",
+    }
+)  # fmt: skip
+"""pydantic error types that say a value is not of an alternative's type at all."""
+
+
 def problems_from(error: ValidationError, loaded: LoadedSpec) -> list[Problem]:
     """Turn a ValidationError into located problems, merging the alternatives of one union.
 
@@ -172,10 +184,14 @@ def problems_from(error: ValidationError, loaded: LoadedSpec) -> list[Problem]:
         path, through_union = _data_path(loaded.data, item["loc"])
         located.append((item, path, through_union))
     deeper = {path for _, path, through_union in located if through_union}
+    # an alternative whose type fitted but whose rule failed (`start` after `stop`) says more than the others
+    ruled = {path for item, path, through_union in located if through_union and item["type"] not in TYPE_MISMATCH}
     merged: dict[KeyPath, tuple[list[str], list[str], Any]] = {}
     for item, data_path, through_union in located:
         if through_union and any(len(o) > len(data_path) and o[: len(data_path)] == data_path for o in deeper):
             continue  # an alternative that failed at the surface, while another one got further
+        if through_union and data_path in ruled and item["type"] in TYPE_MISMATCH:
+            continue  # an alternative of another type, while one of this value's type broke a rule
         path, message, hint = _message(item, data_path)
         messages, hints, _ = merged.setdefault(path, ([], [], item.get("input")))
         if message not in messages:
