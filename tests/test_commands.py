@@ -17,7 +17,7 @@ NOT_SPECS = {
     "tools/package.json": '{"name": "example", "version": "1.0.0"}\n',
     "list.json": "[1, 2, 3]\n",
 }
-KEYS = "scene, sources, transforms, frames, panels, output"
+KEYS = "scene, sources, transforms, frames, panels, output, limits"
 
 
 def folder_with_other_files(root: Path) -> Path:

@@ -214,7 +214,7 @@ def test_sigterm_while_training_stops_trace_and_keeps_the_earlier_file(tmp_path:
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     command = [sys.executable, "-m", "scenespec", "trace", str(LINREG), "-o", "linreg.npz", "--no-cache"]
     cli = subprocess.Popen(
-        [*command, "--set", "sources.fit.epochs=1000000"],
+        [*command, "--set", "sources.fit.epochs=1000000", "--set", "limits.max_training_batches=1e9"],
         cwd=tmp_path,
         env=env,
         stdin=subprocess.DEVNULL,
