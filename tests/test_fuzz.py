@@ -12,12 +12,12 @@ import math
 import tomllib
 from typing import Any
 
+from helpers import SPEC
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scenespec import load
 from scenespec.errors import RenderError, SpecError
-from tests.helpers import SPEC
 
 BOWL = """\
 [scene]

@@ -8,11 +8,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import FAST, LINREG, line_of, spec_variant, write_spec
 
 from scenespec.errors import MAX_LISTED, SpecError, format_path
 from scenespec.pipeline import load_and_validate
 from scenespec.render.sinks.video import diagnosis
-from tests.helpers import FAST, LINREG, line_of, spec_variant, write_spec
 
 PYDANTIC_WORDS = ("literal[", "StepRule", "list[int]", "constrained-", "function-", "instance of", "valid dictionary")
 
