@@ -20,17 +20,18 @@ from scenespec.validate.scene import FramesSpec, StepRule
 
 # --- the incremental schedule ------------------------------------------------------------------------------
 
-rules = st.one_of(
-    st.just("all"),
-    st.builds(
-        StepRule,
-        first=st.integers(0, 6),
-        every=st.integers(1, 9),
-        start=st.none() | st.integers(0, 30),
-        stop=st.none() | st.integers(0, 60),
-        last=st.booleans(),
-    ),
-)
+
+@st.composite
+def step_rules(draw: st.DrawFn) -> StepRule:
+    """Valid rules: a `stop` is never before its `start` (validation refuses that)."""
+    start = draw(st.none() | st.integers(0, 30))
+    stop = draw(st.none() | st.integers(start or 0, 60))
+    return StepRule(
+        first=draw(st.integers(0, 6)), every=draw(st.integers(1, 9)), start=start, stop=stop, last=draw(st.booleans())
+    )
+
+
+rules = st.one_of(st.just("all"), step_rules())
 
 
 @settings(max_examples=300, deadline=None)
