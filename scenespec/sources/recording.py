@@ -61,6 +61,17 @@ path = "runs/fit"     # the folder given to scenespec.Recorder("runs/fit")
         except OSError as exc:
             raise ctx.error(f"cannot read the recording {name}: {exc.strerror or exc}", "path") from None
 
+    def fields_known(self, ctx: ResolveContext) -> bool:
+        """Not until the run has begun: no folder yet, or no complete step (a spec fed by `traces=`, or loaded
+        before its run, is valid; rendering it from the folder then needs the recording)."""
+        try:
+            index_recording(self.folder(ctx))
+        except (FileNotFoundError, EmptyRecording):
+            return False
+        except (ValueError, OSError):
+            return True  # `fields` reports what is wrong
+        return True
+
     def fields(self, ctx: ResolveContext) -> dict[str, bool]:
         index = self.index(ctx)
         return {name: False for name in index.static_shapes} | {name: True for name in index.stepped_shapes}
