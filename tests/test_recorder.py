@@ -392,6 +392,9 @@ def test_a_missing_folder_is_a_located_error(tmp_path: Path) -> None:
 
 def test_a_folder_that_is_not_a_recording_is_a_located_error(tmp_path: Path) -> None:
     (tmp_path / "runs" / "fit").mkdir(parents=True)
+    error, spec = located(tmp_path)  # an empty folder is a run that has not begun
+    assert_located(error, spec, 4, "sources.fit.path", "the recording", "is empty: the folder is empty")
+    (tmp_path / "runs" / "fit" / "loss.csv").write_text("step,loss\n0,1.0\n")
     error, spec = located(tmp_path)
     assert_located(error, spec, 4, "sources.fit.path", "is not a scenespec recording: it has no manifest.json")
     (tmp_path / "runs" / "fit" / "manifest.json").write_text('{"format": "something else"}')

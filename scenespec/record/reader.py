@@ -60,6 +60,8 @@ def index_recording(folder: str | Path, max_bytes: float = math.inf) -> Recordin
     try:
         text = (folder / MANIFEST).read_text(encoding="utf-8")
     except FileNotFoundError:
+        if not any(folder.iterdir()):
+            raise EmptyRecording("the folder is empty") from None  # made for a run that has not begun
         raise NotARecording(f"it has no {MANIFEST}") from None
     except UnicodeDecodeError:
         raise NotARecording(f"its {MANIFEST} is not text") from None
