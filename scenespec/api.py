@@ -31,6 +31,7 @@ from scenespec.pipeline import (
     Prepared,
     RenderResult,
     check_scene,
+    check_scene_waiting,
     given_fields,
     output_frames,
     render_into,
@@ -80,7 +81,13 @@ def load(
         loaded = load_text(source, format, overrides, base_dir=base_dir)
     else:
         raise TypeError(f"a spec is a path, a dict or TOML/JSON text, not {type(source).__name__}")
-    return Spec(loaded, check_scene(loaded))
+    return Spec(loaded, *checked(loaded))
+
+
+def checked(loaded: LoadedSpec) -> tuple[Scene, frozenset[str]]:
+    """The validated scene, and the sources waiting for their run (`Spec.waiting`)."""
+    scene, waiting = check_scene_waiting(loaded)
+    return scene, frozenset(waiting)
 
 
 @dataclass(frozen=True)
@@ -89,6 +96,9 @@ class Spec:
 
     loaded: LoadedSpec
     scene: Scene
+    waiting: frozenset[str] = frozenset()
+    """Sources whose bindings could not be judged when the spec was loaded (a recording whose run had not
+    begun): judged when the spec is rendered."""
 
     @property
     def name(self) -> str:
@@ -104,14 +114,16 @@ class Spec:
         """A new, validated Spec with `{"frames.fps": 20, "panels.0.title": "…"}` set (like `--set`)."""
         overrides = [Override.of(key, value) for key, value in values.items()]
         loaded = with_overrides(self.loaded, overrides)
-        return Spec(loaded, check_scene(loaded))
+        return Spec(loaded, *checked(loaded))
 
     def prepare(self, traces: InMemory | None = None, *, cache: bool = True, progress: bool | None = False) -> Prepared:
         """Resolve the sources (or take `traces`), and schedule the frames."""
         traces = dict(traces or {})
-        if traces:
-            check_scene(self.loaded, traces)  # bindings against the traces given
-        return resolve_and_schedule(self.loaded, self.scene, cache=cache, traces=traces, progress=progress)
+        scene = self.scene
+        if traces or self.waiting:
+            now = check_scene(self.loaded, traces)  # bindings against the traces given, and recordings begun since
+            scene = now if self.waiting else self.scene
+        return resolve_and_schedule(self.loaded, scene, cache=cache, traces=traces, progress=progress)
 
     def live(
         self,

@@ -30,7 +30,7 @@ from scenespec.render.progress import Phase, Progress
 from scenespec.render.renderer import write_frames
 from scenespec.render.sinks import screen
 from scenespec.render.sinks.base import Sink, SinkSettings, sink_for
-from scenespec.resolve.resolve import resolve_sources, source_fields, source_shapes, used_sources
+from scenespec.resolve.resolve import context, resolve_sources, source_fields, source_shapes, used_sources
 from scenespec.resolve.stream import StreamingTrace
 from scenespec.resolve.trace import Trace, save_traces
 from scenespec.schedule import schedule
@@ -63,14 +63,25 @@ InMemory = Mapping[str, Trace | StreamingTrace]
 """Traces handed in by the caller, by source name: those sources are not run."""
 
 
-def given_fields(loaded: LoadedSpec, scene: Scene, given: InMemory) -> SourceFields:
-    """Fields of every source: from the in-memory trace where one is given, else from the source's spec."""
+def waiting_sources(scene: Scene, loaded: LoadedSpec, given: InMemory) -> set[str]:
+    """Sources not given in memory that cannot tell their fields yet (`SourceSpec.fields_known`: a recording
+    whose run has not begun)."""
+    return {
+        name
+        for name, spec in scene.sources.items()
+        if name not in given and not spec.fields_known(context(name, loaded, scene.limits))
+    }
+
+
+def given_fields(loaded: LoadedSpec, scene: Scene, given: InMemory, waiting: set[str] | None = None) -> SourceFields:
+    """Fields of every source: from the in-memory trace where one is given, else from the source's spec
+    (`waiting` sources left out)."""
     unknown = [name for name in given if name not in scene.sources]
     if unknown:
         hint = did_you_mean(unknown[0], list(scene.sources))
         available = ", ".join(scene.sources)
         raise SpecError([loaded.problem(f"traces: no source named {unknown[0]!r}{hint} (the spec has {available})")])
-    fields = source_fields(scene, loaded, skip=set(given))
+    fields = source_fields(scene, loaded, skip=set(given) | (waiting or set()))
     for name, trace in given.items():
         if isinstance(trace, StreamingTrace):
             fields[name] = {field: field in trace.stepped_names for field in trace.names}
@@ -78,7 +89,7 @@ def given_fields(loaded: LoadedSpec, scene: Scene, given: InMemory) -> SourceFie
             fields[name] = {field: field in trace.stepped for field in trace.names}
         else:
             raise TypeError(f"traces[{name!r}] must be a scenespec.Trace or StreamingTrace, not {type(trace).__name__}")
-    return {name: fields[name] for name in scene.sources}
+    return {name: fields[name] for name in scene.sources if name in fields}
 
 
 def check_scene(loaded: LoadedSpec, given: InMemory = {}) -> Scene:  # noqa: B006 (never mutated)
@@ -86,15 +97,22 @@ def check_scene(loaded: LoadedSpec, given: InMemory = {}) -> Scene:  # noqa: B00
 
     Structural problems do not hide binding problems elsewhere in the file: both are reported in one run.
     """
+    return check_scene_waiting(loaded, given)[0]
+
+
+def check_scene_waiting(loaded: LoadedSpec, given: InMemory = {}) -> tuple[Scene, set[str]]:  # noqa: B006
+    """`check_scene`, and the sources whose bindings it could not judge yet (`waiting_sources`)."""
     try:
         scene = validate(loaded)
     except SpecError as error:
         error.problems += _problems_despite(loaded, error.problems, given)
         raise
-    fields = given_fields(loaded, scene, given)
-    check_references(scene, fields, loaded.problem)
-    check_traces(scene, source_shapes(scene, loaded, skip=set(given)), frames_source(scene, fields), loaded.problem)
-    return scene
+    waiting = waiting_sources(scene, loaded, given)
+    fields = given_fields(loaded, scene, given, waiting)
+    check_references(scene, fields, loaded.problem, waiting)
+    shapes = source_shapes(scene, loaded, skip=set(given) | waiting)
+    check_traces(scene, shapes, frames_source(scene, fields), loaded.problem)
+    return scene, waiting
 
 
 def _problems_despite(loaded: LoadedSpec, problems: list[Problem], given: InMemory) -> list[Problem]:
@@ -117,8 +135,10 @@ def _problems_despite(loaded: LoadedSpec, problems: list[Problem], given: InMemo
                 return found
             continue
         try:
-            fields = given_fields(salvaged, scene, {name: t for name, t in given.items() if name in scene.sources})
-            check_references(scene, fields, loaded.problem, aside.unknown)
+            known = {name: t for name, t in given.items() if name in scene.sources}
+            waiting = waiting_sources(scene, salvaged, known)
+            fields = given_fields(salvaged, scene, known, waiting)
+            check_references(scene, fields, loaded.problem, aside.unknown | waiting)
         except SpecError as error:
             found += [problem for problem in error.problems if not aside.touches(problem.path)]
         return found

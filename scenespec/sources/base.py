@@ -126,6 +126,12 @@ class SourceSpec(SpecModel):
     def resolve(self, ctx: ResolveContext) -> Trace:
         raise NotImplementedError
 
+    def fields_known(self, ctx: ResolveContext) -> bool:
+        """False while the source cannot tell its fields yet (a recording whose run has not begun). Validation then
+        leaves the bindings to it unjudged: they are checked against the trace given in memory, or against the
+        source once the spec is rendered, so a spec can be loaded before the run it draws has started."""
+        return True
+
     def trace_shape(self, ctx: ResolveContext) -> TraceShape | None:
         """How large the trace will be, worked out from the spec (and what `fields` reads anyway) without running
         the source; None if unknown. Checked against the budgets at `validate` and again before `resolve`; a

@@ -20,12 +20,13 @@ import numpy as np
 from pydantic import Field, NonNegativeFloat, PositiveFloat, PositiveInt, Tag, model_validator
 from typing_extensions import TypeAliasType
 
+from scenespec.record.rules import RecordRule as SharedRule
 from scenespec.registry import literal_of
 from scenespec.resolve.trace import Trace
 from scenespec.sources.base import ResolveContext, SourceSpec, TraceShape, register_source
 from scenespec.sources.datasets import CsvData, DataSpec
 from scenespec.steps_done import report
-from scenespec.training.mlp import Diverged, MlpSettings, RecordPlan, batches_per_epoch, eval_indices, train_mlp
+from scenespec.training.mlp import Diverged, MlpSettings, batches_per_epoch, eval_indices, train_mlp
 from scenespec.validate.base import Seed, SpecModel, discriminator
 from scenespec.validate.limits import Usage, number
 
@@ -99,8 +100,9 @@ class RecordRule(SpecModel):
             )
         return self
 
-    def plan(self) -> RecordPlan:
-        return RecordPlan(every=self.every, batches=self.batches, change=self.change)
+    def plan(self) -> SharedRule:
+        """The rule as the training loop applies it (`scenespec.record.rules`, shared with `scenespec.Recorder`)."""
+        return SharedRule(every=self.every, steps=self.batches, change=self.change)
 
 
 LINEAR_FIELDS = {"x": False, "y": False, "w": True, "b": True, "pred": True, "loss": True}

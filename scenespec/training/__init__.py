@@ -8,10 +8,9 @@ from scenespec.training.mlp import (
     Diverged,
     MlpRun,
     MlpSettings,
-    RecordPlan,
     batch_schedule,
     eval_indices,
     train_mlp,
 )
 
-__all__ = ["Diverged", "MlpRun", "MlpSettings", "RecordPlan", "batch_schedule", "eval_indices", "train_mlp"]
+__all__ = ["Diverged", "MlpRun", "MlpSettings", "batch_schedule", "eval_indices", "train_mlp"]

@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from scenespec.record.rules import RecordRule
 from scenespec.steps_done import report
 
 if TYPE_CHECKING:
@@ -57,28 +58,6 @@ class MlpSettings:
             random_state=self.seed,
             shuffle=False,
         )
-
-
-@dataclass(frozen=True)
-class RecordPlan:
-    """When to record: exactly one of every n-th batch, a list of batches, or a relative change of the loss.
-
-    The first and the last batch are always recorded.
-    """
-
-    every: int | None = None
-    batches: Sequence[int] | None = None
-    change: float | None = None
-
-    def fixed(self, total: int) -> np.ndarray | None:
-        """The recorded batches when they are known before training (`every`, `batches`); None for `change`."""
-        if self.change is not None:
-            return None
-        if self.batches is not None:
-            chosen = np.asarray(self.batches, dtype=np.int64)
-        else:
-            chosen = np.arange(self.every or 1, total + 1, self.every or 1)
-        return np.unique(np.concatenate([[1, total], chosen]))
 
 
 class Diverged(ArithmeticError):
@@ -130,11 +109,11 @@ def eval_indices(x: np.ndarray, points: int) -> np.ndarray:
     return order[np.round(np.linspace(0, len(x) - 1, points)).astype(np.int64)]
 
 
-def train_mlp(x: np.ndarray, y: np.ndarray, settings: MlpSettings, plan: RecordPlan, eval_idx: np.ndarray) -> MlpRun:
+def train_mlp(x: np.ndarray, y: np.ndarray, settings: MlpSettings, rule: RecordRule, eval_idx: np.ndarray) -> MlpRun:
     """Train batch by batch and record pred/error on `x[eval_idx]` and the losses at the planned batches.
 
     Recording costs one prediction on the whole data set (the loss needs it; the evaluation sample is
-    a subset of it). With `plan.change` that prediction is made after every batch, to decide.
+    a subset of it). With `rule.change` that prediction is made after every batch, to decide.
     Raises `Diverged` when the weights or the predictions stop being finite.
     """
     from sklearn.exceptions import ConvergenceWarning
@@ -143,15 +122,13 @@ def train_mlp(x: np.ndarray, y: np.ndarray, settings: MlpSettings, plan: RecordP
     n = len(x)
     batch = min(settings.batch, n)
     total = batches_per_epoch(n, batch) * settings.epochs
-    fixed = plan.fixed(total)
-    wanted = set(fixed.tolist()) if fixed is not None else set()
+    keeper = rule.keeper(last=total)
     data = np.ascontiguousarray(x, dtype=np.float64).reshape(-1, 1)
     target = np.asarray(y, dtype=np.float64)
     eval_y = target[eval_idx]
     model = settings.network()
     steps: list[int] = []
     rows: dict[str, list[Any]] = {"pred": [], "error": [], "loss": [], "batch_loss": [], "epoch": []}
-    last_loss = math.nan
     # One BLAS thread: these matrices are small (batch × 32), and threads cost more than they give
     # (a prediction on 5,000 points took 12 ms with two OpenBLAS threads, 0.5 ms with one).
     with warnings.catch_warnings(), np.errstate(all="ignore"), threadpool_limits(limits=1, user_api="blas"):
@@ -163,17 +140,14 @@ def train_mlp(x: np.ndarray, y: np.ndarray, settings: MlpSettings, plan: RecordP
                 model.partial_fit(xb, yb)
             except ValueError as exc:  # "Solver produced non-finite parameter weights"
                 raise Diverged(number) from exc
-            if plan.change is None and number not in wanted:
+            if not rule.needs_loss and not keeper.keep(number):
                 continue
             full = model.predict(data)
             loss = float(np.mean((target - full) ** 2))
             if not math.isfinite(loss):
                 raise Diverged(number)
-            if plan.change is not None and not (
-                number in (1, total) or abs(loss - last_loss) > plan.change * abs(last_loss)
-            ):
+            if rule.needs_loss and not keeper.keep(number, loss):
                 continue
-            last_loss = loss
             pred = full[eval_idx]
             steps.append(number)
             rows["pred"].append(pred)
