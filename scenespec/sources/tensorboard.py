@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 from types import ModuleType
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from pydantic import Field
@@ -80,15 +80,14 @@ run = "lr_0.01"       # the sub-folder of one run
         if size > ctx.limits.value("max_trace_bytes"):
             estimate = f"the event files of {str(run_folder)!r}: {byte_size(size)}"
             raise ctx.error(over_limit(estimate, "max_trace_bytes", ctx.limits), "path")
-        accumulator = module.EventAccumulator(str(run_folder), size_guidance={module.SCALARS: 0})
+        accumulator = module.EventAccumulator(str(run_folder), size_guidance={module.SCALARS: 0, module.TENSORS: 0})
         try:
             accumulator.Reload()
         except OSError as exc:
             raise LogError(f"cannot read the event files of {str(run_folder)!r}: {exc.strerror or exc}") from None
-        tags = list(accumulator.Tags().get(module.SCALARS, []))
-        if not tags:
+        series = scalar_series(accumulator, module)
+        if not series:
             raise LogError(f"the event files of {str(run_folder)!r} hold no scalars: the log is empty")
-        series = {tag: {int(event.step): float(event.value) for event in accumulator.Scalars(tag)} for tag in tags}
         steps = np.array(sorted({step for points in series.values() for step in points}), dtype=np.int64)
         index = {int(step): i for i, step in enumerate(steps)}
         columns: dict[str, np.ndarray] = {}
@@ -114,6 +113,23 @@ def reader_module(ctx: ResolveContext) -> ModuleType:
         )
         raise ctx.error(message, "kind") from None
     return event_accumulator
+
+
+def scalar_series(accumulator: Any, module: ModuleType) -> dict[str, dict[int, float]]:
+    """Tag -> step -> value of every scalar: those written the old way (a `simple_value`: torch's `add_scalar`)
+    and the new way (a one-number tensor of the `scalars` plug-in: `tf.summary.scalar`, Keras, `new_style=True`)."""
+    from tensorboard.util import tensor_util
+
+    tags = accumulator.Tags()
+    series = {
+        tag: {int(event.step): float(event.value) for event in accumulator.Scalars(tag)}
+        for tag in tags.get(module.SCALARS, [])
+    }
+    for tag in tags.get(module.TENSORS, []):
+        if tag not in series and accumulator.SummaryMetadata(tag).plugin_data.plugin_name == "scalars":
+            points = ((event.step, tensor_util.make_ndarray(event.tensor_proto)) for event in accumulator.Tensors(tag))
+            series[tag] = {int(step): float(value.reshape(-1)[0]) for step, value in points if value.size == 1}
+    return series
 
 
 def event_files(folder: Path) -> list[Path]:
