@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import assert_located, line_of, run_cli, write_spec
+from helpers import REPO, assert_located, line_of, run_cli, write_spec
 
 from scenespec.errors import SpecError
 from scenespec.pipeline import Prepared, build, load_and_validate, prepare, scene_style
@@ -513,3 +513,31 @@ def test_a_render_with_gaps_shows_nan_where_nothing_was_logged(tmp_path: Path) -
     result = run_cli(["render", str(tmp_path / "spec.toml"), "-o", str(out), "-q"], tmp_path)
     assert result.returncode == 0, result.stderr
     assert out.read_bytes()[:6] == b"GIF89a"
+
+
+def test_the_shipped_spec_marks_the_best_epoch(tmp_path: Path) -> None:
+    """specs/training_log.toml: a metric layer with `line = false` is a dot at the best epoch so far, at the lowest
+    validation loss logged up to the frame's epoch."""
+    spec = REPO / "specs" / "training_log.toml"
+    prepared = prepare(spec)
+    rows = np.genfromtxt(REPO / "specs" / "data" / "training_log.csv", delimiter=",", names=True)
+    with scene_style(prepared.scene):
+        graph = build(prepared)
+        train, val, best = [node.painter for node in graph.layers if node.painter.spec.kind == "metric"]
+        for frame in prepared.frames[::7]:
+            graph.show(frame)
+            upto = rows[rows["epoch"] <= frame.step]
+            np.testing.assert_array_equal(train.artists[0].get_ydata(), upto["train_loss"])
+            np.testing.assert_array_equal(val.artists[1].get_ydata(), upto["val_loss"][-1:])  # the moving dot
+            line, dot = best.artists
+            assert len(line.get_xdata()) == 0  # no curve, only the dot
+            lowest = int(np.argmin(upto["val_loss"]))
+            np.testing.assert_array_equal(dot.get_xdata(), [upto["epoch"][lowest]])
+            np.testing.assert_array_equal(dot.get_ydata(), [upto["val_loss"][lowest]])
+
+
+def test_a_metric_with_neither_line_nor_marker_is_refused(tmp_path: Path) -> None:
+    write_csv(tmp_path, [1.5, 0.5])
+    spec = log_spec(tmp_path, "csv", "log.csv", "", '{ kind = "metric", y = "log.loss", line = false, marker = false }')
+    line = line_of(spec.read_text(encoding="utf-8"), "layers = [")
+    assert_located(spec_error(spec), spec, line, "panels[0].layers[0]", "draw nothing")
