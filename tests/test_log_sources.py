@@ -277,6 +277,7 @@ def test_jsonl_last_line_without_newline_that_parses_is_kept(tmp_path: Path) -> 
         ('{"step": 0, "p": [[1, 2], [3]]}\n', "path", ["log.jsonl:1: key 'p': a list whose rows have different"]),
         ('{"step": 0, "p": 1}\n{"step": 1, "p": "x"}\n', "path", ["log.jsonl:2: key 'p': text 'x', and numbers"]),
         ('{"step": 0, "p": 1e999}\n', "path", ["log.jsonl:1: key 'p': not a finite number"]),
+        ('{"step": 0, "p": ' + "[" * 40 + "]" * 40 + "}\n", "path", ["key 'p': lists nested more than 32"]),
         ('{"step": 0}\n{"loss": 1}\n', "path", ["log.jsonl:2: no step"]),
         ('{"step": 3}\n{"step": 1}\n', "path", ["log.jsonl:2: step 1 after step 3"]),
         ('{"Step": 0, "loss": 1}\n', "default", ["has no key 'step'; did you mean 'Step'? (keys: Step, loss)"]),

@@ -112,13 +112,19 @@ class _Key:
         return out
 
 
+MAX_DEPTH = 32
+"""Dimensions a logged array may have (numpy's own limit is 64)."""
+
+
 def _numbers(value: Any, where: str) -> np.ndarray:
     """A number or a rectangular list of numbers (`null` inside is NaN) as a float array; else LogError."""
-    stack = [value]
+    stack = [(value, 0)]
     while stack:
-        item = stack.pop()
+        item, depth = stack.pop()
         if isinstance(item, list):
-            stack.extend(item)
+            if depth >= MAX_DEPTH:
+                raise LogError(f"{where}: lists nested more than {MAX_DEPTH} deep")
+            stack.extend((inner, depth + 1) for inner in item)
         elif item is not None and (isinstance(item, bool) or not isinstance(item, int | float)):
             raise LogError(f"{where}: expected a number or a list of numbers, got {_json_type(item)}")
         elif (isinstance(item, float) and math.isinf(item)) or (isinstance(item, int) and abs(item) > 1e308):
