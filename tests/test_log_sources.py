@@ -542,3 +542,15 @@ def test_a_metric_with_neither_line_nor_marker_is_refused(tmp_path: Path) -> Non
     spec = log_spec(tmp_path, "csv", "log.csv", "", '{ kind = "metric", y = "log.loss", line = false, marker = false }')
     line = line_of(spec.read_text(encoding="utf-8"), "layers = [")
     assert_located(spec_error(spec), spec, line, "panels[0].layers[0]", "draw nothing")
+
+
+def test_the_gallery_renders_again_when_the_log_changes(tmp_path: Path) -> None:
+    write_csv(tmp_path, [1.5, 0.5])
+    log_spec(tmp_path, "csv", "log.csv")
+    first = run_cli(["gallery", "spec.toml", "-o", "site"], tmp_path)
+    again = run_cli(["gallery", "spec.toml", "-o", "site"], tmp_path)
+    write_csv(tmp_path, [1.5, 0.5, 0.25])
+    grown = run_cli(["gallery", "spec.toml", "-o", "site"], tmp_path)
+    assert "rendered spec (2 frames" in first.stdout, first.stdout + first.stderr
+    assert "unchanged spec" in again.stdout, again.stdout
+    assert "rendered spec (3 frames" in grown.stdout, grown.stdout
