@@ -84,9 +84,6 @@ class LogSource(SourceSpec):
     cacheable: ClassVar[bool] = False
     """Reading a log is as cheap as reading a cached trace, and always sees the file as it is now."""
 
-    what: ClassVar[str] = "column"
-    """What the log calls a series, for messages: column, key, tag."""
-
     def file(self, ctx: ResolveContext) -> Path:
         """`path` relative to the spec's folder (an absolute `path` stays as it is)."""
         return ctx.base_dir / self.path

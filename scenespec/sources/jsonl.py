@@ -36,8 +36,6 @@ path = "runs/log.jsonl"   # {"step": 0, "loss": 1.3, "pred": [0.1, 0.4, 0.2]}
     kind: Literal["jsonl"]
     step: str = Field("step", description="The key holding each line's step: whole numbers, increasing.")
 
-    what = "key"
-
     def read_table(self, ctx: ResolveContext) -> LogTable:
         text = self.read_text(ctx)
         name = self.file(ctx).name

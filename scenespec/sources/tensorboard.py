@@ -49,8 +49,6 @@ run = "lr_0.01"       # the sub-folder of one run
         "`lr_0.01` or `lr_0.01/train`). Default: `path` itself, which must then hold event files.",
     )
 
-    what = "tag"
-
     def run_folder(self, ctx: ResolveContext) -> Path:
         folder = self.file(ctx)
         return folder / self.run if self.run is not None else folder
