@@ -205,6 +205,16 @@ def test_csv_over_the_trace_budget_is_located(tmp_path: Path) -> None:
     assert_located(spec_error(spec), spec, line, "sources.log.path", "2.4 kB", "limits.max_trace_bytes")
 
 
+def test_a_log_file_larger_than_the_trace_budget_is_not_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = "".join(f"{i},{i / 4}\n" for i in range(100))
+    (tmp_path / "log.csv").write_text("step,loss\n" + rows, encoding="utf-8")
+    size = (tmp_path / "log.csv").stat().st_size
+    spec = log_spec(tmp_path, "csv", "log.csv", "\n[limits]\nmax_trace_bytes = 500\n")
+    monkeypatch.setattr(CsvLogSource, "read_input", lambda self, path: pytest.fail("the log was read"))
+    line = line_of(spec.read_text(encoding="utf-8"), 'path = "log.csv"')
+    assert_located(spec_error(spec), spec, line, "sources.log.path", f"log.csv': {size} bytes", "max_trace_bytes")
+
+
 def test_the_cli_prints_a_log_error_and_exits_2(tmp_path: Path) -> None:
     (tmp_path / "log.csv").write_text("step,loss\n1,2\n2,abc\n", encoding="utf-8")
     spec = log_spec(tmp_path, "csv", "log.csv")
