@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
 import re
 import time
 from collections.abc import Callable, Sequence
@@ -179,8 +180,8 @@ def build_gallery(
         entries.append(entry)
         try:
             data = path.read_bytes()
-            digest = hashlib.sha256(data).hexdigest()
             loaded, scene = load_and_validate(path)
+            digest = _digest(data, loaded, scene)
             entry.title = scene.scene.title or path.name
             entry.description = scene.scene.description
             entry.source_kinds = sorted({source.kind for source in scene.sources.values()})
@@ -277,3 +278,19 @@ def _write_site(out: Path, entries: list[Entry]) -> None:
         _write_text(out / entry.name / "index.html", html)
     html = env.get_template("index.html").render(entries=entries, version=__version__, root="")
     _write_text(out / "index.html", html)
+
+
+def _digest(data: bytes, loaded: LoadedSpec, scene: Scene) -> str:
+    """The sha256 of a spec's bytes and of every file its sources read (a CSV, a training log): a spec is
+    unchanged only if both are. A file that cannot be read counts as changed (rendering reports it)."""
+    from scenespec.resolve.resolve import context
+
+    digest = hashlib.sha256(data)
+    for name, source in scene.sources.items():
+        ctx = context(name, loaded, scene.limits)
+        for file in source.inputs(ctx):
+            try:
+                digest.update(hashlib.sha256(source.read_input(file)).digest())
+            except OSError:
+                digest.update(os.urandom(16))
+    return digest.hexdigest()

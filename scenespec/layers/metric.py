@@ -13,7 +13,7 @@ from typing import Literal
 
 import numpy as np
 from matplotlib.lines import Line2D
-from pydantic import Field, PositiveFloat
+from pydantic import Field, PositiveFloat, model_validator
 
 from scenespec.frame import Frame
 from scenespec.layers.base import BuildContext, ColorChecked, Extent, Painter, register_layer
@@ -38,6 +38,11 @@ class MetricLayer(ColorChecked):
     color: str | None = Field(None, description="Line and marker colour; default: the colour cycle.")
     linewidth: PositiveFloat | None = Field(None, description="Line width in points.")
     marker: bool = Field(True, description="A dot at the current value.")
+    line: bool = Field(
+        True,
+        description="The curve up to the current step; `false` leaves the dot alone, a marker that moves to each "
+        "step's value (e.g. the best epoch so far, with `x`).",
+    )
     label: Label | None = Field(None, description="Legend entry.")
     smooth: int = Field(
         1,
@@ -55,6 +60,12 @@ class MetricLayer(ColorChecked):
         constant("linewidth", theme("lines.linewidth")),
     )
     example = 'layers = [{ kind = "metric", y = "net.loss", x = "net.batch", label = "loss" }]'
+
+    @model_validator(mode="after")
+    def _draws_something(self) -> MetricLayer:
+        if not self.line and not self.marker:
+            raise ValueError("line = false and marker = false draw nothing; keep one of them")
+        return self
 
     def drawn_points(self, sizes: Mapping[str, FieldSize]) -> int:
         """The curve of every recorded step, up to the last."""
@@ -120,12 +131,18 @@ class MetricPainter(Painter[MetricLayer]):
             size = max(2.5 * self.style("linewidth"), 5.0)
             extra = self.common_kwargs(label=False)
             (self.dot,) = ctx.ax.plot([], [], ls="none", marker="o", ms=size, color=self.line.get_color(), **extra)
+        if not self.spec.line:  # the dot alone: the curve stays empty, and the legend shows the dot
+            self.line.set_linestyle("none")
+            if self.dot is not None:
+                self.line.set_marker("o")
+                self.line.set_markersize(self.dot.get_markersize())
         self.artists = [self.line] if self.dot is None else [self.line, self.dot]
         self.update(frame)
 
     def update(self, frame: Frame) -> None:
         xs, ys = self.shown(frame.step)
-        self.line.set_data(xs, ys)
+        if self.spec.line:
+            self.line.set_data(xs, ys)
         if self.dot is not None:
             self.dot.set_data(xs[-1:], ys[-1:])
 

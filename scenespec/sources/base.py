@@ -142,6 +142,11 @@ class SourceSpec(SpecModel):
         """Files `resolve` reads: their bytes are part of the trace cache's key, so editing one misses it."""
         return []
 
+    def field_origins(self) -> dict[str, str]:
+        """Field name -> the name the data gave it, where they differ (a TensorBoard tag `loss/train` is field
+        `loss_train`), once `fields` has run: messages about a missing field list both."""
+        return {}
+
     @cached_property
     def _memo(self) -> dict[Hashable, Any]:
         return {}  # a cached property, not a pydantic private attribute: equality and dumps ignore it

@@ -135,6 +135,19 @@ SOURCE_NAME_RE = re.compile(SOURCE_NAME)
 FIELD_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 FIELD_NAME_RE = re.compile(FIELD_NAME)
 """The `field` part of a binding (and so what a transform may be named)."""
+_NOT_NAME = re.compile(r"[^A-Za-z0-9_]+")
+
+
+def field_name(original: str) -> str:
+    """The bindable name of a log's column, key or tag: every run of characters other than ASCII letters, digits and
+    `_` becomes one `_` (`loss/train` -> `loss_train`, `val loss` -> `val_loss`), and a `_` goes before a leading
+    digit (or stands for an empty name)."""
+    name = _NOT_NAME.sub("_", original.strip())
+    if not name or name[0].isdigit():
+        name = "_" + name
+    return name
+
+
 BINDING_PATTERN = rf"^{SOURCE_NAME}\.{FIELD_NAME}$"
 BINDING_RE = re.compile(BINDING_PATTERN)
 

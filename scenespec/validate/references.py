@@ -57,6 +57,7 @@ def check_references(
         hint = did_you_mean(key, stepped)
         message = f"no source records a counter {key!r} per step{hint} (stepped fields: {', '.join(stepped)})"
         problems.append(locate(message, ("frames", "key")))
+    origins = {name: source.field_origins() for name, source in scene.sources.items()}
     for p, panel in enumerate(scene.panels):
         projection = panel.projection
         for i, layer in enumerate(panel.layers):
@@ -65,7 +66,8 @@ def check_references(
             for key, binding in layer.bindings().items():
                 path: KeyPath = ("panels", p, "layers", i, key if key in type(layer).model_fields else "text")
                 channel = layer.channel(key)  # the kind's channel table; template bindings (text) have none
-                wrong = _binding_problem(binding, fields, channel.timing if channel is not None else "either", unknown)
+                timing = channel.timing if channel is not None else "either"
+                wrong = _binding_problem(binding, fields, timing, unknown, origins)
                 if wrong:
                     problems.append(locate(wrong, path))
     if problems:
@@ -109,7 +111,8 @@ def check_transforms(
             else:
                 result = output_stepped(upstream)
         else:
-            wrong = _binding_problem(spec.of, fields, "either", unknown)
+            origins = {name: source.field_origins() for name, source in scene.sources.items()}
+            wrong = _binding_problem(spec.of, fields, "either", unknown, origins)
             if wrong:
                 problems.append(locate(wrong, path))
             elif split_binding(spec.of)[0] not in unknown:
@@ -210,8 +213,14 @@ def check_layout(scene: Scene, locate: Locate) -> list[Problem]:
 
 
 def _binding_problem(
-    binding: str, fields: SourceFields, timing: str, unknown: frozenset[str] | set[str] = frozenset()
+    binding: str,
+    fields: SourceFields,
+    timing: str,
+    unknown: frozenset[str] | set[str] = frozenset(),
+    origins: dict[str, dict[str, str]] | None = None,
 ) -> str | None:
+    """What is wrong with `binding`, or None. `origins` gives, per source, the names its data gave the fields
+    where they differ (a TensorBoard tag `loss/train` is field `loss_train`): the list of fields shows both."""
     source, name = split_binding(binding)
     if source in unknown or binding in unknown:
         return None  # the source's (or transform's) own spec is broken: its fields are not known
@@ -225,7 +234,9 @@ def _binding_problem(
     available = fields[source]
     if name not in available:
         hint = did_you_mean(name, available)
-        return f"{binding!r}: source {source!r} has no field {name!r}{hint} (fields: {', '.join(sorted(available))})"
+        named = (origins or {}).get(source, {})
+        listed = ", ".join(f"{f} (from {named[f]!r})" if f in named else f for f in sorted(available))
+        return f"{binding!r}: source {source!r} has no field {name!r}{hint} (fields: {listed})"
     if timing == "stepped" and not available[name]:
         return f"{binding!r}: this layer needs a field recorded per step, and {name!r} is static"
     if timing == "static" and available[name]:

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from scenespec.errors import KeyPath, Problem, SpecError, did_you_mean
 from scenespec.load.loader import LoadedSpec
-from scenespec.validate.base import union_tags
+from scenespec.validate.base import BINDING_RE, field_name, union_tags
 from scenespec.validate.budget import check_raw, check_scene_budgets
 from scenespec.validate.scene import Scene, scene_model
 
@@ -150,7 +150,7 @@ def _message(error: Any, path: KeyPath) -> tuple[KeyPath, str, str]:
     if kind == "missing":
         return path, "missing required key", ""
     if kind == "string_pattern_mismatch":
-        return path, "expected a binding `source.field` (like `fit.pred`)", ""
+        return path, "expected a binding `source.field` (like `fit.pred`)", _binding_hint(error.get("input"))
     if kind == "value_error":
         return path, error["msg"].removeprefix("Value error, "), ""
     if kind in ("too_short", "too_long"):
@@ -221,3 +221,17 @@ def validate(loaded: LoadedSpec) -> Scene:
         raise SpecError(problems_from(exc, loaded)) from None
     check_scene_budgets(scene, loaded.problem)
     return scene
+
+
+def _binding_hint(value: object) -> str:
+    """For `tb.loss/train`: the field a log's column or tag is bound as (`tb.loss_train`), if that is a binding."""
+    if not isinstance(value, str) or "." not in value:
+        return ""
+    source, _, rest = value.partition(".")
+    suggestion = f"{source}.{field_name(rest)}"
+    if not BINDING_RE.fullmatch(suggestion):
+        return ""
+    return (
+        f"; did you mean {suggestion!r}? (a field name keeps only letters, digits and _: a log's column, key or tag "
+        f"{rest!r} is field {field_name(rest)!r})"
+    )
