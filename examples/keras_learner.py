@@ -10,10 +10,10 @@ from pathlib import Path
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
 
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
+import keras
+import numpy as np
 
-from scenespec.keras import SceneCallback  # noqa: E402
+from scenespec.keras import SceneCallback
 
 SPEC = Path(__file__).with_name("keras_learner.toml")
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -31,11 +31,6 @@ except ImportError as error:  # pragma: no cover - depends on the environment
     raise ImportError(
         "scenespec.keras needs Keras 3: pip install keras (and a backend: torch, jax or tensorflow)"
     ) from error
-
-if TYPE_CHECKING:
-    Callback = object
-else:
-    Callback = keras.callbacks.Callback
 
 PREDICT_CHUNK = 4096
 """Points per forward pass when predicting on the data: bounds the memory one recording takes."""
@@ -59,7 +54,7 @@ class RecordEvery:
         return batch == 1 or batch % self.every == 0
 
 
-class SceneCallback(Callback):
+class SceneCallback(keras.callbacks.Callback):
     """Record `fit` every `every` batches (and the first and last) and render `spec` when training ends.
 
     - `spec`: a `scenespec.Spec`, or what `scenespec.load` takes (a path, spec text, a dict).
@@ -233,7 +228,8 @@ class SceneCallback(Callback):
         if name not in names:
             raise ValueError(f"SceneCallback layers: the model has no layer {name!r}{did_you_mean(name, names)} "
                              f"(its layers: {', '.join(names)})")  # fmt: skip
-        return keras.Model(self.model.inputs, self.model.get_layer(name).output)
+        inputs = self.model.inputs
+        return keras.Model(inputs[0] if len(inputs) == 1 else inputs, self.model.get_layer(name).output)
 
 
 def _flat(values: np.ndarray) -> np.ndarray:

@@ -1,0 +1,185 @@
+"""scenespec.keras.SceneCallback against real Keras 3 on the torch backend.
+
+Every recorded number is checked against an independent recomputation: a second, plain callback keeps
+the Dense weights after every batch, and numpy redoes the forward pass, the losses and the activations.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ["KERAS_BACKEND"] = "torch"  # before keras is first imported (no TensorFlow here)
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+import pytest
+from PIL import Image
+
+import scenespec
+from scenespec.keras import SceneCallback
+
+N, BATCH, EPOCHS, EVERY = 200, 32, 3, 5
+BATCHES_PER_EPOCH = 7  # ceil(200 / 32): six of 32 points, the last of 8
+TOTAL = BATCHES_PER_EPOCH * EPOCHS
+
+SPEC: dict[str, Any] = {
+    "scene": {"size": [4.0, 3.0], "dpi": 50},
+    "sources": {"net": {"kind": "trace", "path": "fed-by-the-callback.npz"}},
+    "panels": [
+        {
+            "layers": [
+                {"kind": "scatter", "x": "net.x", "y": "net.y"},
+                {"kind": "line", "x": "net.eval_x", "y": "net.pred"},
+                {"kind": "band", "x": "net.eval_x", "y": "net.pred", "spread": "net.error"},
+                {"kind": "text", "text": "batch {net.batch}, epoch {net.epoch}", "at": [0.1, 0.9], "coords": "axes"},
+            ]
+        },
+        {"layers": [{"kind": "metric", "x": "net.batch", "y": "net.loss"}]},
+    ],
+}
+
+
+class Weights(keras.callbacks.Callback):
+    """The model's weights before training and after every batch: what the recomputations start from."""
+
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        self.after = {0: [np.array(w, dtype=np.float64) for w in self.model.get_weights()]}
+        self.batch = 0
+
+    def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        self.batch += 1
+        self.after[self.batch] = [np.array(w, dtype=np.float64) for w in self.model.get_weights()]
+
+
+def forward(weights: list[np.ndarray], x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(first hidden layer's activations, prediction) of the Dense 8-8 tanh network, in numpy."""
+    w1, b1, w2, b2, w3, b3 = weights
+    hidden = np.tanh(x @ w1 + b1)
+    return hidden, (np.tanh(hidden @ w2 + b2) @ w3 + b3).ravel()
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[SceneCallback, Weights, np.ndarray, np.ndarray, Path]:
+    rng = np.random.default_rng(1)
+    x = rng.uniform(-3, 3, (N, 1))
+    y = np.sin(2 * x[:, 0]) + rng.normal(0, 0.1, N)
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(1,)),
+            keras.layers.Dense(8, activation="tanh", name="dense_1"),
+            keras.layers.Dense(8, activation="tanh", name="dense_2"),
+            keras.layers.Dense(1, name="out"),
+        ]
+    )
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.01), loss="mse")
+    out = tmp_path_factory.mktemp("keras") / "learner.gif"
+    scene = SceneCallback(SPEC, data=(x, y), eval_points=50, every=EVERY, layers=["dense_1"], out=out)
+    weights = Weights()
+    model.fit(x, y, batch_size=BATCH, epochs=EPOCHS, shuffle=False, verbose=0, callbacks=[weights, scene])
+    return scene, weights, x, y, out
+
+
+def test_the_every_rule_keeps_the_first_the_last_and_every_nth_batch(run) -> None:
+    scene, *_ = run
+    assert scene.trace is not None
+    assert scene.trace.steps.tolist() == [1, 5, 10, 15, 20, 21]
+    assert scene.trace.stepped["batch"].tolist() == [1, 5, 10, 15, 20, 21]
+    assert scene.trace.stepped["epoch"].tolist() == [1, 1, 2, 3, 3, 3]
+
+
+def test_pred_is_the_model_at_that_batch_on_the_evaluation_sample(run) -> None:
+    scene, weights, x, _, _ = run
+    eval_x = scene.trace.static["eval_x"]
+    assert eval_x.shape == (50,) and np.all(np.diff(eval_x) >= 0)  # evenly taken from the x-sorted data
+    assert np.isin(eval_x, x[:, 0]).all()
+    for row, batch in enumerate(scene.trace.steps):
+        _, pred = forward(weights.after[batch], eval_x[:, None])
+        np.testing.assert_allclose(scene.trace.stepped["pred"][row], pred, rtol=1e-4, atol=1e-5)
+    assert not np.allclose(scene.trace.stepped["pred"][0], scene.trace.stepped["pred"][-1])  # it did learn
+
+
+def test_loss_and_error_are_recomputed_from_the_predictions(run) -> None:
+    scene, weights, x, y, _ = run
+    eval_y = scene.trace.static["eval_y"]
+    for row, batch in enumerate(scene.trace.steps):
+        _, pred = forward(weights.after[batch], x)
+        np.testing.assert_allclose(scene.trace.stepped["loss"][row], np.mean((y - pred) ** 2), rtol=1e-4)
+        error = (eval_y - scene.trace.stepped["pred"][row]) ** 2
+        np.testing.assert_allclose(scene.trace.stepped["error"][row], error, rtol=1e-6)
+    np.testing.assert_array_equal(scene.trace.static["x"], x[:, 0])
+    np.testing.assert_array_equal(scene.trace.static["y"], y)
+
+
+def test_batch_loss_is_the_batch_own_loss_before_its_update(run) -> None:
+    """Keras's logs hold the epoch's running mean; the callback records each batch's own loss."""
+    scene, weights, x, y, _ = run
+    for row, batch in enumerate(scene.trace.steps):
+        start = ((batch - 1) % BATCHES_PER_EPOCH) * BATCH  # shuffle=False: batches are consecutive slices
+        _, pred = forward(weights.after[batch - 1], x[start : start + BATCH])
+        expected = np.mean((y[start : start + BATCH] - pred) ** 2)
+        np.testing.assert_allclose(scene.trace.stepped["batch_loss"][row], expected, rtol=1e-4)
+
+
+def test_activations_of_a_named_layer_on_the_sample(run) -> None:
+    scene, weights, *_ = run
+    eval_x = scene.trace.static["eval_x"]
+    acts = scene.trace.stepped["act_dense_1"]
+    assert acts.shape == (6, 50, 8)
+    for row, batch in enumerate(scene.trace.steps):
+        hidden, _ = forward(weights.after[batch], eval_x[:, None])
+        np.testing.assert_allclose(acts[row], hidden, rtol=1e-4, atol=1e-5)
+
+
+def test_the_gif_has_one_frame_per_recorded_batch(run) -> None:
+    scene, *_, out = run
+    with Image.open(out) as gif:
+        assert gif.n_frames == 6
+    assert scene.animation is not None and len(scene.animation) == 6
+
+
+def test_a_field_the_callback_does_not_record_is_an_error_before_training() -> None:
+    spec = {**SPEC, "panels": [{"layers": [{"kind": "line", "x": "net.eval_x", "y": "net.weights"}]}]}
+    x = np.linspace(-1, 1, 20).reshape(-1, 1)
+    with pytest.raises(scenespec.SpecError) as error:
+        SceneCallback(spec, data=(x, x[:, 0]), out=None)
+    assert "panels[0].layers[0].y: 'net.weights': source 'net' has no field 'weights'" in str(error.value)
+
+
+def test_activations_of_a_layer_not_bound_by_the_callback_are_an_error() -> None:
+    spec = {**SPEC, "panels": [{"layers": [{"kind": "line", "x": "net.eval_x", "y": "net.act_dense_2"}]}]}
+    x = np.linspace(-1, 1, 20).reshape(-1, 1)
+    with pytest.raises(scenespec.SpecError, match="no field 'act_dense_2'"):
+        SceneCallback(spec, data=(x, x[:, 0]), layers=["dense_1"], out=None)
+
+
+def test_an_unknown_layer_name_is_refused_when_training_starts() -> None:
+    x = np.linspace(-1, 1, 20).reshape(-1, 1)
+    model = keras.Sequential([keras.Input(shape=(1,)), keras.layers.Dense(1, name="out")])
+    model.compile(optimizer="sgd", loss="mse")
+    scene = SceneCallback(SPEC, data=(x, x[:, 0]), layers=["outt"], out=None)
+    with pytest.raises(ValueError, match="no layer 'outt'; did you mean 'out'"):
+        model.fit(x, x[:, 0], epochs=1, verbose=0, callbacks=[scene])
+
+
+def run_python(code: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=os.environ.copy())
+
+
+def test_import_scenespec_does_not_import_keras() -> None:
+    result = run_python("import sys, scenespec; print('keras' in sys.modules)")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"
+
+
+def test_without_keras_the_import_error_says_how_to_install_it() -> None:
+    code = "import sys\nsys.modules['keras'] = None  # as if not installed\n"
+    code += "try:\n    import scenespec.keras\nexcept ImportError as e:\n    print(e)"
+    result = run_python(code)
+    assert result.returncode == 0, result.stderr
+    assert "pip install keras" in result.stdout
