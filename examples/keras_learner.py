@@ -1,6 +1,8 @@
 """Article 002 with your own Keras network: train it with `model.fit` and watch it learn.
 
-Run from the repository root: `python examples/keras_learner.py` writes keras_learner.gif.
+Run from the repository root: `python examples/keras_learner.py` writes keras_learner.gif;
+`python examples/keras_learner.py out.gif --live` also shows each frame while training (a window, or the
+notebook cell's output).
 Keras 3 picks its backend from KERAS_BACKEND before it is first imported; this example uses torch.
 """
 
@@ -39,13 +41,14 @@ def network(seed: int = 0) -> keras.Model:
     return model
 
 
-def main(out: str = "keras_learner.gif", epochs: int = 15) -> None:
+def main(out: str = "keras_learner.gif", epochs: int = 15, live: bool = False) -> None:
     x, y = sine_data()
     model = network()
-    record = SceneCallback(SPEC, source="net", data=(x, y), eval_points=200, every=10, out=out)
+    record = SceneCallback(SPEC, source="net", data=(x, y), eval_points=200, every=10, out=out, live=live)
     model.fit(x, y, batch_size=32, epochs=epochs, shuffle=True, verbose=0, callbacks=[record])
     print(f"{out}: {len(record.trace.steps)} recorded batches")
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:2])
+    args = [arg for arg in sys.argv[1:] if arg != "--live"]
+    main(*args[:1], live="--live" in sys.argv[1:])

@@ -21,7 +21,9 @@ import numpy as np
 
 from scenespec.api import Animation, Spec, read_spec
 from scenespec.errors import did_you_mean
+from scenespec.live_view import frame_view
 from scenespec.pipeline import check_scene
+from scenespec.resolve.stream import StreamingTrace
 from scenespec.resolve.trace import Trace
 from scenespec.training.mlp import eval_indices
 
@@ -66,6 +68,8 @@ class SceneCallback(keras.callbacks.Callback):
     - `layers`: names of layers whose activations on `sample` (default `x_eval`) are recorded as
       `act_<name>` (sample × units per step).
     - `out`: the file written at the end of `fit` (None: render only; `animation` holds the result).
+    - `live`: draw each frame while training, shown in one notebook output updated in place (in Jupyter)
+      or in one window; `out` is then written as the frames come and committed when `fit` ends.
     """
 
     def __init__(
@@ -81,6 +85,7 @@ class SceneCallback(keras.callbacks.Callback):
         layers: Sequence[str] = (),
         sample: Any = None,
         out: str | Path | None = "keras_learner.gif",
+        live: bool = False,
     ) -> None:
         super().__init__()
         self.source = source
@@ -92,6 +97,8 @@ class SceneCallback(keras.callbacks.Callback):
         self._keep_inputs(data, x_eval, y_eval, eval_points, sample)
         self.stepped = self._stepped_names(data is not None)
         self.spec = self._checked(spec)
+        self.view = frame_view() if live else None  # a window that cannot open fails here, not mid-training
+        self._stream: StreamingTrace | None = None
 
     def _keep_inputs(self, data: tuple[Any, Any] | None, x_eval: Any, y_eval: Any, points: int, sample: Any) -> None:
         """Keep the inputs as the model sees them, and the static fields as 1-D arrays when they have one feature."""
@@ -144,6 +151,9 @@ class SceneCallback(keras.callbacks.Callback):
         self._epoch = 0
         self._seen = (0.0, 0.0)  # the loss tracker's (total, count) after the previous batch
         self._last: tuple[int, float] | None = None
+        if self.view is not None:
+            self._stream = StreamingTrace(static=self.static_fields, stepped=self.stepped)
+            self._live = self.spec.live({self.source: self._stream}, self.out, on_frame=self.view)
 
     def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         self._epoch = epoch + 1
@@ -160,6 +170,11 @@ class SceneCallback(keras.callbacks.Callback):
     def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
         if self._last is not None and self._last[0] == self._batch:
             self._record(*self._last)  # the last batch, which the rule skipped
+        if self._stream is not None:
+            self._stream.close()  # draws the last frame and commits `out`
+            self.trace = self._stream.snapshot()
+            self.animation = self.spec.render(traces={self.source: self.trace})
+            return
         self.trace = Trace(
             steps=np.asarray(self._steps, dtype=np.int64),
             static=self.static_fields,
@@ -179,6 +194,9 @@ class SceneCallback(keras.callbacks.Callback):
             row["loss"] = self._whole_loss()
         for name, probe in self._probes.items():
             row[ACT_PREFIX + name] = self._predict(probe, self._sample)
+        if self._stream is not None:
+            self._stream.append(batch, **row)
+            return
         self._steps.append(batch)
         for name, value in row.items():
             self._rows[name].append(value)

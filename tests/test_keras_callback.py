@@ -6,12 +6,16 @@ the Dense weights after every batch, and numpy redoes the forward pass, the loss
 
 from __future__ import annotations
 
+import base64
+import io
+import json
 import os
 
 os.environ["KERAS_BACKEND"] = "torch"  # before keras is first imported (no TensorFlow here)
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +23,7 @@ import keras
 import numpy as np
 import pytest
 from PIL import Image
+from system import XVFB, require
 
 import scenespec
 from scenespec.keras import SceneCallback
@@ -183,3 +188,111 @@ def test_without_keras_the_import_error_says_how_to_install_it() -> None:
     result = run_python(code)
     assert result.returncode == 0, result.stderr
     assert "pip install keras" in result.stdout
+
+
+LIVE_CELL = """
+import os
+os.environ["KERAS_BACKEND"] = "torch"
+import keras, numpy as np
+from scenespec.keras import SceneCallback
+
+x = np.linspace(-3, 3, 200).reshape(-1, 1)
+y = np.sin(2 * x[:, 0])
+keras.utils.set_random_seed(0)
+model = keras.Sequential([keras.Input(shape=(1,)), keras.layers.Dense(8, activation="tanh"), keras.layers.Dense(1)])
+model.compile(optimizer="adam", loss="mse")
+record = SceneCallback(SPEC, data=(x, y), eval_points=50, every=EVERY, out=OUT, live=True)
+model.fit(x, y, batch_size=32, epochs=3, shuffle=False, verbose=0, callbacks=[record])
+"""
+
+
+def test_live_in_a_notebook_updates_one_display_and_writes_the_file(tmp_path: Path) -> None:
+    """Article 002's problem: a notebook filling with one figure per batch. Live mode keeps one output."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    out = tmp_path / "live.gif"
+    source = f"SPEC = {SPEC!r}\nOUT = {str(out)!r}\nEVERY = {EVERY}\n" + LIVE_CELL
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)])
+    NotebookClient(notebook, timeout=300, kernel_name="python3").execute()
+    images = [o for o in notebook.cells[0].outputs if "image/png" in o.get("data", {})]
+    assert len(images) == 1  # one display, updated in place at every frame
+    shown = Image.open(io.BytesIO(base64.b64decode(images[0].data["image/png"]))).convert("RGB")
+    with Image.open(out) as gif:
+        assert gif.n_frames == 6  # batches 1, 5, 10, 15, 20, 21
+        gif.seek(gif.n_frames - 1)
+        last = gif.convert("RGB")
+    assert shown.size == last.size == (200, 150)
+    assert np.abs(np.asarray(shown, dtype=int) - np.asarray(last, dtype=int)).mean() < 8  # the GIF's palette
+
+
+WINDOW = """
+import json, os, sys
+os.environ["KERAS_BACKEND"] = "torch"
+import keras, numpy as np
+import matplotlib.pyplot as plt
+from PIL import ImageGrab
+from scenespec.keras import SceneCallback
+
+spec = json.loads(sys.argv[1])
+x = np.linspace(-3, 3, 200).reshape(-1, 1)
+y = np.sin(2 * x[:, 0])
+keras.utils.set_random_seed(0)
+model = keras.Sequential([keras.Input(shape=(1,)), keras.layers.Dense(8, activation="tanh"), keras.layers.Dense(1)])
+model.compile(optimizer="adam", loss="mse")
+record = SceneCallback(spec, data=(x, y), eval_points=50, every=5, out=None, live=True)
+shown, last = [], []
+view = record.view
+record.view = None  # replaced below by a wrapper that counts what the window is given
+def counting(frame, rgb):
+    shown.append(frame.step)
+    last[:] = [rgb]
+    view(frame, rgb)
+record.view = counting
+model.fit(x, y, batch_size=32, epochs=3, shuffle=False, verbose=0, callbacks=[record])
+plt.pause(0.5)
+image = view._image
+shot = np.asarray(ImageGrab.grab(xdisplay=sys.argv[2]).convert("RGB")).reshape(-1, 3).astype(int)
+frame = last[0].reshape(-1, 3).astype(int)
+print(json.dumps({
+    "backend": plt.get_backend(),
+    "figures": len(plt.get_fignums()),
+    "shown": shown,
+    "same": bool(np.array_equal(np.asarray(image.get_array()), last[0])),
+    "red": int(np.sum((shot[:, 0] > 230) & (shot[:, 1] < 30) & (shot[:, 2] < 30))),
+    "red_in_frame": int(np.sum((frame[:, 0] > 230) & (frame[:, 1] < 30) & (frame[:, 2] < 30))),
+}))
+"""
+
+
+def test_live_outside_a_notebook_shows_each_frame_in_one_window(tmp_path: Path) -> None:
+    require(XVFB)
+    display = ":97"
+    server = subprocess.Popen([XVFB.file, display, "-screen", "0", "1024x768x24", "-nolisten", "tcp"])
+    try:
+        for _ in range(50):
+            if Path(f"/tmp/.X11-unix/X{display[1:]}").exists():
+                break
+            time.sleep(0.1)
+        spec = json.loads(json.dumps(SPEC))
+        spec["panels"][0]["layers"][1]["color"] = "red"
+        env = {**os.environ, "DISPLAY": display}
+        env.pop("MPLBACKEND", None)
+        result = subprocess.run(
+            [sys.executable, "-c", WINDOW, json.dumps(spec), display],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["backend"].lower() == "tkagg"
+    assert report["figures"] == 1  # one window for the whole run, not one per frame
+    assert report["shown"] == [1, 5, 10, 15, 20, 21]
+    assert report["same"]  # the window holds the last frame
+    # The model's red line is on screen (Tk may size the canvas a pixel off, which resamples the frame).
+    assert report["red_in_frame"] > 20 and report["red"] > report["red_in_frame"] // 4
