@@ -70,6 +70,18 @@ def load(
     style `key.path=value` strings. `base_dir`: where relative paths in a dict or text spec point
     (default: the current folder; for a file, its folder).
     """
+    loaded = read_spec(source, overrides, format=format, base_dir=base_dir)
+    return Spec(loaded, *checked(loaded))
+
+
+def read_spec(
+    source: str | Path | Mapping[str, Any],
+    overrides: Sequence[str] = (),
+    *,
+    format: str | None = None,
+    base_dir: str | Path | None = None,
+) -> LoadedSpec:
+    """The spec's data and locations, not yet validated: for callers that check it against their own traces."""
     loaded: LoadedSpec
     if isinstance(source, Mapping):
         loaded = load_data(source, overrides, base_dir=base_dir)
@@ -81,7 +93,7 @@ def load(
         loaded = load_text(source, format, overrides, base_dir=base_dir)
     else:
         raise TypeError(f"a spec is a path, a dict or TOML/JSON text, not {type(source).__name__}")
-    return Spec(loaded, *checked(loaded))
+    return loaded
 
 
 def checked(loaded: LoadedSpec) -> tuple[Scene, frozenset[str]]:
