@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from scenespec.errors import SpecError, format_path
+from scenespec.errors import Problem, SpecError, format_path
 from scenespec.resolve.trace import Trace
 
 REPO = Path(__file__).resolve().parents[1]
@@ -110,8 +110,8 @@ def run_cli_many(runs: Sequence[tuple[Sequence[str], Path]]) -> list[subprocess.
         return list(pool.map(lambda run: run_cli(*run), runs))
 
 
-def assert_located(error: SpecError, spec: Path, line: int, key: str, *fragments: str) -> None:
-    """One problem, printed as `spec:line: key: ...`, containing every fragment."""
+def assert_located(error: SpecError, spec: Path, line: int, key: str, *fragments: str) -> Problem:
+    """One problem, printed as `spec:line: key: ...`, containing every fragment; returns it."""
     text = str(error)
     assert len(error.problems) == 1, text
     problem = error.problems[0]
@@ -119,6 +119,7 @@ def assert_located(error: SpecError, spec: Path, line: int, key: str, *fragments
     assert text.startswith(f"{spec}:{line}: {key}: "), text
     for fragment in fragments:
         assert fragment in text, text
+    return problem
 
 
 MOVING_STEPS = np.array([0, 2, 3, 7, 12])

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import line_of, run_cli, spec_variant, write_spec
+from helpers import assert_located, line_of, run_cli, spec_variant, write_spec
 from pydantic import ValidationError
 
 import scenespec
-from scenespec.errors import Problem, SpecError, format_path
+from scenespec.errors import SpecError
 from scenespec.expression import MAX_EXPONENT
 from scenespec.pipeline import load_and_validate, prepare
 from scenespec.validate.base import Pair, SpecModel
@@ -46,17 +46,6 @@ def validation_error(spec: Path) -> SpecError:
     with pytest.raises(SpecError) as info:
         load_and_validate(spec)
     return info.value
-
-
-def assert_located(error: SpecError, spec: Path, line: int, key: str, *fragments: str) -> Problem:
-    text = str(error)
-    assert len(error.problems) == 1, text
-    problem = error.problems[0]
-    assert (problem.file, problem.line, format_path(problem.path)) == (str(spec), line, key), text
-    assert text.startswith(f"{spec}:{line}: {key}: "), text
-    for fragment in fragments:
-        assert fragment in text, text
-    return problem
 
 
 # (old text, new text, key, fragments): each a one-change variant of the fast linreg spec, located at `new`.
