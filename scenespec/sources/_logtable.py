@@ -20,7 +20,6 @@ from pydantic import Field
 from scenespec.resolve.trace import Trace
 from scenespec.sources.base import ResolveContext, SourceSpec, TraceShape
 from scenespec.validate.base import field_name
-from scenespec.validate.limits import byte_size, over_limit
 
 
 @dataclass(frozen=True)
@@ -114,7 +113,7 @@ class LogSource(SourceSpec):
         try:
             size = file.stat().st_size
             if size > ctx.limits.value("max_trace_bytes"):
-                raise ctx.error(over_limit(f"{str(file)!r}: {byte_size(size)}", "max_trace_bytes", ctx.limits), "path")
+                raise ctx.too_large(repr(str(file)), size)
             data = self.read_input(file)
         except OSError as exc:
             reason = exc.strerror or str(exc)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
 from scenespec.errors import KeyPath, Problem, SpecError
 from scenespec.registry import Registry, kind_of
 from scenespec.validate.base import SpecModel
-from scenespec.validate.limits import FieldSize, Limits, Usage, byte_size, number
+from scenespec.validate.limits import FieldSize, Limits, Usage, byte_size, number, over_limit
 
 if TYPE_CHECKING:
     from scenespec.resolve.trace import Trace
@@ -33,6 +33,12 @@ class ResolveContext:
     def error(self, message: str, *key: str | int) -> SpecError:
         problem: Problem = self.locate(message, self.path + key)
         return SpecError([problem])
+
+    def too_large(self, what: str, nbytes: float, why: str = "") -> SpecError:
+        """A file (or files) over `max_trace_bytes`, located at the source's `path`:
+        `<what>: 3.2 GB (<why>) is over the limit …`."""
+        estimate = f"{what}: {byte_size(nbytes)}" + (f" ({why})" if why else "")
+        return self.error(over_limit(estimate, "max_trace_bytes", self.limits), "path")
 
     def check_budget(self, shape: TraceShape | None) -> None:
         """Raise if the source's trace (or its other work) would be over budget; call before doing the work."""

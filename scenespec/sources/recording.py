@@ -13,7 +13,6 @@ from scenespec.record.reader import EmptyRecording, RecordingIndex, index_record
 from scenespec.resolve.npz import NotATrace, TooLarge
 from scenespec.resolve.trace import Trace
 from scenespec.sources.base import ResolveContext, SourceSpec, TraceShape, register_source
-from scenespec.validate.limits import byte_size, over_limit
 
 
 @register_source
@@ -56,8 +55,7 @@ path = "runs/fit"     # the folder given to scenespec.Recorder("runs/fit")
         except EmptyRecording as exc:
             raise ctx.error(f"the recording {name} is empty: {exc}; nothing to draw", "path") from None
         except TooLarge as exc:
-            estimate = f"{name}: {byte_size(exc.nbytes)} ({exc.what})"
-            raise ctx.error(over_limit(estimate, "max_trace_bytes", ctx.limits), "path") from None
+            raise ctx.too_large(name, exc.nbytes, exc.what) from None
         except OSError as exc:
             raise ctx.error(f"cannot read the recording {name}: {exc.strerror or exc}", "path") from None
 

@@ -14,7 +14,7 @@ from pydantic import Field
 from scenespec.resolve.npz import ArrayHeader, NotATrace, TooLarge, read_headers
 from scenespec.resolve.trace import STATIC_PREFIX, STEPPED_PREFIX, STEPS_KEY, Trace, trace_prefix
 from scenespec.sources.base import ResolveContext, SourceSpec, TraceShape, register_source
-from scenespec.validate.limits import FieldSize, byte_size, over_limit
+from scenespec.validate.limits import FieldSize
 
 
 @register_source
@@ -63,8 +63,7 @@ source = "fit"
         except NotATrace as exc:
             raise ctx.error(f"{str(file)!r} is not a scenespec trace (.npz): {exc}", "path") from None
         except TooLarge as exc:
-            estimate = f"{str(file)!r}: {byte_size(exc.nbytes)} ({exc.what})"
-            raise ctx.error(over_limit(estimate, "max_trace_bytes", ctx.limits), "path") from None
+            raise ctx.too_large(repr(str(file)), exc.nbytes, exc.what) from None
         except KeyError as exc:
             raise ctx.error(f"cannot load trace {str(file)!r}: {exc.args[0]}", "source") from None
         except (OSError, ValueError, zipfile.BadZipFile) as exc:  # unreadable, or data that does not match its header

@@ -16,7 +16,6 @@ from pydantic import Field
 from scenespec.errors import did_you_mean
 from scenespec.sources._logtable import LogError, LogSource, LogTable, named_columns
 from scenespec.sources.base import ResolveContext, register_source
-from scenespec.validate.limits import byte_size, over_limit
 
 EVENTS_MARK = "tfevents"
 """What an event file's name holds (`events.out.tfevents.…`), as TensorBoard recognises them."""
@@ -76,8 +75,7 @@ run = "lr_0.01"       # the sub-folder of one run
         run_folder = self.run_folder(ctx)
         size = sum(file.stat().st_size for file in event_files(run_folder))
         if size > ctx.limits.value("max_trace_bytes"):
-            estimate = f"the event files of {str(run_folder)!r}: {byte_size(size)}"
-            raise ctx.error(over_limit(estimate, "max_trace_bytes", ctx.limits), "path")
+            raise ctx.too_large(f"the event files of {str(run_folder)!r}", size)
         accumulator = module.EventAccumulator(str(run_folder), size_guidance={module.SCALARS: 0, module.TENSORS: 0})
         try:
             accumulator.Reload()
