@@ -23,6 +23,7 @@ from scenespec.api import Animation, Spec, read_spec
 from scenespec.errors import did_you_mean
 from scenespec.live_view import frame_view
 from scenespec.pipeline import check_scene
+from scenespec.record.rules import Keeper, RecordRule
 from scenespec.resolve.stream import StreamingTrace
 from scenespec.resolve.trace import Trace
 from scenespec.training.mlp import eval_indices
@@ -38,22 +39,6 @@ PREDICT_CHUNK = 4096
 """Points per forward pass when predicting on the data: bounds the memory one recording takes."""
 
 ACT_PREFIX = "act_"
-
-
-class RecordEvery:
-    """Which batches are recorded: every n-th (batches n, 2n, …) plus the first and the last.
-
-    Batches are counted across epochs from 1, as the built-in trainer counts them, so batch b is the model
-    after b updates. The last batch is only known when `fit` ends; it is recorded then if the rule skipped it.
-    """
-
-    def __init__(self, every: int) -> None:
-        if every < 1:
-            raise ValueError(f"every must be at least 1, got {every}")
-        self.every = every
-
-    def keeps(self, batch: int) -> bool:
-        return batch == 1 or batch % self.every == 0
 
 
 class SceneCallback(keras.callbacks.Callback):
@@ -89,7 +74,7 @@ class SceneCallback(keras.callbacks.Callback):
     ) -> None:
         super().__init__()
         self.source = source
-        self.rule = RecordEvery(every)
+        self.rule = RecordRule(every=every)  # the built-in trainer's and the Recorder's rule
         self.layer_names = tuple(layers)
         self.out = out
         self.animation: Animation | None = None
@@ -147,6 +132,7 @@ class SceneCallback(keras.callbacks.Callback):
         self._tracker = _loss_tracker(self.model)
         self._rows: dict[str, list[Any]] = {name: [] for name in self.stepped}
         self._steps: list[int] = []
+        self._keeper = Keeper(self.rule)
         self._batch = 0
         self._epoch = 0
         self._seen = (0.0, 0.0)  # the loss tracker's (total, count) after the previous batch
@@ -162,7 +148,7 @@ class SceneCallback(keras.callbacks.Callback):
     def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         self._batch += 1
         batch_loss = self._batch_loss(logs or {})
-        if self.rule.keeps(self._batch):
+        if self._keeper.keep(self._batch):
             self._record(self._batch, batch_loss)
         else:
             self._last = (self._batch, batch_loss)
@@ -264,4 +250,4 @@ def _loss_tracker(model: Any) -> Any:
     return None
 
 
-__all__ = ["RecordEvery", "SceneCallback"]
+__all__ = ["SceneCallback"]
