@@ -6,6 +6,10 @@ while a fixture sets up (which reads like a broken test) and never a skip (which
 
 from __future__ import annotations
 
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,3 +50,18 @@ def require(*packages: SystemPackage) -> None:
     absent = missing(*packages)
     if absent:
         pytest.fail(missing_message(absent), pytrace=False)
+
+
+@contextmanager
+def x_server(display: str) -> Iterator[str]:
+    """An Xvfb server on `display` (`:93`) while the block runs; waits (up to 5 s) for its socket."""
+    server = subprocess.Popen([XVFB.file, display, "-screen", "0", "1024x768x24", "-nolisten", "tcp"])
+    try:
+        for _ in range(50):
+            if Path(f"/tmp/.X11-unix/X{display[1:]}").exists():
+                break
+            time.sleep(0.1)
+        yield display
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

@@ -15,7 +15,6 @@ os.environ["KERAS_BACKEND"] = "torch"  # before keras is first imported (no Tens
 
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +22,7 @@ import keras
 import numpy as np
 import pytest
 from PIL import Image
-from system import XVFB, require
+from system import XVFB, require, x_server
 
 import scenespec
 from scenespec.keras import SceneCallback
@@ -267,13 +266,7 @@ print(json.dumps({
 
 def test_live_outside_a_notebook_shows_each_frame_in_one_window(tmp_path: Path) -> None:
     require(XVFB)
-    display = ":97"
-    server = subprocess.Popen([XVFB.file, display, "-screen", "0", "1024x768x24", "-nolisten", "tcp"])
-    try:
-        for _ in range(50):
-            if Path(f"/tmp/.X11-unix/X{display[1:]}").exists():
-                break
-            time.sleep(0.1)
+    with x_server(":97") as display:
         spec = json.loads(json.dumps(SPEC))
         spec["panels"][0]["layers"][1]["color"] = "red"
         env = {**os.environ, "DISPLAY": display}
@@ -285,9 +278,6 @@ def test_live_outside_a_notebook_shows_each_frame_in_one_window(tmp_path: Path) 
             text=True,
             timeout=300,
         )
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout.strip().splitlines()[-1])
     assert report["backend"].lower() == "tkagg"

@@ -10,12 +10,11 @@ import json
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from system import XVFB, missing, require
+from system import XVFB, missing, require, x_server
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -55,17 +54,8 @@ def x_display() -> Iterator[str | None]:
     if missing(XVFB):
         yield None
         return
-    display = ":93"
-    server = subprocess.Popen([XVFB.file, display, "-screen", "0", "1024x768x24", "-nolisten", "tcp"])
-    try:
-        for _ in range(50):
-            if Path(f"/tmp/.X11-unix/X{display[1:]}").exists():
-                break
-            time.sleep(0.1)
+    with x_server(":93") as display:
         yield display
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 def test_window_plays_every_frame_on_a_real_display(x_display: str | None, linreg_path: Path) -> None:
