@@ -145,13 +145,15 @@ class Spec:
         *,
         on_frame: FrameCallback | None = None,
         cache: bool = True,
+        newest: bool = False,
     ) -> LiveRender:
         """Draw frames while a `StreamingTrace` grows: each `append` draws the frames it makes final.
 
         `traces` must give the timeline's source (`frames.source`) as a `StreamingTrace`; other sources may
         be given as traces or are resolved now. With `out` the frames go to that file, committed when the
         trace (or the returned `LiveRender`) is closed; `on_frame(frame, rgb)` sees each frame as it is drawn.
-        Panels with `limits = "final"` grow with the data, since later data is not known yet.
+        Panels with `limits = "final"` grow with the data, since later data is not known yet. With `newest`
+        nothing is drawn as steps arrive: `draw_newest()` draws the newest, skipping those in between (no `out`).
         """
         streams = {name: t for name, t in traces.items() if isinstance(t, StreamingTrace)}
         fields = given_fields(self.loaded, self.scene, traces)
@@ -171,7 +173,7 @@ class Spec:
             if target.format in ("screen", "png"):
                 raise RenderError(f"a live render writes an animation or frames, not {target.format!r}")
             sink = sink_for(target.format, target.path, sink_settings(self.scene))
-        return LiveRender(self.loaded, self.scene, timeline, streams, fixed, sink, on_frame)
+        return LiveRender(self.loaded, self.scene, timeline, streams, fixed, sink, on_frame, newest=newest)
 
     def default_output(self, format: str | None = None, frame: int | None = None) -> Target:
         """Where `scenespec render` writes when not told: the spec's `[output]`, else `<name>.gif` here."""

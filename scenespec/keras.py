@@ -21,10 +21,9 @@ import numpy as np
 
 from scenespec.api import Animation, Spec, read_spec
 from scenespec.errors import did_you_mean
-from scenespec.live_view import frame_view
+from scenespec.live_view import LiveViewer
 from scenespec.pipeline import check_scene
 from scenespec.record.rules import Keeper, RecordRule
-from scenespec.resolve.stream import StreamingTrace
 from scenespec.resolve.trace import Trace
 from scenespec.training.mlp import eval_indices
 
@@ -53,8 +52,9 @@ class SceneCallback(keras.callbacks.Callback):
     - `layers`: names of layers whose activations on `sample` (default `x_eval`) are recorded as
       `act_<name>` (sample × units per step).
     - `out`: the file written at the end of `fit` (None: render only; `animation` holds the result).
-    - `live`: draw each frame while training, shown in one notebook output updated in place (in Jupyter)
-      or in one window; `out` is then written as the frames come and committed when `fit` ends.
+    - `live`: show the newest recorded batch while training, in one notebook output updated in place (in
+      Jupyter) or in one window, drawn by a separate process so that training does not wait for it;
+      `out` still holds every recorded batch, written when `fit` ends.
     """
 
     def __init__(
@@ -82,8 +82,7 @@ class SceneCallback(keras.callbacks.Callback):
         self._keep_inputs(data, x_eval, y_eval, eval_points, sample)
         self.stepped = self._stepped_names(data is not None)
         self.spec = self._checked(spec)
-        self.view = frame_view() if live else None  # a window that cannot open fails here, not mid-training
-        self._stream: StreamingTrace | None = None
+        self.viewer = LiveViewer() if live else None  # a window that cannot open fails here, not mid-training
 
     def _keep_inputs(self, data: tuple[Any, Any] | None, x_eval: Any, y_eval: Any, points: int, sample: Any) -> None:
         """Keep the inputs as the model sees them, and the static fields as 1-D arrays when they have one feature."""
@@ -137,9 +136,8 @@ class SceneCallback(keras.callbacks.Callback):
         self._epoch = 0
         self._seen = (0.0, 0.0)  # the loss tracker's (total, count) after the previous batch
         self._last: tuple[int, float] | None = None
-        if self.view is not None:
-            self._stream = StreamingTrace(static=self.static_fields, stepped=self.stepped)
-            self._live = self.spec.live({self.source: self._stream}, self.out, on_frame=self.view)
+        if self.viewer is not None:
+            self.viewer.start(self.spec, self.source, self.static_fields, self.stepped)
 
     def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         self._epoch = epoch + 1
@@ -152,21 +150,22 @@ class SceneCallback(keras.callbacks.Callback):
             self._record(self._batch, batch_loss)
         else:
             self._last = (self._batch, batch_loss)
+        if self.viewer is not None:
+            self.viewer.poll()
 
     def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
         if self._last is not None and self._last[0] == self._batch:
             self._record(*self._last)  # the last batch, which the rule skipped
-        if self._stream is not None:
-            self._stream.close()  # draws the last frame and commits `out`
-            self.trace = self._stream.snapshot()
-            self.animation = self.spec.render(traces={self.source: self.trace})
-            return
+        if self.viewer is not None:
+            self.viewer.finish()  # the last batch on screen
         self.trace = Trace(
             steps=np.asarray(self._steps, dtype=np.int64),
             static=self.static_fields,
             stepped={name: np.asarray(rows) for name, rows in self._rows.items()},
         )
         self.animation = self.spec.render(self.out, traces={self.source: self.trace})
+        if self.viewer is not None:
+            self.viewer.show_animation(self.animation)
 
     # What one step records
 
@@ -180,9 +179,8 @@ class SceneCallback(keras.callbacks.Callback):
             row["loss"] = self._whole_loss()
         for name, probe in self._probes.items():
             row[ACT_PREFIX + name] = self._predict(probe, self._sample)
-        if self._stream is not None:
-            self._stream.append(batch, **row)
-            return
+        if self.viewer is not None:
+            self.viewer.append(batch, row)
         self._steps.append(batch)
         for name, value in row.items():
             self._rows[name].append(value)

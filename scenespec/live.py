@@ -5,10 +5,14 @@ frame, with `final` limits treated as `grow` (later data is not known yet); for 
 painters are handed the grown trace (`Painter.refresh`) and the frame engine draws it, rebuilding its
 background when limits widen. Frames go to a sink as they are drawn and to an optional callback; closing
 the trace (or the LiveRender) writes the last frame and commits the output atomically.
+
+With `newest=True` nothing is drawn when steps arrive: `draw_newest()` draws the newest step's frame, whenever the
+caller has time (a drawing process or a watch loop that fell behind skips the frames in between).
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -44,7 +48,11 @@ class LiveRender:
         traces: dict[str, Trace],
         sink: Sink | None = None,
         on_frame: FrameCallback | None = None,
+        *,
+        newest: bool = False,
     ) -> None:
+        if newest and sink is not None:
+            raise ValueError("a live render that draws only the newest frame writes no file (it skips frames)")
         self.scene = scene
         self.streams = streams
         self.traces = traces
@@ -56,15 +64,27 @@ class LiveRender:
         self.locate = loaded.problem
         self.schedule = FrameStream(scene.frames, loaded.problem)
         self.finished = False
+        self.newest = newest
+        self.shown: Frame | None = None
+        """The frame drawn last, and its pixels."""
+        self.last_rgb: np.ndarray | None = None
+        self._lock = threading.Lock()  # steps may arrive on another thread than the one drawing
+        self._pending = False
         if sink is not None:
             sink.open()
         self._unsubscribe = streams[timeline].subscribe(self._on_change)
-        for step in streams[timeline].snapshot().steps.tolist():  # steps recorded before we subscribed
-            self._draw_all(self.schedule.feed(int(step)))
+        before = streams[timeline].snapshot().steps.tolist()  # steps recorded before we subscribed
+        self._on_change(streams[timeline], [int(step) for step in before], False)
         if streams[timeline].closed:
             self.close()
 
     def _on_change(self, trace: StreamingTrace, steps: list[int], closed: bool) -> None:
+        if self.newest:  # only note the steps: the owner draws the newest frame when it has time
+            with self._lock:
+                for step in steps:
+                    self.frames.extend(self.schedule.feed(step))
+                self._pending = self._pending or bool(steps)
+            return
         for step in steps:
             self._draw_all(self.schedule.feed(step))
         if closed:
@@ -82,9 +102,29 @@ class LiveRender:
         traces = self.traces | {name: stream.snapshot() for name, stream in self.streams.items()}
         return apply_transforms(self.scene, traces, self.locate)
 
-    def _draw(self, frame: Frame) -> None:
+    @property
+    def behind(self) -> bool:
+        """Steps have arrived since the last `draw_newest`."""
+        return self._pending
+
+    def draw_newest(self) -> Frame | None:
+        """Draw the frame of the newest chosen step (the frames in between are skipped); None if none is chosen yet."""
+        with self._lock:
+            self._pending = False
+            frame = self.schedule.peek()
+            frames = list(self.frames) if frame is None else [*self.frames, frame]
+        if frame is None:
+            frame = frames[-1] if frames else None
+        if frame is None:
+            return None
+        self._draw(frame, frames)
+        return frame
+
+    def _draw(self, frame: Frame, frames: list[Frame] | None = None) -> None:
         traces = self._snapshot()
-        self.frames.append(frame)
+        if frames is None:
+            self.frames.append(frame)
+            frames = self.frames
         with style_context(self.scene.scene.style):
             if self.graph is None:
                 self.graph = compile_scene(self.scene, traces, [frame], locate=self.locate, live=True)
@@ -92,9 +132,10 @@ class LiveRender:
             else:
                 for node in self.graph.layers:
                     painter = node.painter
-                    painter.refresh(layer_fields(painter.spec, traces), self.frames)
+                    painter.refresh(layer_fields(painter.spec, traces), frames)
             assert self.engine is not None
             rgb = self.engine.pixels(frame)
+        self.shown, self.last_rgb = frame, rgb
         if self.sink is not None:
             self.sink.write(frame, rgb)
         if self.on_frame is not None:
@@ -108,7 +149,12 @@ class LiveRender:
         self._unsubscribe()
         try:
             if self.schedule.emitted or self.schedule.held is not None:
-                for frame in self.schedule.finish():
+                with self._lock:
+                    last = self.schedule.finish()
+                    self._pending = False
+                if self.newest:
+                    self.frames.extend(last[:-1])
+                for frame in last[-1:] if self.newest else last:
                     self._draw(frame)
             elif self.sink is not None:
                 raise SpecError([self.schedule.locate("no step was recorded: nothing to draw", ("frames",))])

@@ -8,12 +8,16 @@ notebook a single window shows each frame as an image, which is cheaper than red
 from __future__ import annotations
 
 import io
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from PIL import Image
 
+from scenespec.drawer import DrawingProcess, Shown, ViewKind
 from scenespec.frame import Frame
+
+if TYPE_CHECKING:
+    from scenespec.api import Animation, Spec
 
 
 def in_notebook() -> bool:
@@ -33,16 +37,24 @@ class NotebookView:
         self._handle: Any = None
 
     def __call__(self, frame: Frame, rgb: np.ndarray) -> None:
-        from IPython.display import Image as PngImage
-        from IPython.display import display
-
         buffer = io.BytesIO()
         Image.fromarray(rgb).save(buffer, format="png")
-        image = PngImage(data=buffer.getvalue(), format="png")
+        self.show_png(frame.step, buffer.getvalue())
+
+    def show_png(self, step: int, png: bytes) -> None:
+        """Show a frame already encoded (by a drawing process)."""
+        from IPython.display import Image as PngImage
+
+        self.show(PngImage(data=png, format="png"))
+
+    def show(self, item: Any) -> None:
+        """Put `item` (an image, an Animation: anything IPython displays) in this view's one output."""
+        from IPython.display import display
+
         if self._handle is None:
-            self._handle = display(image, display_id=True)
+            self._handle = display(item, display_id=True)
         else:
-            self._handle.update(image)
+            self._handle.update(item)
 
 
 class WindowView:
@@ -72,7 +84,56 @@ class WindowView:
         self._image.figure.canvas.draw_idle()
         self._image.figure.canvas.flush_events()
 
+    def idle(self) -> None:
+        """Handle window events (a move, a resize) while no new frame comes."""
+        if self._image is not None:
+            self._image.figure.canvas.flush_events()
 
-def frame_view() -> NotebookView | WindowView:
-    """Where live frames are shown here: the notebook's output when in one, else a window."""
-    return NotebookView() if in_notebook() else WindowView()
+    def is_open(self) -> bool:
+        """False once the user has closed the window."""
+        import matplotlib.pyplot as plt
+
+        return self._image is None or plt.fignum_exists(self._image.figure.number)
+
+
+class LiveViewer:
+    """The live view a recording drives (the Keras callback, `Recorder.show`): the newest recorded step, drawn by a
+    drawing process (`drawer`) so that training never waits for a frame, shown in one notebook output or one
+    window (`view`: "notebook", "window", or "none" to draw without showing; by default where the code runs).
+
+    A window that cannot open fails when the viewer is made, before training starts.
+    """
+
+    def __init__(self, view: ViewKind | None = None) -> None:
+        self.kind: ViewKind = view or ("notebook" if in_notebook() else "window")
+        if self.kind == "window":
+            from scenespec.render.sinks.screen import require_display
+
+            require_display()
+        self.notebook = NotebookView() if self.kind == "notebook" else None
+        self.process: DrawingProcess | None = None
+
+    def start(self, spec: Spec, source: str, static: dict[str, np.ndarray], stepped: list[str]) -> None:
+        """Start the drawing process for `spec`, whose source `source` the recorded steps feed."""
+        on_png = self.notebook.show_png if self.notebook is not None else None
+        self.process = DrawingProcess(spec.loaded, source, static, list(stepped), self.kind, on_png=on_png)
+
+    def append(self, step: int, row: dict[str, Any]) -> None:
+        """A recorded step: sent to be drawn, never waited for."""
+        assert self.process is not None, "start the viewer first"
+        self.process.append(step, row)
+
+    def poll(self) -> None:
+        """Between steps: show the newest frame drawn (a notebook), and raise if drawing failed."""
+        if self.process is not None:
+            self.process.poll()
+
+    def finish(self) -> Shown:
+        """The run ended: wait until its last step is shown (a window stays open until this process ends)."""
+        assert self.process is not None, "start the viewer first"
+        return self.process.close()
+
+    def show_animation(self, animation: Animation) -> None:
+        """In a notebook, replace the live frame by the finished animation (the output then holds the whole run)."""
+        if self.notebook is not None:
+            self.notebook.show(animation)

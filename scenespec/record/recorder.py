@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -22,6 +23,10 @@ from scenespec.record.store import FolderStore, MemoryStore
 from scenespec.resolve.stream import StreamingTrace
 from scenespec.resolve.trace import Trace
 from scenespec.validate.base import FIELD_NAME_RE
+
+if TYPE_CHECKING:
+    from scenespec.api import Animation, Spec
+    from scenespec.live_view import LiveViewer
 
 
 class Recorder:
@@ -63,6 +68,9 @@ class Recorder:
         self._kept = 0
         self._stream: StreamingTrace | None = None
         self._failed: BaseException | None = None
+        self._show: _Show | None = None
+        self.animation: Animation | None = None
+        """What `show(..., out=...)` wrote when the recorder closed."""
 
     def static(self, **values: Any) -> None:
         """Record fields that do not change over the run (the data set, an evaluation sample): arrays or numbers."""
@@ -95,6 +103,8 @@ class Recorder:
             raise TypeError("step must be a whole number, not bool")
         if self._last_step is not None and number <= self._last_step:
             raise ValueError(f"step {number} after step {self._last_step}: steps must increase")
+        if self._show is not None and self._show.viewer.process is not None:
+            self._show.viewer.poll()  # the newest frame into the notebook; a failed drawing raises here
         rows = self._rows(number, values)
         loss = self._watched(number, rows) if self.rule.needs_loss else None
         if not self._layouts:
@@ -120,6 +130,49 @@ class Recorder:
             self._store.close()
             if self._stream is not None:
                 self._stream.close()
+        if self._show is not None and self._failed is None:
+            self._finish_show(self._show)
+
+    def show(
+        self,
+        spec: Spec | str | Path | dict[str, Any],
+        source: str,
+        *,
+        out: str | Path | None = None,
+        view: str | None = None,
+    ) -> LiveViewer:
+        """Show the run while it is recorded: `spec`, with its source `source` fed by the kept steps, drawn in a
+        separate process (training never waits for a frame; when it falls behind it skips to the newest step)
+        and shown in one notebook output or one window (`view`: "notebook", "window" or "none"; by default where
+        the code runs). When the recorder closes, `out` is written with every kept step, and in a notebook the
+        output then holds that animation. Call before the first `log`; a window that cannot open fails here.
+        """
+        from scenespec.api import Spec, read_spec
+        from scenespec.live_view import LiveViewer
+
+        if self._layouts:
+            raise ValueError("show the run before its first log: the view starts with the first step")
+        loaded = spec.loaded if isinstance(spec, Spec) else read_spec(spec)
+        viewer = LiveViewer(view)  # type: ignore[arg-type]
+        self._show = _Show(loaded, source, viewer, out)
+        return viewer
+
+    def _start_show(self, show: _Show) -> None:
+        """At the first kept step: check the spec's bindings against what is recorded, then start drawing."""
+        from scenespec.api import Spec
+        from scenespec.pipeline import check_scene
+
+        first = self.trace()
+        show.spec = Spec(show.loaded, check_scene(show.loaded, {show.source: first}))
+        show.viewer.start(show.spec, show.source, dict(self._static), list(self._layouts))
+
+    def _finish_show(self, show: _Show) -> None:
+        if show.viewer.process is None:
+            return
+        show.viewer.finish()
+        if show.spec is not None:
+            self.animation = show.spec.render(show.out, traces={show.source: self.trace()})
+            show.viewer.show_animation(self.animation)
 
     def __enter__(self) -> Recorder:
         return self
@@ -233,6 +286,21 @@ class Recorder:
             raise
         if self._stream is not None:
             self._stream.append(step, **{name: row.copy() for name, row in rows.items()})
+        if self._show is not None:
+            if self._show.viewer.process is None:
+                self._start_show(self._show)
+            self._show.viewer.append(step, rows)
+
+
+@dataclass
+class _Show:
+    """A live view the recorder drives (`Recorder.show`)."""
+
+    loaded: Any
+    source: str
+    viewer: LiveViewer
+    out: str | Path | None
+    spec: Spec | None = None
 
 
 def as_array(value: Any) -> Any:

@@ -53,7 +53,7 @@ class StreamingTrace:
     def __len__(self) -> int:
         return len(self._steps)
 
-    def append(self, step: int, **values: Any) -> None:
+    def append(self, step: int, /, **values: Any) -> None:
         """Record one step: every stepped field's value at `step` (a number or an array)."""
         if self.closed:
             raise ValueError("the trace is closed: no more steps can be appended")

@@ -64,6 +64,13 @@ class FrameStream:
         self.held = step
         return out
 
+    def peek(self) -> Frame | None:
+        """The frame the held step will be, without emitting it: what a live view shows of the newest step."""
+        if self.held is None:
+            return None
+        index = self.emitted
+        return Frame(index, self.held, self.base_ms, count=index + 1, elapsed_ms=self.base_ms * index)
+
     def finish(self) -> list[Frame]:
         """The stream ended: the last frame (with the end pause), adding the final step if `last` asks for it."""
         rule = self.spec.steps
