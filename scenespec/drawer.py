@@ -268,7 +268,11 @@ def main(argv: list[str]) -> int:
 
         from scenespec.errors import SpecError
 
-        text = str(error) if isinstance(error, SpecError) else "".join(traceback.format_exception(error))
+        text = str(error)
+        if not isinstance(error, SpecError):  # not the user's spec: what failed where, for a bug report
+            text = f"{type(error).__name__}: {error}\n\nin the drawing process:\n" + "".join(
+                traceback.format_exception(error)
+            )
         with contextlib.suppress(OSError):
             conn.send(("error", f"live view: {text}"))
         return 1

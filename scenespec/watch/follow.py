@@ -40,9 +40,12 @@ def anchor(path: Path) -> tuple[Path, bool]:
     return Path(path.anchor or "."), False
 
 
-def concerns(event_path: Path, followed: Path) -> bool:
-    """An event on `event_path` may change `followed`: it is the path, inside it, or a folder on the way to it."""
-    return event_path == followed or followed in event_path.parents or event_path in followed.parents
+def concerns(event_path: Path, kind: str, followed: Path) -> bool:
+    """An event of `kind` on `event_path` may change `followed`: it is the path or inside it, or a folder on the way
+    to it was made, moved or removed (a folder above is also "modified" whenever any file in it changes)."""
+    if event_path == followed or followed in event_path.parents:
+        return True
+    return event_path in followed.parents and kind in (EVENT_TYPE_CREATED, EVENT_TYPE_MOVED, EVENT_TYPE_DELETED)
 
 
 class Follower(FileSystemEventHandler):
@@ -74,7 +77,7 @@ class Follower(FileSystemEventHandler):
         if event.event_type not in CHANGES:
             return
         touched = [_path(event.src_path)] + ([_path(event.dest_path)] if event.dest_path else [])
-        if any(concerns(path, followed) for path in touched for followed in self.paths):
+        if any(concerns(path, event.event_type, followed) for path in touched for followed in self.paths):
             if event.is_directory or event.event_type in (EVENT_TYPE_CREATED, EVENT_TYPE_MOVED, EVENT_TYPE_DELETED):
                 self._arm()  # a path appeared or went: watch where it is now
             self.changed.set()
