@@ -6,8 +6,10 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import numpy as np
 from PIL import Image
 
+from scenespec.frame import Frame
 from scenespec.live_view import WindowView
 from scenespec.render.atomic import commit_file, temp_file_for
 from scenespec.watch.session import Watch
@@ -24,6 +26,15 @@ def _steps(watch: Watch) -> str:
     return _count(len(watch.stream) if watch.stream is not None else 0, "step") + " read"
 
 
+def _draw_newest(watch: Watch) -> tuple[Frame, np.ndarray] | None:
+    """The newest step's frame and pixels (None before any step is chosen as a frame)."""
+    assert watch.live is not None
+    frame = watch.live.draw_newest()
+    if frame is None or watch.live.last_rgb is None:
+        return None
+    return frame, watch.live.last_rgb
+
+
 class WindowPresenter:
     """The newest frame in one window; closing the window ends the watch."""
 
@@ -34,11 +45,11 @@ class WindowPresenter:
         self.opened = False
 
     def present(self, watch: Watch) -> str | None:
-        assert watch.live is not None
-        frame = watch.live.draw_newest()
-        if frame is None or watch.live.last_rgb is None:
+        drawn = _draw_newest(watch)
+        if drawn is None:
             return None
-        self.view(frame, watch.live.last_rgb)
+        frame, rgb = drawn
+        self.view(frame, rgb)
         self.opened = True
         return f"step {frame.step} on screen ({_steps(watch)})"
 
@@ -58,12 +69,12 @@ class StillPresenter:
         self.path = path
 
     def present(self, watch: Watch) -> str | None:
-        assert watch.live is not None
-        frame = watch.live.draw_newest()
-        if frame is None or watch.live.last_rgb is None:
+        drawn = _draw_newest(watch)
+        if drawn is None:
             return None
+        frame, rgb = drawn
         buffer = io.BytesIO()
-        Image.fromarray(watch.live.last_rgb).save(buffer, format="png")
+        Image.fromarray(rgb).save(buffer, format="png")
         temp = temp_file_for(self.path)
         try:
             temp.write_bytes(buffer.getvalue())
