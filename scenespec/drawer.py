@@ -189,7 +189,7 @@ def _png(rgb: np.ndarray) -> bytes:
 def _serve(conn: Connection, inbox: queue.SimpleQueue[bytes | None]) -> None:
     """Set up the live render from the first message, then draw the newest step whenever steps have arrived."""
     from scenespec.api import Spec
-    from scenespec.live_view import WindowView
+    from scenespec.frame_views import WindowView
     from scenespec.resolve.stream import StreamingTrace
 
     data = inbox.get()

@@ -59,8 +59,8 @@ class Follower(FileSystemEventHandler):
         self._lock = threading.Lock()
 
     def start(self) -> None:
-        self._arm()
         self._observer.start()
+        self._arm()
 
     def stop(self) -> None:
         self._observer.stop()
@@ -83,17 +83,25 @@ class Follower(FileSystemEventHandler):
             self.changed.set()
 
     def _arm(self) -> None:
-        """Watch the anchors of the followed paths as they are now; drop the watches no longer needed."""
+        """Watch the anchors of the followed paths as they are now; drop the watches no longer needed.
+
+        A folder made between working out an anchor and watching it sends no event to anyone, so the anchors are
+        worked out again after each new watch, until they stand still (a watch is live once `schedule` returns).
+        """
         with self._lock:
-            wanted = {anchor(path) for path in self.paths}
-            for key in set(self._watches) - wanted:
-                with contextlib.suppress(KeyError, OSError):
-                    self._observer.unschedule(self._watches.pop(key))
-            for folder, recursive in wanted - set(self._watches):
-                try:
-                    self._watches[(folder, recursive)] = self._observer.schedule(self, str(folder), recursive=recursive)
-                except OSError:  # went away again: the next event re-arms
-                    continue
+            while True:
+                wanted = {anchor(path) for path in self.paths}
+                for key in set(self._watches) - wanted:
+                    with contextlib.suppress(KeyError, OSError):
+                        self._observer.unschedule(self._watches.pop(key))
+                for folder, recursive in wanted - set(self._watches):
+                    with contextlib.suppress(OSError):  # went away again: the next event re-arms
+                        self._watches[(folder, recursive)] = self._observer.schedule(
+                            self, str(folder), recursive=recursive
+                        )
+                if {anchor(path) for path in self.paths} == wanted:
+                    return
+                self.changed.set()  # something appeared meanwhile: read it
 
 
 def _path(raw: str | bytes) -> Path:

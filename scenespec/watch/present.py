@@ -10,7 +10,7 @@ import numpy as np
 from PIL import Image
 
 from scenespec.frame import Frame
-from scenespec.live_view import WindowView
+from scenespec.frame_views import WindowView
 from scenespec.render.atomic import commit_file, temp_file_for
 from scenespec.watch.session import Watch
 
