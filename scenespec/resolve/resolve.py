@@ -62,7 +62,7 @@ def used_sources(scene: Scene, timeline: str | None) -> list[str]:
     return [name for name in scene.sources if name in used]
 
 
-PHASES = {"trainer": "training", "optimizer": "simulating"}
+PHASES = {"trainer": "training", "classifier": "training", "optimizer": "simulating"}
 """What resolving a source of each kind is called on the progress line (other kinds: loading)."""
 
 

@@ -104,7 +104,7 @@ LIMITS: tuple[Limit, ...] = (
         "max_training_batches",
         1_000_000,
         "batches",
-        "updates a `trainer` source makes: epochs × batches per epoch",
+        "updates a `trainer` or `classifier` source makes: epochs × batches per epoch",
         "each update is a Python-level step (a scikit-learn `partial_fit` for `mlp`): a million take minutes",
     ),
 )
