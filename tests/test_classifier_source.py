@@ -9,6 +9,8 @@ next permutation. Embeddings are compared with a forward pass written here from 
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -312,3 +314,18 @@ def test_divergence_is_an_error_at_the_learning_rate(tmp_path: Path) -> None:
         with pytest.raises(SpecError) as info:
             prepare(spec, cache=False)
     assert_located(info.value, spec, line_of(text, "lr ="), "sources.clf.lr", "diverged at epoch 1")
+
+
+def test_the_json_schema_checks_the_embedding_as_the_model_does(tmp_path: Path) -> None:
+    schema = Path(__file__).resolve().parents[1] / "docs" / "scenespec.schema.json"
+    good = write_spec(tmp_path, spec_text("hidden = [8, 8]", 'embedding = "hidden:2"'), "good.toml")
+    bad = write_spec(tmp_path, spec_text('embedding = "hidden:0"'), "bad.toml")
+
+    def check(spec: Path) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "check_jsonschema", "--schemafile", str(schema), str(spec)]
+        return subprocess.run(command, capture_output=True, text=True, check=False)
+
+    passed = check(good)
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    result = check(bad)
+    assert result.returncode == 1 and "hidden:0" in result.stdout, result.stdout + result.stderr

@@ -128,6 +128,7 @@ record = { epochs = [1, 2, 3, 5, 10, 20] }
         description="What is recorded of each held-out image: `logits` (the output layer before the softmax, "
         "d = 10, as article 003), `hidden` (the last hidden layer's activations) or `hidden:K` (hidden layer K, "
         "from 1).",
+        json_schema_extra={"pattern": EMBEDDING_PATTERN.pattern},  # for editors; the validator words the message
     )
     record: EpochRule = Field(
         default_factory=lambda: EpochRule(every=1),

@@ -13,7 +13,7 @@ What a replay must reproduce:
 - epoch e (from 1): the training rows in the order `default_rng(seed)`'s e-th `permutation(n_train)` gives,
   in one `partial_fit(..., classes=0..9)` call (scikit-learn slices them into batches in that order). Our
   own permutation rather than scikit-learn's `shuffle=True`, which re-seeds from `random_state` on every
-  call and so would shuffle every epoch the same way.
+  call and so would shuffle every epoch after the first the same way.
 
 Checkpoint 0 is the untrained network. `MLPClassifier` has no weights until its first `partial_fit`, which
 initialises them and trains in one call, so the initial weights are made here as scikit-learn makes them
