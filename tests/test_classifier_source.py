@@ -249,7 +249,7 @@ def validation_error(tmp_path: Path, *lines: str) -> tuple[SpecError, Path, str]
             ('embedding = "hidden:3"',),
             "embedding",
             "sources.clf.embedding",
-            ("hidden layer 3", "the network has 1 hidden layer (hidden = [64])", "hidden:1"),
+            ("hidden layer 3", "the network has 1 hidden layer (hidden = [64]); use hidden:1"),
         ),
         (
             ("hidden = [8, 8]", 'embedding = "hidden:5"'),

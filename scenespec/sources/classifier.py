@@ -156,9 +156,10 @@ record = { epochs = [1, 2, 3, 5, 10, 20] }
         hidden = info.data.get("hidden")
         if match.group(2) is not None and hidden is not None and int(match.group(2)) > len(hidden):
             layers = f"{len(hidden)} hidden layer" + ("" if len(hidden) == 1 else "s")
+            choices = "hidden:1" if len(hidden) == 1 else f"hidden:1 to hidden:{len(hidden)}"
             raise ValueError(
                 f"{value!r} asks for hidden layer {match.group(2)}, but the network has {layers} "
-                f"(hidden = {list(hidden)}); use hidden:1 to hidden:{len(hidden)}"
+                f"(hidden = {list(hidden)}); use {choices}"
             )
         return value
 
