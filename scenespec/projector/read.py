@@ -30,7 +30,7 @@ RESERVED = ("embedding", "labels", "label_names", "images")
 
 
 class ReadError(ValueError):
-    """A problem with the folder's content; `key` is the setting to blame."""
+    """A problem with the folder's content; `key` is the setting to blame (empty: the source as a whole)."""
 
     def __init__(self, message: str, key: str = "path") -> None:
         super().__init__(message)
@@ -103,7 +103,7 @@ def choose(embeddings: list[EmbeddingInfo], tensor: str | None) -> tuple[list[Em
     elif numbered and len(set(series)) > 1:
         known = list(dict.fromkeys(series))
         raise ReadError(
-            f"the config holds several series of tensors ({', '.join(known)}); choose one with `tensor =`", "tensor"
+            f"the config holds several series of tensors ({', '.join(known)}); choose one with `tensor =`", ""
         )
     else:
         picked = list(range(len(embeddings)))

@@ -64,7 +64,7 @@ label = "label"            # the metadata column of the labels (default: the fir
         except TooLarge as exc:
             raise ctx.too_large(exc.what, exc.nbytes) from None
         except ReadError as exc:
-            raise ctx.error(str(exc), exc.key) from None
+            raise ctx.error(str(exc), *([exc.key] if exc.key else [])) from None
 
     def inputs(self, ctx: ResolveContext) -> list[Path]:
         return self._read(ctx).inputs
