@@ -353,3 +353,36 @@ def test_tensor_names_show_the_step_and_sort_by_it(tmp_path: Path) -> None:
     long = export(small_trace(steps=(7, 123456)), tmp_path / "long").names
     assert list(long.values()) == ["embedding step 000007", "embedding step 123456"]
     assert read_folder(tmp_path / "long").steps.tolist() == [7, 123456]
+
+
+def test_source_holds_the_sprite_to_the_trace_budget(tmp_path: Path) -> None:
+    """The thumbnails as float64 are counted before the sprite is decoded: 20 × 4 × 4 grey pixels are 2,560 bytes,
+    more than a 3,000-byte budget leaves once the tensor files (2 × 20 × 3 numbers as text) are counted."""
+    export(small_trace(), tmp_path / "exported")
+    spec = source_spec(tmp_path, "")
+    text = spec.read_text() + "\n[limits]\nmax_trace_bytes = 3000\n"
+    spec.write_text(text)
+    with pytest.raises(SpecError) as caught:
+        load_and_validate(spec)
+    message = str(caught.value)
+    assert "the 20 thumbnails of sprite 'sprite.png' as floats: 2.6 kB" in message
+    assert "max_trace_bytes" in message
+
+
+def test_metadata_column_named_twice_is_kept_apart(tmp_path: Path) -> None:
+    path = tmp_path / "m.tsv"
+    path.write_text("a\ta\tb\n1\t2\t3\n")
+    assert read_metadata(path) == {"a": ["1"], "a_2": ["2"], "b": ["3"]}
+
+
+def test_command_refuses_an_embedding_that_is_not_points_by_dims(tmp_path: Path) -> None:
+    Trace(steps=[0, 1], stepped={"embedding": np.zeros((2, 5))}).save(tmp_path / "run.npz")
+    spec = write_spec(
+        tmp_path, SPEC.replace('path = "other.npz"', 'path = "run.npz"').replace("other.loss", "run.embedding")
+    )
+    result = run_cli(["projector", str(spec), "-o", "out", "--source", "run"], cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"error: {spec}:1: sources.run: its `embedding` holds 5 per step; the projector exports (n points, d dims) "
+        "per step\n"
+    )

@@ -92,5 +92,10 @@ def write_projector(
     check_target(target)
     phase = partial(Phase, enabled=progress)
     trace = resolve_sources(scene, loaded, fields, [name], cache=cache, phase=phase)[name]
+    shape = trace.stepped[FIELD].shape
+    if len(shape) != 3:
+        per_step = "×".join(map(str, shape[1:])) or "one number"
+        message = f"its `embedding` holds {per_step} per step; the projector exports (n points, d dims) per step"
+        raise SpecError([loaded.problem(message, ("sources", name))])
     exported = export(trace, target, field_name=FIELD)
     return ProjectorResult(name, exported, time.perf_counter() - started)

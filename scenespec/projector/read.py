@@ -155,7 +155,7 @@ def read_folder(
         np.asarray(steps, dtype=np.int64), np.stack(tensors), names, inputs=[config_path(folder), *paths]
     )
     _read_metadata(folder, chosen, count, label, result)
-    _read_sprite(folder, chosen, count, result)
+    _read_sprite(folder, chosen, count, result, max_bytes - size)
     return result
 
 
@@ -217,7 +217,8 @@ def _numbers(values: list[str]) -> np.ndarray | None:
         return None
 
 
-def _read_sprite(folder: Path, chosen: list[EmbeddingInfo], count: int, result: Projected) -> None:
+def _read_sprite(folder: Path, chosen: list[EmbeddingInfo], count: int, result: Projected, budget: float) -> None:
+    """The thumbnails, once their float64 size (8 bytes a pixel and channel) is known to fit what the budget leaves."""
     info = next((info for info in chosen if info.sprite_path), None)
     if info is None:
         return
@@ -226,11 +227,16 @@ def _read_sprite(folder: Path, chosen: list[EmbeddingInfo], count: int, result: 
             f"sprite {info.sprite_path!r}: single_image_dim must be [width, height], not {info.single_image_dim}"
         )
     path = inside(folder, info.sprite_path)
+    width, height = info.single_image_dim
     try:
         with Image.open(path) as sprite:
+            nbytes = count * width * height * (1 if sprite.mode in ("L", "1", "I", "I;16") else 3) * 8
+            if nbytes > budget:
+                raise TooLarge(f"the {count} thumbnails of sprite {info.sprite_path!r} as floats", nbytes)
             sprite.load()
-            width, height = info.single_image_dim
             result.static["images"] = split_sprite(sprite, count, width, height)
-    except (OSError, ValueError) as exc:
+    except TooLarge:
+        raise
+    except (OSError, ValueError, Image.DecompressionBombError) as exc:
         raise ReadError(f"sprite {info.sprite_path!r}: {getattr(exc, 'strerror', None) or exc}") from None
     result.inputs.append(path)

@@ -67,6 +67,19 @@ def _cell(value: str) -> str:
     return " ".join(str(value).replace("\t", " ").splitlines())
 
 
+def _distinct(names: list[str]) -> list[str]:
+    """Header names made distinct (`a`, `a_2`), so that a column named twice is not read as one twice as long."""
+    seen: set[str] = set()
+    out = []
+    for name in names:
+        unique, number = name, 2
+        while unique in seen:
+            unique, number = f"{name}_{number}", number + 1
+        seen.add(unique)
+        out.append(unique)
+    return out
+
+
 def read_metadata(path: Path) -> dict[str, list[str]]:
     """Column name -> one string per point, read as the frontend reads it: a first line holding a tab is the header,
     otherwise the file is one column named `label`. Blank lines are skipped."""
@@ -76,7 +89,7 @@ def read_metadata(path: Path) -> dict[str, list[str]]:
         return {}
     if "\t" not in lines[0]:
         return {LONE_COLUMN: lines}
-    names = lines[0].split("\t")
+    names = _distinct(lines[0].split("\t"))
     columns: dict[str, list[str]] = {name: [] for name in names}
     for line in lines[1:]:
         cells = line.split("\t")
