@@ -1,4 +1,4 @@
-"""Command line: `scenespec render`, `trace`, `validate`, `watch`, `schema`, `gallery`.
+"""Command line: `scenespec render`, `trace`, `projector`, `validate`, `watch`, `schema`, `gallery`.
 
 User mistakes print `file:line: key: message` and exit 2; output problems exit 1;
 neither shows a traceback.
@@ -76,6 +76,21 @@ def _parser() -> argparse.ArgumentParser:
     _add_overrides(trace)
     _add_no_cache(trace)
     trace.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
+
+    projector = commands.add_parser(
+        "projector",
+        help="write a source's embedding as a TensorBoard projector log folder",
+        description="Resolve the spec's embedding source (the one recording a stepped `embedding`, or --source) and "
+        "write a folder TensorBoard's projector reads (tensorboard --logdir LOGDIR): one tensor per checkpoint, a "
+        "metadata TSV (label, index, other per-point fields), the sprite of the `images` (kept within TensorBoard's "
+        "8192×8192 px) and projector_config.pbtxt. The folder is replaced whole (see docs/projector.md).",
+    )
+    projector.add_argument("spec", help="the spec file (.toml or .json)")
+    projector.add_argument("-o", "--output", required=True, metavar="LOGDIR", help="the folder to write")
+    projector.add_argument("--source", metavar="NAME", help="the source to export (default: the one with an embedding)")
+    _add_overrides(projector)
+    _add_no_cache(projector)
+    projector.add_argument("-q", "--quiet", action="store_true", help="print only warnings")
 
     validate = commands.add_parser(
         "validate",
@@ -213,6 +228,26 @@ def _cmd_trace(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_projector(args: argparse.Namespace) -> int:
+    from scenespec.projector.command import write_projector
+
+    result = write_projector(
+        args.spec, args.output, args.overrides, args.source, cache=args.cache, progress=False if args.quiet else None
+    )
+    exported = result.exported
+    for warning in exported.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if not args.quiet:
+        steps = list(exported.names)
+        sprite = "no sprite" if exported.sprite is None else "sprite {}×{} px".format(*exported.sprite.pixels)
+        print(
+            f"wrote {exported.folder}: source {result.source}, {len(steps)} checkpoints ({steps[0]}..{steps[-1]}), "
+            f"{exported.points} points × {exported.dims} dims, {sprite}, in {result.seconds:.1f} s"
+        )
+        print(f"  view it with: tensorboard --logdir {exported.folder}")
+    return 0
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
     from scenespec.api import load
 
@@ -268,6 +303,7 @@ def _cmd_gallery(args: argparse.Namespace) -> int:
 COMMANDS = {
     "render": _cmd_render,
     "trace": _cmd_trace,
+    "projector": _cmd_projector,
     "validate": _cmd_validate,
     "watch": _cmd_watch,
     "schema": _cmd_schema,
