@@ -64,7 +64,11 @@ class SpritesLayer(LayerSpec):
         "value is its opacity, so only the ink covers (light 0 pixels are see-through).",
     )
     alpha: float | None = Field(None, ge=0, le=1, description="Opacity of the thumbnails, 0 to 1.")
-    legend: bool = Field(True, description="A legend entry per class present (with `labels` bound).")
+    legend: bool = Field(
+        False,
+        description="A legend entry per class present (with `labels` bound); off by default, as an `embedding` "
+        "layer of the same points usually gives it.",
+    )
     names: list[Label] | None = Field(None, description="Legend name of each label 0, 1, …; default: the value.")
 
     channels = (
