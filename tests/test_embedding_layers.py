@@ -171,24 +171,40 @@ def test_a_highlight_by_indices_and_a_dim_colour(tmp_path: Path) -> None:
 def test_label_texts_stand_at_their_points_in_place_of_markers(tmp_path: Path) -> None:
     prepared, graph = compiled(tmp_path, EMBEDDING + ', text = true, names = ["a", "b", "c", "d", "e"] }')
     painter = graph.layers[0].painter
+    (texts,) = painter.texts
     points = arrays()["p2"]
-    assert len(painter.texts) == N
     assert len(painter.dots.get_offsets()) == 0  # every point is written, none marked
     for row in (2, 0, 1):
         graph.show(prepared.frames[row])
-        np.testing.assert_array_equal([t.get_position() for t in painter.texts], points[row])
-    assert [t.get_text() for t in painter.texts] == ["abcde"[v] for v in LABELS]
-    assert {(t.get_ha(), t.get_va()) for t in painter.texts} == {("center", "center")}
-    assert [to_rgba(t.get_color()) for t in painter.texts] == [to_rgba(TAB10[v]) for v in LABELS]
+        np.testing.assert_array_equal(texts.offsets, points[row])
+        np.testing.assert_array_equal(texts.which, LABELS)  # the stamp of each point's label
+
+
+def test_a_label_text_is_drawn_centred_on_its_point_in_its_colour(tmp_path: Path) -> None:
+    values = {"labels": np.array([3]), "p2": np.array([[[0.3, 0.6]], [[0.7, 0.4]], [[0.5, 0.5]]])}
+    write_trace(tmp_path, values)
+    layer = '{ kind = "embedding", points = "net.p2", labels = "net.labels", text = true, text_size = 30.0 }'
+    prepared, graph = compiled(tmp_path, layer, dpi=100, panel="xlim = [0.0, 1.0]\nylim = [0.0, 1.0]\nlegend = false\n")
+    red = np.array(TAB10[3]) * 255
+    with graph.styled():
+        for row in (1, 0):
+            pixels = frame_pixels(graph, prepared.frames[row]).astype(int)
+            x, y = graph.panels[0].ax.transData.transform(values["p2"][row][0])
+            rows, cols = np.nonzero(np.abs(pixels - red).sum(axis=2) < 30)  # the glyph, in the class colour
+            assert 100 < len(rows) < 1000  # a "3" of 30 points, not a dot, not a block
+            assert abs((cols.min() + cols.max() + 1) / 2 - x) <= 1.5  # centred on the point
+            assert abs((rows.min() + rows.max() + 1) / 2 - (pixels.shape[0] - y)) <= 1.5
+            assert 25 < rows.max() - rows.min() < 35  # as tall as a digit of 30 points at 100 dpi (≈ 29 px)
 
 
 def test_a_text_count_labels_a_stratified_sample_and_marks_the_rest(tmp_path: Path) -> None:
     _, graph = compiled(tmp_path, EMBEDDING + ", text = 10 }")
     painter = graph.layers[0].painter
-    assert len(painter.texts) == 10
+    (texts,) = painter.texts
     assert np.bincount(LABELS[painter.text_index]).tolist() == [2, 2, 2, 2, 2]  # each class its share
     assert len(painter.dots.get_offsets()) == N - 10
-    np.testing.assert_array_equal([t.get_position() for t in painter.texts], arrays()["p2"][0][painter.text_index])
+    assert len(texts.offsets) == 10
+    np.testing.assert_array_equal(texts.offsets, arrays()["p2"][0][painter.text_index])
 
 
 # --- positions: tweening, limits, 3D ----------------------------------------------------------------------------
@@ -201,7 +217,7 @@ def test_a_tweened_frame_shows_the_points_part_way(tmp_path: Path) -> None:
     graph.show(Frame(index=1, step=1, duration_ms=100, position=1.75, count=3))  # a quarter of the way to step 4
     between = points[1] + (points[2] - points[1]) * 0.25
     np.testing.assert_allclose(np.asarray(painter.dots.get_offsets()), between[painter.marked], rtol=1e-12)
-    np.testing.assert_allclose([t.get_position() for t in painter.texts], between[painter.text_index], rtol=1e-12)
+    np.testing.assert_allclose(painter.texts[0].offsets, between[painter.text_index], rtol=1e-12)
 
 
 def test_the_limits_cover_every_frames_points(tmp_path: Path) -> None:
@@ -224,7 +240,7 @@ def test_three_dimensional_points_are_drawn_on_a_3d_panel(tmp_path: Path) -> Non
     for row in (2, 0):
         graph.show(prepared.frames[row])
         np.testing.assert_array_equal(np.column_stack(painter.dots._offsets3d), points[row][painter.marked])
-        np.testing.assert_array_equal([t.get_position_3d() for t in painter.texts], points[row][painter.text_index])
+        np.testing.assert_array_equal(painter.texts[0].offsets, points[row][painter.text_index])
     z0, z1 = ax.get_zlim()
     assert z0 < points[..., 2].min() and points[..., 2].max() < z1
     with graph.styled():

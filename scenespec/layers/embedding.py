@@ -12,19 +12,18 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 import matplotlib.colors as mcolors
-import matplotlib.patheffects as patheffects
 import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.collections import PathCollection
-from matplotlib.text import Text
 from mpl_toolkits.mplot3d import Axes3D
-from mpl_toolkits.mplot3d.art3d import Path3DCollection, Text3D
+from mpl_toolkits.mplot3d.art3d import Path3DCollection
 from pydantic import Field, NonNegativeInt, PositiveFloat, PositiveInt, ValidationInfo, field_validator, model_validator
 
 from scenespec.errors import Problem, SpecError
 from scenespec.frame import Frame
 from scenespec.layers._classes import DEFAULT_PALETTE, Classes, check_palette, label_problems, stratified
-from scenespec.layers.base import BuildContext, Extent, LayerSpec, Painter, as_3d, check_color, register_layer
+from scenespec.layers._stamps import Stamps, text_stamps
+from scenespec.layers.base import BuildContext, Extent, LayerSpec, Painter, check_color, register_layer
 from scenespec.layers.channels import Channel, constant
 from scenespec.resolve.trace import TraceField
 from scenespec.validate.base import Binding, SpecModel
@@ -204,40 +203,45 @@ class EmbeddingPainter(Painter[EmbeddingLayer]):
 
     def build(self, ctx: BuildContext, frame: Frame) -> None:
         self.ax = ctx.ax
-        self.three_d = isinstance(ctx.ax, Axes3D)
         labels = self.labels_at(frame)
         focus = self.focus(labels)
         self.zorder = self.style("zorder") if self.style("zorder") is not None else PathCollection.zorder
         empty = np.zeros((0, self.spec.dims))
         self.dots = self._scatter(empty)
         self.top = self._scatter(empty) if focus is not None else None
-        self.texts: list[Text] = []
         self.text_index = np.arange(0)
+        self.texts: list[Stamps] = []
         if self.spec.text is not False:
             count = None if self.spec.text is True else self.spec.text
             self.text_index = stratified(labels, self.n, count)
-            self.texts = [self._text() for _ in self.text_index]
+            self.texts = [Stamps(self.text_stamps, zorder=self.zorder) for _ in range(1 if focus is None else 2)]
+            for text in self.texts:
+                ctx.ax.add_artist(text)
         self.marked = np.ones(self.n, dtype=bool)  # a point written as its label has no marker
         self.marked[self.text_index] = False
-        if self.top is not None:  # dimmed markers, their texts, highlighted markers, their texts
-            self.top.set_zorder(self.zorder + 2 * LAYERED)
-        self.artists = [a for a in (self.dots, self.top) if a is not None] + list(self.texts)
+        # drawn in this order: (dimmed) markers, dimmed texts, highlighted markers, their texts
+        artists = [self.dots, *self.texts[1:], *([self.top] if self.top is not None else []), *self.texts[:1]]
+        for place, artist in enumerate(artists):
+            artist.set_zorder(self.zorder + place * LAYERED)
+        self.artists = artists
         self.show(frame)
+
+    def text_stamps(self, dpi: float) -> np.ndarray:
+        """A stamp of each label's name in its colour, then (with a highlight) each as a dimmed point shows it."""
+        colors = self.classes.colors
+        count = len(colors)
+        alpha, dim_alpha, dim_color = self.style("alpha"), self.style("dim_alpha"), self.style("dim_color")
+        texts = [(self.classes.names[v], tuple(colors[v]), 1.0 if alpha is None else alpha) for v in range(count)]
+        if self.top is not None:
+            faded = [tuple(mcolors.to_rgba(dim_color)) if dim_color is not None else tuple(c) for c in colors]
+            texts += [(self.classes.names[v], faded[v], dim_alpha) for v in range(count)]
+        return text_stamps(texts, self.style("text_size"), dpi)
 
     def _scatter(self, xyz: np.ndarray) -> PathCollection:
         kwargs: dict[str, Any] = {"s": self.style("size"), "marker": "o", "linewidths": 0, "zorder": self.zorder}
-        if self.three_d:
+        if isinstance(self.ax, Axes3D):
             kwargs["depthshade"] = False  # the class colours as they are, whatever the depth
         return self.ax.scatter(*xyz.T, **kwargs)
-
-    def _text(self) -> Text:
-        kwargs: dict[str, Any] = {
-            "ha": "center", "va": "center", "fontsize": self.style("text_size"), "zorder": self.zorder,
-            "path_effects": [patheffects.withStroke(linewidth=1.5, foreground="white")], "clip_on": True,
-        }  # fmt: skip
-        if self.three_d:
-            return as_3d(self.ax).text(0.0, 0.0, 0.0, "", **kwargs)
-        return self.ax.text(0.0, 0.0, "", **kwargs)
 
     def update(self, frame: Frame) -> None:
         self.show(frame)
@@ -257,18 +261,13 @@ class EmbeddingPainter(Painter[EmbeddingLayer]):
             rest = np.broadcast_to(mcolors.to_rgba(dim_color), colors.shape) if dim_color is not None else colors
             _place(self.dots, positions[marked & ~focus], rest[marked & ~focus], dim_alpha)
             _place(self.top, positions[marked & focus], colors[marked & focus], alpha)
-        base = self.dots.get_zorder()  # the layer's place, as the compiler set it
-        for text, i in zip(self.texts, self.text_index.tolist(), strict=True):
-            faded = focus is not None and not focus[i]
-            if focus is not None:
-                text.set_zorder(base + (1 if faded else 3) * LAYERED)
-            text.set_text(self.classes.names[labels[i]])
-            text.set_color(mcolors.to_rgba(dim_color) if faded and dim_color is not None else colors[i])
-            text.set_alpha(dim_alpha if faded else alpha)
-            if isinstance(text, Text3D):
-                text.set_position_3d(tuple(positions[i]))
-            else:
-                text.set_position((positions[i, 0], positions[i, 1]))
+        if self.texts:
+            written = self.text_index
+            chosen = np.ones(len(written), dtype=bool) if focus is None else focus[written]
+            self.texts[0].set_points(positions[written[chosen]], labels[written[chosen]])
+            if focus is not None:  # the dimmed stamps follow the bright ones in the bank
+                faded = written[~chosen]
+                self.texts[1].set_points(positions[faded], len(self.classes.colors) + labels[faded])
 
     def legend_handles(self) -> list[Artist]:
         if not self.spec.legend or self.spec.labels is None:

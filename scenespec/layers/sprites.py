@@ -1,24 +1,24 @@
 """Layer `sprites`: each point drawn as its thumbnail image, as TensorBoard's projector shows sprite images.
 
 Thousands of thumbnails per frame are too many matplotlib artists (an `AnnotationBbox` each costs a layout and a
-resampling per draw). One artist, `SpriteSheet`, composites them instead: when drawn it maps the points to the
-panel's pixels and pastes each thumbnail (scaled once, nearest neighbour, to its size on the canvas) into a single
-RGBA image of the panel's size, with alpha, in numpy; the renderer draws that image once.
+resampling per draw). One `Stamps` artist (`_stamps.py`) composites them instead: the thumbnails are scaled once,
+nearest neighbour, to their size on the canvas, and each frame pasted at their points into one image of the panel.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any, Literal
+from collections.abc import Mapping
+from typing import Literal
 
 import matplotlib
 import numpy as np
-from matplotlib.artist import Artist, allow_rasterization
+from matplotlib.artist import Artist
 from pydantic import Field, PositiveFloat, PositiveInt, field_validator
 
 from scenespec.errors import Problem, SpecError
 from scenespec.frame import Frame
 from scenespec.layers._classes import DEFAULT_PALETTE, Classes, check_palette, label_problems, stratified
+from scenespec.layers._stamps import Stamps
 from scenespec.layers.base import BuildContext, Extent, LayerSpec, Painter, check_cmap, register_layer
 from scenespec.layers.channels import Channel, constant
 from scenespec.resolve.trace import TraceField
@@ -98,140 +98,31 @@ class SpritesLayer(LayerSpec):
         return check_palette(value)
 
 
-class SpriteSheet(Artist):
-    """Thumbnails pasted at points into one image of the panel's pixels, drawn by the renderer in one call.
-
-    `thumbnails` are (k, h, w, 4) straight RGBA floats in [0, 1], one per point of `offsets` ((k, 2) data
-    coordinates); `size` is a thumbnail's longer side in points; `borders`, (k, 4) RGBA, frame each thumbnail in
-    a colour. Later thumbnails cover earlier ones.
-    """
-
-    zorder = 1  # as a scatter's markers: above grid lines, below a legend
-
-    def __init__(self, thumbnails: np.ndarray, size: float, borders: np.ndarray | None = None, **kwargs: Any) -> None:
-        super().__init__()
-        self._thumbnails = thumbnails
-        self._borders = borders
-        self._size = size
-        self._scaled: tuple[tuple[int, int], np.ndarray] | None = None
-        self._solid = np.zeros(len(thumbnails), dtype=bool)
-        """Which scaled thumbnails are fully opaque (pasted by copying rather than blending)."""
-        self._solid_bytes = np.zeros((len(thumbnails), 1, 1, 4), dtype=np.uint8)
-        self.offsets = np.zeros((len(thumbnails), 2))
-        self.update(kwargs)
-
-    def set_offsets(self, offsets: np.ndarray) -> None:
-        self.offsets = np.asarray(offsets, dtype=float)
-        self.stale = True
-
-    def pixel_shape(self, dpi: float) -> tuple[int, int]:
-        """A thumbnail's height and width in canvas pixels at `dpi`: the longer side `size` points, rounded, when
-        enlarged, to a whole number of canvas pixels per image pixel (every image pixel the same square)."""
-        h, w = self._thumbnails.shape[1:3]
-        longest = max(1, round(self._size * dpi / 72))
-        if longest >= max(h, w):
-            factor = round(longest / max(h, w))
-            return h * factor, w * factor
-        return max(1, round(longest * h / max(h, w))), max(1, round(longest * w / max(h, w)))
-
-    def scaled(self, dpi: float) -> np.ndarray:
-        """The thumbnails at their pixel size (nearest neighbour), with their borders, premultiplied by their
-        alpha; computed once per size."""
-        shape = self.pixel_shape(dpi)
-        if self._scaled is None or self._scaled[0] != shape:
-            h, w = self._thumbnails.shape[1:3]
-            rows = (np.arange(shape[0]) * h) // shape[0]
-            cols = (np.arange(shape[1]) * w) // shape[1]
-            big = np.ascontiguousarray(self._thumbnails[:, rows][:, :, cols], dtype=np.float32)
-            if self._borders is not None:
-                width = max(1, round(min(shape) / 12))
-                colours = self._borders[:, None, None, :].astype(np.float32)
-                for edge in (np.s_[:, :, :width], np.s_[:, :, -width:], np.s_[:, :width, :], np.s_[:, -width:, :]):
-                    big[edge] = colours
-            big[..., :3] *= big[..., 3:]
-            self._scaled = (shape, big)
-            self._solid = np.all(big[..., 3] >= 1, axis=(1, 2))
-            self._solid_bytes = np.ascontiguousarray(np.round(big * 255), dtype=np.uint8)
-        return self._scaled[1]
-
-    def composite(self, dpi: float) -> tuple[int, int, np.ndarray] | None:
-        """(left, bottom, RGBA uint8 rows top to bottom) of the panel's pixels with every thumbnail pasted in."""
-        ax = self.axes
-        if ax is None:
-            return None
-        box = ax.bbox
-        left, bottom = int(np.floor(box.x0)), int(np.floor(box.y0))
-        width, height = int(np.ceil(box.x1)) - left, int(np.ceil(box.y1)) - bottom
-        if width <= 0 or height <= 0:
-            return None
-        sprites = self.scaled(dpi)
-        sh, sw = sprites.shape[1:3]
-        xy = ax.transData.transform(self.offsets).reshape(-1, 2)
-        seen = np.isfinite(xy).all(axis=1)
-        col0 = np.round(np.where(seen, xy[:, 0], 0) - left - sw / 2).astype(np.int64)
-        row0 = np.round(bottom + height - np.where(seen, xy[:, 1], 0) - sh / 2).astype(np.int64)
-        seen &= (col0 < width) & (row0 < height) & (col0 > -sw) & (row0 > -sh)
-        which = np.flatnonzero(seen)
-        places = zip(which.tolist(), row0[which].tolist(), col0[which].tolist(), strict=True)
-        alpha = self.get_alpha()
-        if (alpha is None or alpha >= 1) and bool(self._solid[which].all()):
-            return left, bottom, _paste_solid(self._solid_bytes, places, (height, width))
-        return left, bottom, _paste_blended(sprites, places, (height, width), alpha)
-
-    @allow_rasterization
-    def draw(self, renderer: Any) -> None:
-        figure = self.get_figure(root=True)
-        if not self.get_visible() or figure is None or self.axes is None:
-            return
-        made = self.composite(figure.dpi)
-        if made is not None:
-            left, bottom, image = made
-            gc = renderer.new_gc()
-            gc.set_clip_rectangle(self.axes.bbox)
-            renderer.draw_image(gc, left, bottom, image[::-1])  # the renderer takes rows bottom to top
-            gc.restore()
-        self.stale = False
+def pixel_shape(shape: tuple[int, int], size: float, dpi: float) -> tuple[int, int]:
+    """A thumbnail's height and width in canvas pixels at `dpi`: the longer side `size` points, rounded, when
+    enlarged, to a whole number of canvas pixels per image pixel (every image pixel the same square)."""
+    h, w = shape
+    longest = max(1, round(size * dpi / 72))
+    if longest >= max(h, w):
+        factor = round(longest / max(h, w))
+        return h * factor, w * factor
+    return max(1, round(longest * h / max(h, w))), max(1, round(longest * w / max(h, w)))
 
 
-Places = Iterable[tuple[int, int, int]]
-"""(thumbnail, top row, left column) of each thumbnail pasted, in pasting order."""
-
-
-def _clipped(r: int, c: int, shape: tuple[int, ...], size: tuple[int, int]) -> tuple[slice, slice, slice, slice]:
-    """Canvas rows and columns, and thumbnail rows and columns, of a thumbnail at (r, c) cut to the canvas."""
-    top, lft = max(r, 0), max(c, 0)
-    bot, rgt = min(r + shape[0], size[0]), min(c + shape[1], size[1])
-    return slice(top, bot), slice(lft, rgt), slice(top - r, bot - r), slice(lft - c, rgt - c)
-
-
-def _paste_solid(sprites: np.ndarray, places: Places, size: tuple[int, int]) -> np.ndarray:
-    """Opaque thumbnails (uint8 RGBA) copied onto a transparent canvas, later ones over earlier ones."""
-    canvas = np.zeros((*size, 4), dtype=np.uint8)
-    sh, sw = sprites.shape[1:3]
-    height, width = size
-    for i, r, c in places:
-        if r >= 0 and c >= 0 and r + sh <= height and c + sw <= width:
-            canvas[r : r + sh, c : c + sw] = sprites[i]
-        else:
-            rows, cols, in_rows, in_cols = _clipped(r, c, (sh, sw), size)
-            canvas[rows, cols] = sprites[i, in_rows, in_cols]
-    return canvas
-
-
-def _paste_blended(sprites: np.ndarray, places: Places, size: tuple[int, int], alpha: float | None) -> np.ndarray:
-    """Thumbnails (premultiplied float RGBA) laid "over" each other with their opacity times `alpha`, as uint8
-    straight RGBA."""
-    canvas = np.zeros((*size, 4), dtype=np.float32)
-    scale = np.float32(1.0 if alpha is None else alpha)
-    for i, r, c in places:
-        rows, cols, in_rows, in_cols = _clipped(r, c, sprites.shape[1:3], size)
-        src = sprites[i, in_rows, in_cols] * scale
-        region = canvas[rows, cols]
-        region *= 1 - src[..., 3:]
-        region += src
-    cover = canvas[..., 3:]
-    canvas[..., :3] /= np.where(cover > 0, cover, 1)
-    return np.round(canvas * 255).astype(np.uint8)
+def scaled(thumbnails: np.ndarray, size: float, dpi: float, borders: np.ndarray | None) -> np.ndarray:
+    """Thumbnails ((k, h, w, 4) straight RGBA) at their pixel size (nearest neighbour), each framed in its colour
+    of `borders` ((k, 4) RGBA) when given."""
+    h, w = thumbnails.shape[1:3]
+    shape = pixel_shape((h, w), size, dpi)
+    rows = (np.arange(shape[0]) * h) // shape[0]
+    cols = (np.arange(shape[1]) * w) // shape[1]
+    big = np.ascontiguousarray(thumbnails[:, rows][:, :, cols])
+    if borders is not None:
+        width = max(1, round(min(shape) / 12))
+        colours = borders[:, None, None, :]
+        for edge in (np.s_[:, :, :width], np.s_[:, :, -width:], np.s_[:, :width, :], np.s_[:, -width:, :]):
+            big[edge] = colours
+    return big
 
 
 class SpritesPainter(Painter[SpritesLayer]):
@@ -295,15 +186,15 @@ class SpritesPainter(Painter[SpritesLayer]):
         if classes is not None and self.labels is not None and self.spec.mark == "border":
             borders = classes.colors[self.labels[self.index]]
         kwargs = self.common_kwargs(label=False)
-        self.sheet = SpriteSheet(self.thumbnails(), self.style("size"), borders, **kwargs)
-        self.sheet.set_clip_box(ctx.ax.bbox)
+        thumbnails, size = self.thumbnails(), self.style("size")
+        self.sheet = Stamps(lambda dpi: scaled(thumbnails, size, dpi, borders), **kwargs)
         ctx.ax.add_artist(self.sheet)
-        self.sheet.set_in_layout(False)
         self.artists = [self.sheet]
         self.update(frame)
 
     def update(self, frame: Frame) -> None:
-        self.sheet.set_offsets(np.asarray(self.value_at("points", frame), dtype=float)[self.index])
+        positions = np.asarray(self.value_at("points", frame), dtype=float)[self.index]
+        self.sheet.set_points(positions, np.arange(len(self.index)))
 
     def legend_handles(self) -> list[Artist]:
         classes = self.classes()
