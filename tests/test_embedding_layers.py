@@ -111,6 +111,23 @@ def test_a_list_palette_colours_label_v_with_its_vth_colour(tmp_path: Path) -> N
     np.testing.assert_array_equal(facecolors(graph.layers[0].painter.dots), expected)
 
 
+def test_labels_recorded_per_step_recolour_the_points_each_frame(tmp_path: Path) -> None:
+    values = arrays()
+    values["moving_labels"] = np.stack([LABELS, (LABELS + 1) % 5, LABELS[::-1]])  # stepped: not in STATIC
+    write_trace(tmp_path, values)
+    prepared, graph = compiled(tmp_path, '{ kind = "embedding", points = "net.p2", labels = "net.moving_labels" }')
+    painter = graph.layers[0].painter
+    for row in (1, 2, 0):
+        graph.show(prepared.frames[row])
+        np.testing.assert_array_equal(facecolors(painter.dots)[:, :3], np.array(TAB10)[values["moving_labels"][row]])
+
+
+def test_a_continuous_palette_is_sampled_evenly_over_the_labels(tmp_path: Path) -> None:
+    _, graph = compiled(tmp_path, EMBEDDING + ', palette = "viridis" }')
+    expected = matplotlib.colormaps["viridis"](np.linspace(0, 1, 5))[LABELS]
+    np.testing.assert_array_equal(facecolors(graph.layers[0].painter.dots), expected)
+
+
 def test_the_legend_lists_each_class_once_in_label_order(tmp_path: Path) -> None:
     values = arrays()
     values["labels"] = np.array([4, 2, 2, 0, 4] * 8)  # out of order, 1 and 3 absent
