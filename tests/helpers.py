@@ -135,6 +135,7 @@ def moving_trace(path: Path) -> dict[str, np.ndarray]:
     ramp = np.linspace(0.5, 1.5, k)  # one factor per step
     slope, tilt, shift = ramp, rng.uniform(-0.3, 0.3, k), rng.uniform(-0.3, 0.3, k)
     static = {"ex": np.linspace(-2, 2, n), "X": GRID_X, "Y": GRID_Y, "names": np.array(["first", "second"])}
+    static |= {"cls": np.arange(n) % 3, "thumbs": np.linspace(0, 1, n * 16).reshape(n, 4, 4)}  # labels, images
     stepped = {
         "px": rng.normal(size=(k, n)),
         "py": rng.normal(size=(k, n)),
@@ -150,6 +151,7 @@ def moving_trace(path: Path) -> dict[str, np.ndarray]:
         "qv": rng.normal(size=(k, 6)),
         "rx": np.cumsum(rng.normal(size=(k, 2)), axis=0),
         "ry": np.cumsum(rng.normal(size=(k, 2)), axis=0),
+        "emb": rng.normal(size=(k, n, 2)),  # a projected embedding: (n, 2) points per step
     }
     Trace(steps=MOVING_STEPS, static=static, stepped=stepped).save(path)
     return static | stepped

@@ -48,6 +48,8 @@ def write_trace(path: Path) -> Trace:
             "y": np.linspace(1, 2, 10),
             "y8": np.linspace(1, 2, 8),
             "names": np.array(["sgd", "adam", "momentum"]),
+            "cls": np.arange(10) % 3,
+            "imgs": np.linspace(0, 1, 90).reshape(10, 3, 3),
         },
         stepped={
             "pred": rng.normal(size=(k, 10)),
@@ -59,6 +61,7 @@ def write_trace(path: Path) -> Trace:
             "py": rng.normal(size=(k, 3)),
             "py2": rng.normal(size=(k, 2)),
             "pz": rng.uniform(0, 1, (k, 3)),
+            "emb": rng.normal(size=(k, 10, 2)),
         },
     )
     trace.save(path)
@@ -404,11 +407,13 @@ def test_other_defaults_reach_the_artists(tmp_path: Path) -> None:
 COMMON = {
     "band": '{ kind = "band", x = "g.x", y = "g.pred", spread = "g.spread", ',
     "contour": '{ kind = "contour", x = "g.X", y = "g.Y", z = "g.Z", ',
+    "embedding": '{ kind = "embedding", points = "g.emb", labels = "g.cls", ',
     "line": '{ kind = "line", x = "g.x", y = "g.y", ',
     "metric": '{ kind = "metric", y = "g.loss", ',
     "path": '{ kind = "path", x = "g.loss", y = "g.loss", ',
     "quiver": '{ kind = "quiver", x = "g.X", y = "g.Y", u = "g.U", v = "g.V", ',
     "scatter": '{ kind = "scatter", x = "g.x", y = "g.y", ',
+    "sprites": '{ kind = "sprites", points = "g.emb", images = "g.imgs", labels = "g.cls", ',
     "spline": '{ kind = "spline", y = "g.loss", ',
     "surface": '{ kind = "surface", x = "g.X", y = "g.Y", z = "g.Z", ',
     "text": '{ kind = "text", text = "step {step}", at = [0.1, 0.1], ',

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import matplotlib
 import numpy as np
 import pytest
 from helpers import GRID_X, GRID_Y, MOVING_POINTS, MOVING_STEPS, moving_spec, moving_trace, write_spec
@@ -203,6 +204,38 @@ def test_surface_faces_take_the_frames_heights(tmp_path: Path) -> None:
     each_frame(prepared, graph, check)
 
 
+def test_embedding_moves_its_points_with_the_highlighted_class_on_top(tmp_path: Path) -> None:
+    layer = '{ kind = "embedding", points = "run.emb", labels = "run.cls", highlight = { labels = [1] } }'
+    prepared, graph, a, painter = compiled(tmp_path, layer)
+    dots, top = painter.artists
+    chosen = a["cls"] == 1
+    tab10 = np.array(matplotlib.colormaps["tab10"].colors)
+
+    def check(row: int, frame: Frame) -> None:
+        np.testing.assert_array_equal(np.asarray(dots.get_offsets()), a["emb"][row][~chosen])
+        np.testing.assert_array_equal(np.asarray(top.get_offsets()), a["emb"][row][chosen])
+        np.testing.assert_array_equal(np.asarray(dots.get_facecolor())[:, :3], tab10[a["cls"][~chosen]])
+        np.testing.assert_array_equal(np.asarray(top.get_facecolor())[:, :3], tab10[np.ones(chosen.sum(), int)])
+
+    each_frame(prepared, graph, check)
+
+
+def test_sprites_move_their_thumbnails_to_the_frames_points(tmp_path: Path) -> None:
+    prepared, graph, a, painter = compiled(tmp_path, '{ kind = "sprites", points = "run.emb", images = "run.thumbs" }')
+    (sheet,) = painter.artists
+    ax = graph.panels[0].ax
+
+    def check(row: int, frame: Frame) -> None:
+        np.testing.assert_array_equal(sheet.offsets, a["emb"][row])
+        left, bottom, image = sheet.composite(graph.figure.dpi)
+        x, y = ax.transData.transform(a["emb"][row][-1]).T  # the last thumbnail is drawn over the others
+        pixel = image[round(bottom + image.shape[0] - y) - 1, round(x - left) - 1]  # top left of its centre
+        gray_r = matplotlib.colormaps["gray_r"](a["thumbs"][-1][1, 1], bytes=True)
+        np.testing.assert_array_equal(pixel, gray_r)
+
+    each_frame(prepared, graph, check)
+
+
 def drawing_order(ax) -> list[Artist]:
     """The axes' children in the order matplotlib draws them: a stable sort by zorder."""
     return sorted(ax.get_children(), key=lambda artist: artist.get_zorder())
@@ -247,6 +280,8 @@ TESTED = {
     "quiver": test_quiver_moves_its_arrows_and_their_points,
     "path": test_path_grows_to_the_step_with_its_head_at_the_current_point,
     "surface": test_surface_faces_take_the_frames_heights,
+    "embedding": test_embedding_moves_its_points_with_the_highlighted_class_on_top,
+    "sprites": test_sprites_move_their_thumbnails_to_the_frames_points,
 }
 
 
