@@ -3,6 +3,7 @@ layer shows on them (per point), the frame budget counting them, and located err
 
 from __future__ import annotations
 
+import itertools
 import math
 from pathlib import Path
 
@@ -65,7 +66,7 @@ def test_easing_starts_at_0_ends_at_1_and_rises(name: str) -> None:
     assert ease(name, 0.5) == pytest.approx(HALFWAY[name], rel=1e-12)
     assert ease(name, 0.25) == pytest.approx(QUARTER[name], rel=1e-12)
     values = [ease(name, t) for t in np.linspace(0, 1, 1001)]
-    assert all(b > a for a, b in zip(values, values[1:], strict=False)), "strictly increasing"
+    assert all(b > a for a, b in itertools.pairwise(values)), "strictly increasing"
     assert ease(name, -0.5) == ease(name, 0.0) and ease(name, 1.5) == ease(name, 1.0)  # clipped to [0, 1]
 
 
@@ -232,7 +233,7 @@ def test_the_frame_budget_counts_in_between_frames_before_anything_runs(tmp_path
     [
         ("{ between = 0 }", "frames.tween.between", "greater than or equal to 1"),
         ('{ between = 2, ease = "cubic" }', "frames.tween.ease", "cubic-in-out"),
-        ("{ ease = \"linear\" }", "frames.tween.between", "between"),
+        ('{ ease = "linear" }', "frames.tween.between", "between"),
         ("{ between = 2, speed = 3 }", "frames.tween.speed", "unknown key 'speed'"),
     ],
 )

@@ -20,7 +20,8 @@ from pydantic import ValidationError
 
 from scenespec.errors import KeyPath, Problem, SpecError
 from scenespec.sources.base import TraceShape
-from scenespec.validate.base import split_binding
+from scenespec.transform.base import TransformSpec
+from scenespec.validate.base import TRANSFORMS_SOURCE, split_binding
 from scenespec.validate.limits import FieldSize, Limits, Usage, number, over_limit
 from scenespec.validate.references import Locate
 from scenespec.validate.scene import Scene
@@ -123,12 +124,20 @@ def check_traces(scene: Scene, shapes: Mapping[str, TraceShape | None], timeline
     elif steps == "all" and scene.frames.key == "step" and timeline is not None and shape is not None:
         count = scene.frames.frame_count(shape.steps)
         frames = (count, ("sources", timeline, *shape.key), f"every recorded step of {timeline!r}{tweened}")
-    check_drawing(scene, frames, _shape_sizes(shapes), locate)
+    check_drawing(scene, frames, _shape_sizes(shapes, scene.transforms), locate)
 
 
-def _shape_sizes(shapes: Mapping[str, TraceShape | None]) -> SizeOf:
-    def size_of(binding: str) -> FieldSize | None:
+def _shape_sizes(shapes: Mapping[str, TraceShape | None], transforms: Mapping[str, TransformSpec]) -> SizeOf:
+    """Sizes from the sources' predicted traces; a transform's from its input's, through chains (`output_size`)."""
+
+    def size_of(binding: str, seen: frozenset[str] = frozenset()) -> FieldSize | None:
         source, name = split_binding(binding)
+        if source == TRANSFORMS_SOURCE:
+            spec = transforms.get(name)
+            if spec is None or name in seen:
+                return None  # unknown or a cycle: reported by the references
+            size = size_of(spec.of, seen | {name})
+            return None if size is None else spec.output_size(size)
         shape = shapes.get(source)
         return None if shape is None else shape.fields.get(name)
 
