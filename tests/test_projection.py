@@ -274,5 +274,5 @@ def test_a_perplexity_as_large_as_the_points_is_located(tmp_path: Path) -> None:
 def test_the_point_budget_knows_the_projections_size_before_anything_runs(tmp_path: Path) -> None:
     # 540 points × 2 dimensions per step, worked out from the trace file's headers and the transform's `dims`
     text = SPEC + "\n[limits]\nmax_points_per_frame = 1000\n"
-    check(tmp_path, text, "kind = \"scatter\"", "panels[0].layers[0].x", "1,080 points drawn per frame")
+    check(tmp_path, text, 'kind = "scatter"', "panels[0].layers[0].x", "1,080 points drawn per frame")
     load_and_validate(write_spec(tmp_path, SPEC + "\n[limits]\nmax_points_per_frame = 1080\n"))

@@ -184,7 +184,7 @@ class FramesSpec(SpecModel):
     loop: bool = Field(True, description="Loop forever (true) or play once (false).")
     tween: TweenSpec | None = Field(
         None,
-        description="In-between frames: `{ between = 4, ease = \"cubic-in-out\" }` draws 4 frames between each two "
+        description='In-between frames: `{ between = 4, ease = "cubic-in-out" }` draws 4 frames between each two '
         "shown steps, at positions eased from one step to the next; layers that read positions (`line`, the "
         "embedding layers) move their data there. Default: none.",
     )
@@ -308,8 +308,8 @@ class Scene(SpecModel):
     sources: dict[str, SourceUnion] = Field(description="Named data sources; layers bind to `name.field`.")
     transforms: dict[str, TransformUnion] = Field(
         default_factory=dict,
-        description="Named derived series (smoothed, running, cumulative) computed once from a source's field or "
-        f"another transform; layers bind to `{TRANSFORMS_SOURCE}.NAME`; see docs/transforms.md.",
+        description="Named derived series (smoothed, running, cumulative, projected) computed once from a source's "
+        f"field or another transform; layers bind to `{TRANSFORMS_SOURCE}.NAME`; see docs/transforms.md.",
     )
     frames: FramesSpec = Field(default_factory=FramesSpec, description="Which steps become frames, and timing.")
     panels: list[PanelSpec] = Field(
