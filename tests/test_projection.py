@@ -22,9 +22,10 @@ from sklearn.neural_network import MLPClassifier
 from scenespec.errors import SpecError
 from scenespec.pipeline import load_and_validate, prepare
 from scenespec.resolve.trace import Trace
+from scenespec.transform import projection
 from scenespec.transform.align import align_to, mean_displacement
 from scenespec.transform.apply import clear_memo
-from scenespec.transform.projection import project
+from scenespec.transform.projection import ProjectionTransform, project
 
 EPOCHS = (0, 1, 2, 4, 8, 16)
 
@@ -276,3 +277,37 @@ def test_the_point_budget_knows_the_projections_size_before_anything_runs(tmp_pa
     text = SPEC + "\n[limits]\nmax_points_per_frame = 1000\n"
     check(tmp_path, text, 'kind = "scatter"', "panels[0].layers[0].x", "1,080 points drawn per frame")
     load_and_validate(write_spec(tmp_path, SPEC + "\n[limits]\nmax_points_per_frame = 1080\n"))
+
+
+@pytest.mark.parametrize("method", ["pca", "tsne"])
+def test_a_grown_run_projects_only_its_new_checkpoints(method: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A live render projects the run again at each checkpoint: the layouts already computed are reused, and the
+    result is the same as projecting the whole run at once."""
+    import sklearn.decomposition
+    import sklearn.manifold
+
+    logits, _ = digits_logits()
+    small = logits[:, ::5]  # 108 points
+    table: dict[str, object] = {"kind": "projection", "of": "clf.embedding", "method": method}
+    if method == "tsne":
+        table |= {"perplexity": 10.0, "max_iter": 250}
+    spec = ProjectionTransform.model_validate(table)
+    whole = project(small, method, 2, perplexity=10.0, max_iter=250)
+    calls: list[int] = []
+    name = "TSNE" if method == "tsne" else "PCA"
+    module = sklearn.manifold if method == "tsne" else sklearn.decomposition
+    real = getattr(module, name)
+    monkeypatch.setattr(module, name, lambda *args, **kwargs: calls.append(1) or real(*args, **kwargs))
+    projection._prefixes.clear()
+    np.testing.assert_array_equal(spec.compute(small[:3], True), whole[:3])
+    assert len(calls) == 3
+    np.testing.assert_array_equal(spec.compute(small, True), whole)  # the 3 new checkpoints only
+    assert len(calls) == 6
+    np.testing.assert_array_equal(spec.compute(small, True), whole)  # nothing new
+    assert len(calls) == 6
+    changed = small.copy()
+    changed[1] += 0.5  # an earlier checkpoint differs: nothing is reused
+    np.testing.assert_array_equal(
+        spec.compute(changed, True), project(changed, method, 2, perplexity=10.0, max_iter=250)
+    )
+    assert len(calls) == 6 + 6 + 6

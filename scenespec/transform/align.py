@@ -30,15 +30,17 @@ def align_to(layout: np.ndarray, reference: np.ndarray) -> np.ndarray:
     return centred(layout) @ procrustes_rotation(layout, reference)
 
 
-def align_chain(layouts: np.ndarray) -> np.ndarray:
+def align_chain(layouts: np.ndarray, previous: np.ndarray | None = None) -> np.ndarray:
     """Each layout (steps × points × dims) centred and aligned to the previous one as already aligned.
 
-    The first is only centred: the chain keeps its orientation, and each later one follows its predecessor, so
-    a layout never depends on later checkpoints (an animation of a growing run does not change what it showed).
+    The first is only centred (or aligned to `previous`, the aligned layout before it): the chain keeps its
+    orientation, and each later one follows its predecessor, so a layout never depends on later checkpoints (an
+    animation of a growing run does not change what it showed).
     """
     out = np.empty_like(layouts, dtype=float)
     for index, layout in enumerate(layouts):
-        out[index] = centred(layout) if index == 0 else align_to(layout, out[index - 1])
+        before = out[index - 1] if index > 0 else previous
+        out[index] = centred(layout) if before is None else align_to(layout, before)
     return out
 
 

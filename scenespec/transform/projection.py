@@ -19,9 +19,11 @@ Everything is seeded, and t-SNE runs on one thread (see `one_thread`), so the sa
 
 from __future__ import annotations
 
+import hashlib
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from pydantic import Field, ValidationInfo, field_validator
@@ -70,8 +72,10 @@ def tsne_layouts(
     follow: bool,
     follow_iter: int = MIN_TSNE_ITER,
     init: Literal["pca", "random"] = "pca",
+    done: np.ndarray | None = None,
 ) -> np.ndarray:
-    """t-SNE of each checkpoint; `follow`: each one after the first continued from the previous layout.
+    """t-SNE of each checkpoint after those `done` (their layouts); `follow`: each after the first continued from the
+    previous layout.
 
     The first checkpoint (every one, without `follow`) is a full run: started from its PCA (the seed then plays no
     part: sklearn's t-SNE is deterministic from a given start) or from random points drawn with the seed, early
@@ -83,8 +87,12 @@ def tsne_layouts(
     from sklearn.manifold import TSNE
 
     out = np.empty((*embeddings.shape[:2], dims))
+    start = 0 if done is None else len(done)
+    if done is not None:
+        out[:start] = done
     with one_thread():
-        for index, layout in enumerate(embeddings):
+        for index in range(start, len(embeddings)):
+            layout = embeddings[index]
             followed = follow and index > 0
             tsne = TSNE(
                 n_components=dims,
@@ -111,15 +119,63 @@ def project(
     max_iter: int = 1000,
     follow_iter: int = MIN_TSNE_ITER,
     init: Literal["pca", "random"] = "pca",
+    done: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Layouts of every checkpoint (steps × points × features -> steps × points × dims), see the module docstring."""
+    """Layouts of every checkpoint (steps × points × features -> steps × points × dims), see the module docstring.
+
+    `done`: the layouts of the first checkpoints, computed before with the same settings (a run that grew since):
+    only the checkpoints after them are projected. Not with `fit = "last"`, where every layout depends on the last.
+    """
     embeddings = np.asarray(embeddings, dtype=float)
+    if len(embeddings) == 0:
+        return np.empty((0, embeddings.shape[1], dims))
     if method == "tsne":
         return tsne_layouts(
-            embeddings, dims, seed, perplexity, max_iter, follow=align, follow_iter=follow_iter, init=init
+            embeddings, dims, seed, perplexity, max_iter, align, follow_iter=follow_iter, init=init, done=done
         )
-    layouts = pca_layouts(embeddings, dims, fit)
-    return align_chain(layouts) if align and fit == "each" else layouts
+    if fit == "last":
+        return pca_layouts(embeddings, dims, fit)
+    start = 0 if done is None else len(done)
+    layouts = pca_layouts(embeddings[start:], dims)
+    if align:
+        layouts = align_chain(layouts, done[-1] if done is not None and start else None)
+    return layouts if done is None or not start else np.concatenate([done, layouts])
+
+
+PREFIX_MEMO = 8
+_prefixes: OrderedDict[str, np.ndarray] = OrderedDict()
+"""Layouts computed lately, keyed by the settings and the checkpoints they were computed from (`prefix_keys`)."""
+
+
+def prefix_keys(settings: str, embeddings: np.ndarray) -> list[str]:
+    """A key per prefix of the checkpoints: the k-th names the settings and the first k checkpoints' content."""
+    digest = hashlib.blake2b(f"{settings}{embeddings.dtype.str}{embeddings.shape[1:]}".encode(), digest_size=20)
+    keys = []
+    for layout in embeddings:
+        digest.update(np.ascontiguousarray(layout).tobytes())
+        keys.append(digest.copy().hexdigest())
+    return keys
+
+
+def project_again(embeddings: np.ndarray, settings: str, **options: Any) -> np.ndarray:
+    """`project`, continuing from the layouts of the longest prefix of these checkpoints projected lately.
+
+    A live render projects a run again each time it records a checkpoint; each layout depends only on the
+    checkpoints up to it (but with `fit = "last"`), so the layouts already computed stand and only the new
+    checkpoints are projected: t-SNE then costs one checkpoint per new checkpoint, not the whole run each time.
+    """
+    if (options.get("fit") == "last" and options.get("method") != "tsne") or len(embeddings) == 0:
+        return project(embeddings, **options)
+    keys = prefix_keys(settings, embeddings)
+    done = next((_prefixes[key] for key in reversed(keys) if key in _prefixes), None)
+    if done is not None and len(done) == len(embeddings):
+        return done
+    layouts = project(embeddings, done=done, **options)
+    _prefixes[keys[-1]] = layouts
+    _prefixes.move_to_end(keys[-1])
+    while len(_prefixes) > PREFIX_MEMO:
+        _prefixes.popitem(last=False)
+    return layouts
 
 
 def check_embeddings(values: np.ndarray, stepped: bool, dims: int) -> np.ndarray:
@@ -229,10 +285,11 @@ method = "pca"
         points = embeddings.shape[1]
         if self.method == "tsne" and self.perplexity >= points:
             raise TransformError(f"perplexity {self.perplexity:g} must be less than the {points} points", "perplexity")
-        layouts = project(
+        layouts = project_again(
             embeddings,
-            self.method,
-            self.dims,
+            self.model_dump_json(exclude={"of"}),
+            method=self.method,
+            dims=self.dims,
             align=self.align,
             fit=self.fit,
             seed=self.seed,
