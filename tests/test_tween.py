@@ -244,3 +244,28 @@ def test_a_wrong_tween_is_located(tmp_path: Path, tween: str, key: str, fragment
     with pytest.raises(SpecError) as info:
         load_and_validate(spec)
     assert_located(info.value, spec, line_of(text, "tween ="), key, fragment)
+
+
+def test_a_spline_along_frames_keeps_its_knots_and_grows_through_the_in_between_frames(tmp_path: Path) -> None:
+    moving_trace(tmp_path / "run.npz")
+    layer = '{ kind = "spline", y = "run.loss", along = "frames", method = "linear", samples = 61 }'
+    text = SPEC.replace('{ kind = "line", x = "run.x", y = "run.y" }', layer).replace("between = 2", "between = 1")
+    text = text.replace('ease = "cubic-in-out"', 'ease = "linear"')
+    Trace(steps=STEPS, stepped={"loss": np.array([5.0, 4.0, 3.5, 2.0, 1.5, 1.0])}).save(tmp_path / "run.npz")
+    untweened = prepare(write_spec(tmp_path, text.replace('tween = { between = 1, ease = "linear" }\n', "")))
+    prepared = prepare(write_spec(tmp_path, text, "tweened.toml"))
+    with scene_style(prepared.scene):
+        graph, plain = build(prepared), build(untweened)
+        (painter,) = [node.painter for node in graph.layers]
+        (reference,) = [node.painter for node in plain.layers]
+        # the knots are the shown steps' values (0, 3, 9 -> 5, 2, 1), as without tween
+        np.testing.assert_array_equal(painter.curve_y, reference.curve_y)
+        shown = []
+        for frame in prepared.frames:
+            graph.show(frame)
+            shown.append(len(painter.line.get_xdata()))
+        # frames: step 0, halfway to 3, step 3, halfway to 9, step 9 -> knots 0, 0.5, 1, 1.5, 2 of 61 samples (0..2)
+        assert shown == [1, 16, 31, 46, 61]
+        for frame, expected in zip(untweened.frames, (1, 31, 61), strict=True):
+            plain.show(frame)
+            assert len(reference.line.get_xdata()) == expected

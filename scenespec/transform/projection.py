@@ -185,8 +185,8 @@ def check_embeddings(values: np.ndarray, stepped: bool, dims: int) -> np.ndarray
     if len(per_step) != 2:
         held = {0: "one number", 1: "a vector"}.get(len(per_step), f"a {len(per_step)}-D array {per_step}")
         raise TransformError(
-            f"projection needs points × features per step (an (n, d) array), and the input holds {held} "
-            + ("per step" if stepped else "")
+            f"projection needs points × features per step (an (n, d) array), and the input holds {held}"
+            + (" per step" if stepped else "")
         )
     embeddings = values if stepped else values[None]
     points, features = per_step
