@@ -15,7 +15,10 @@ class Frame:
     `step` is the recorded step (or counter value, see `frames.key`) shown; `position` is the same
     place on a continuous scale, which lies between two recorded steps when a frame is tweened
     (by default exactly `step`). `count` is the number of frames in the animation and `elapsed_ms`
-    the time at which this frame appears.
+    the time at which this frame appears. An in-between frame (`frames.tween`) shows `step`, the shown
+    step before it, and names the shown step after it as `toward`: `Painter.value_at` blends those two
+    steps' values, so that it never shows a value outside what the shown steps hold (axis limits come
+    from them), whatever is recorded in between.
     """
 
     index: int
@@ -24,6 +27,7 @@ class Frame:
     position: float
     count: int
     elapsed_ms: int
+    toward: int | None
 
     def __init__(
         self,
@@ -33,6 +37,7 @@ class Frame:
         position: float | None = None,
         count: int = 1,
         elapsed_ms: int = 0,
+        toward: int | None = None,
     ) -> None:
         """`position` None: exactly `step`. (Written out so that the attribute is a float while the argument
         may be None; the dataclass is frozen, hence `object.__setattr__`.)"""
@@ -42,6 +47,7 @@ class Frame:
         object.__setattr__(self, "position", float(step) if position is None else position)
         object.__setattr__(self, "count", count)
         object.__setattr__(self, "elapsed_ms", elapsed_ms)
+        object.__setattr__(self, "toward", toward)
 
     @property
     def progress(self) -> float:

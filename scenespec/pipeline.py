@@ -198,8 +198,8 @@ def trace_sizes(traces: Mapping[str, Trace | DerivedTrace]) -> Callable[[str], F
         field = trace.field(name)
         data = np.asarray(field.data)
         if field.steps is None:
-            return FieldSize(int(data.size))
-        return FieldSize(int(data[0].size) if len(data) else 0, len(field.steps))
+            return FieldSize(int(data.size), shape=data.shape)
+        return FieldSize(int(data[0].size) if len(data) else 0, len(field.steps), data.shape[1:])
 
     return size_of
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -81,6 +81,12 @@ def new_figure(scene: Scene) -> Figure:
     return figure
 
 
+def shown_steps(frames: Sequence[Frame]) -> np.ndarray:
+    """The steps the frames show, in order, without the in-between frames of `frames.tween` (which show blends
+    of the shown steps on either side: limits and spline knots come from the shown steps)."""
+    return np.array([f.step for f in frames if f.toward is None], dtype=np.int64)
+
+
 def compile_scene(
     scene: Scene,
     traces: Mapping[str, TraceLike],
@@ -96,7 +102,7 @@ def compile_scene(
 
     A layer's SpecError (a bound field of the wrong shape, …) is placed in the spec by `locate`."""
     figure = figure if figure is not None else new_figure(scene)
-    frame_steps = np.array([f.step for f in frames], dtype=np.int64)
+    frame_steps = shown_steps(frames)
     figure.set_layout_engine("constrained")  # before any colorbar, which then takes its space the same way
     axes = _make_axes(figure, scene)
     if scene.scene.title:

@@ -297,7 +297,10 @@ class Painter(Generic[S]):
         return self.fields[name].at(step)
 
     def value_at(self, name: str, frame: Frame) -> np.ndarray:
-        """The bound field `name` at the frame's continuous position, interpolated between recorded steps."""
+        """The bound field `name` at the frame's continuous position, interpolated between recorded steps; an
+        in-between frame of `frames.tween` blends the values of the shown steps on either side (`Frame.toward`)."""
+        if frame.toward is not None:
+            return self.fields[name].blend(frame.step, frame.toward, frame.position)
         return self.fields[name].interpolate(frame.position)
 
     def build(self, ctx: BuildContext, frame: Frame) -> None:

@@ -74,6 +74,8 @@ class SplinePainter(Painter[SplineLayer]):
     curve_x: np.ndarray
     curve_y: np.ndarray
     last_position: float
+    knot_steps: np.ndarray
+    """The shown steps at the knots of `along = "frames"` (knot i is the i-th shown frame)."""
     x_data_range: tuple[float, float] | None = None
 
     @property
@@ -85,13 +87,18 @@ class SplinePainter(Painter[SplineLayer]):
         return self.spec.twin if self.spec.stretch is None else self.spec.stretch
 
     def position_of(self, frame: Frame) -> float:
-        """Where along the curve `frame` is: its index (`along = "frames"`) or its step position."""
-        return float(frame.index) if self.spec.along == "frames" else frame.position
+        """Where along the curve `frame` is: its step position, or (`along = "frames"`) its place among the shown
+        frames: the index of the shown frame, and in between two of them (`frames.tween`) as far on as the frame
+        is from one step to the next."""
+        if self.spec.along == "frames":
+            return float(np.interp(frame.position, self.knot_steps, np.arange(len(self.knot_steps), dtype=float)))
+        return frame.position
 
     def knots(self, frame_steps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Positions along the curve and the values there; also fixes how a step maps to a position."""
         field = self.fields["y"]
         if self.spec.along == "frames":
+            self.knot_steps = frame_steps.astype(float)
             values = np.array([np.asarray(field.at(int(s)), dtype=float) for s in frame_steps])
             return np.arange(len(frame_steps), dtype=float), values
         steps, values = field.upto(int(frame_steps[-1]))
@@ -130,7 +137,7 @@ class SplinePainter(Painter[SplineLayer]):
     def refresh(self, fields: Mapping[str, TraceField], frames: Sequence[Frame]) -> None:
         """A live render refits the curve through the frames so far: it grows as the trace does."""
         super().refresh(fields, frames)
-        self._fit_curve(np.array([f.step for f in frames], dtype=np.int64))
+        self._fit_curve(np.array([f.step for f in frames if f.toward is None], dtype=np.int64))
 
     def frame_extent(self, frame: Frame) -> Extent:
         end = int(np.searchsorted(self.curve_pos, self.position_of(frame), side="right"))

@@ -62,6 +62,19 @@ class TraceField:
         before = np.asarray(self.data[right - 1], dtype=float)
         return before + (np.asarray(self.data[right], dtype=float) - before) * weight
 
+    def blend(self, before: int, after: int, position: float) -> np.ndarray:
+        """The value at `position` on the straight way from the value shown at step `before` to the one shown at
+        step `after` (an in-between frame of `frames.tween`): linear between those two rows only, so it stays
+        within them even when other steps were recorded in between. A static field is the same everywhere."""
+        if self.steps is None:
+            return self.data
+        first, last = self.at(before), self.at(after)
+        if after == before or self.index_of(before) == self.index_of(after):
+            return first
+        weight = (position - before) / (after - before)
+        start = np.asarray(first, dtype=float)
+        return start + (np.asarray(last, dtype=float) - start) * weight
+
     def upto(self, step: int) -> tuple[np.ndarray, np.ndarray]:
         """Steps and values recorded up to and including `step` (for curves that grow)."""
         assert self.steps is not None

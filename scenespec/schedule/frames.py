@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from scenespec.easing import ease
 from scenespec.errors import KeyPath, Problem, SpecError
 from scenespec.frame import Frame
 from scenespec.validate.scene import FramesSpec, StepRule
@@ -52,10 +53,35 @@ def schedule(spec: FramesSpec, steps: np.ndarray | None, locate: Callable[[str, 
     return timed(chosen, spec)
 
 
+def tweened(before: int, after: int, spec: FramesSpec) -> list[float]:
+    """Positions of the in-between frames from step `before` to step `after` (none without `frames.tween`).
+
+    The k-th of n lies at `before + ease(k / (n + 1)) · (after − before)`: strictly between the two steps.
+    """
+    tween = spec.tween
+    if tween is None:
+        return []
+    count = tween.between
+    return [before + ease(tween.ease, k / (count + 1)) * (after - before) for k in range(1, count + 1)]
+
+
 def timed(chosen: np.ndarray, spec: FramesSpec) -> list[Frame]:
-    """A frame per chosen step, with its duration, its start time and the frame count; the last one holds."""
+    """A frame per chosen step (and the in-between frames of `frames.tween` after each but the last), with its
+    duration, its start time and the frame count; the last one holds.
+
+    An in-between frame shows the earlier step (`Frame.step`, for layers that show recorded rows) at a fractional
+    `position` towards the next shown step (`Frame.toward`), for layers that move their data (`Painter.value_at`)."""
+    places: list[tuple[int, float | None, int | None]] = []
+    for index, step in enumerate(chosen.tolist()):
+        places.append((step, None, None))
+        if index + 1 < len(chosen):
+            after = int(chosen[index + 1])
+            places += [(step, position, after) for position in tweened(step, after, spec)]
     base = round(1000 / spec.fps)
-    count = len(chosen)
+    count = len(places)
     durations = [base] * count
     durations[-1] += round(spec.end_pause * 1000)
-    return [Frame(i, int(step), durations[i], count=count, elapsed_ms=base * i) for i, step in enumerate(chosen)]
+    return [
+        Frame(i, int(step), durations[i], position, count=count, elapsed_ms=base * i, toward=after)
+        for i, (step, position, after) in enumerate(places)
+    ]

@@ -4,7 +4,8 @@ step at a time, so frames of a growing trace can be drawn before training ends.
 A chosen frame is held back until the next one is chosen or the stream ends, because only then is it known
 whether it is the last frame (which holds for `end_pause`, and which `last = true` adds when the rule did not
 pick it). Fed every step of a trace and finished, it gives exactly the frames `schedule` gives for the whole
-trace (the frame count, unknown while streaming, is the count so far).
+trace (the frame count, unknown while streaming, is the count so far). With `frames.tween`, the in-between frames
+towards a newly chosen step follow the held frame as soon as that step is recorded: both ends are known then.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Callable
 
 from scenespec.errors import KeyPath, Problem, SpecError
 from scenespec.frame import Frame
+from scenespec.schedule.frames import tweened
 from scenespec.validate.scene import FramesSpec
 
 
@@ -46,10 +48,20 @@ class FrameStream:
             return True
         return (rule.start is None or step >= rule.start) and (rule.stop is None or step <= rule.stop)
 
-    def _frame(self, step: int, duration_ms: int) -> Frame:
+    def _frame(self, step: int, duration_ms: int, position: float | None = None, toward: int | None = None) -> Frame:
         index = self.emitted
         self.emitted += 1
-        return Frame(index, step, duration_ms, count=index + 1, elapsed_ms=self.base_ms * index)
+        return Frame(
+            index, step, duration_ms, position, count=index + 1, elapsed_ms=self.base_ms * index, toward=toward
+        )
+
+    def _towards(self, step: int) -> list[Frame]:
+        """The held frame and the in-between frames from it to `step`, the next chosen step."""
+        assert self.held is not None
+        held = self.held
+        return [self._frame(held, self.base_ms)] + [
+            self._frame(held, self.base_ms, position, step) for position in tweened(held, step, self.spec)
+        ]
 
     def feed(self, step: int) -> list[Frame]:
         """Tell the stream that `step` was recorded; returns the frames now known to be final."""
@@ -60,7 +72,7 @@ class FrameStream:
             self.latest = step
         if not self._chosen(step):
             return []
-        out = [] if self.held is None else [self._frame(self.held, self.base_ms)]
+        out = [] if self.held is None else self._towards(step)
         self.held = step
         return out
 
@@ -82,7 +94,7 @@ class FrameStream:
         out: list[Frame] = []
         if not isinstance(rule, str | list) and rule.last and self.latest is not None and self.latest != self.held:
             if self.held is not None:
-                out.append(self._frame(self.held, self.base_ms))
+                out += self._towards(self.latest)
             self.held = self.latest
         if self.held is None:
             raise SpecError([self.locate("selects no frames from the steps recorded", ("frames", "steps"))])

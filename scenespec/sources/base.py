@@ -82,8 +82,8 @@ class TraceShape:
         usages: tuple[Usage, ...] = (),
     ) -> TraceShape:
         """From each static field's shape and each stepped field's shape at one step, 8 bytes a number."""
-        sizes = {name: FieldSize(math.prod(shape)) for name, shape in static.items()}
-        sizes |= {name: FieldSize(math.prod(shape), steps) for name, shape in stepped.items()}
+        sizes = {name: FieldSize(math.prod(shape), shape=tuple(shape)) for name, shape in static.items()}
+        sizes |= {name: FieldSize(math.prod(shape), steps, tuple(shape)) for name, shape in stepped.items()}
         numbers = steps + sum(size.per_step * (size.steps or 1) for size in sizes.values())  # steps: step numbers
         return cls(steps, sizes, numbers * ITEM_BYTES, key, usages)
 

@@ -80,9 +80,11 @@ source = "fit"
         sizes = {}
         for name, header in headers.items():
             if name.startswith(STEPPED_PREFIX):
-                sizes[name.removeprefix(STEPPED_PREFIX)] = FieldSize(math.prod(header.shape[1:]), steps)
+                sizes[name.removeprefix(STEPPED_PREFIX)] = FieldSize(
+                    math.prod(header.shape[1:]), steps, tuple(header.shape[1:])
+                )
             elif name.startswith(STATIC_PREFIX):
-                sizes[name.removeprefix(STATIC_PREFIX)] = FieldSize(math.prod(header.shape))
+                sizes[name.removeprefix(STATIC_PREFIX)] = FieldSize(math.prod(header.shape), shape=tuple(header.shape))
         return TraceShape(steps, sizes, sum(header.nbytes for header in headers.values()), ("path",))
 
     def fields(self, ctx: ResolveContext) -> dict[str, bool]:

@@ -14,6 +14,7 @@ from pydantic import Field
 
 from scenespec.registry import Registry, kind_of
 from scenespec.validate.base import TRANSFORMS_SOURCE, Binding, SpecModel
+from scenespec.validate.limits import FieldSize
 
 
 class TransformError(ValueError):
@@ -40,6 +41,11 @@ class TransformSpec(SpecModel):
     def needs_steps(self) -> bool:
         """Whether the input must be recorded per step (the transform runs along the step axis)."""
         return True
+
+    def output_size(self, size: FieldSize) -> FieldSize | None:
+        """The size of the output for an input of `size`, known before anything runs (for the budgets); None when
+        it cannot be told. By default the input's: most transforms keep their input's shape."""
+        return size
 
     def compute(self, values: np.ndarray, stepped: bool) -> np.ndarray:
         """The derived array from the input field's data (its axis 0 runs over steps when `stepped`).

@@ -20,7 +20,8 @@ from pydantic import ValidationError
 
 from scenespec.errors import KeyPath, Problem, SpecError
 from scenespec.sources.base import TraceShape
-from scenespec.validate.base import split_binding
+from scenespec.transform.base import TransformSpec
+from scenespec.validate.base import TRANSFORMS_SOURCE, split_binding
 from scenespec.validate.limits import FieldSize, Limits, Usage, number, over_limit
 from scenespec.validate.references import Locate
 from scenespec.validate.scene import Scene
@@ -116,16 +117,27 @@ def check_traces(scene: Scene, shapes: Mapping[str, TraceShape | None], timeline
     steps = scene.frames.steps
     shape = shapes.get(timeline) if timeline is not None else None
     frames: tuple[int, KeyPath, str] | None = None  # else known once the steps are scheduled: `check_drawing`
+    tweened = "" if scene.frames.tween is None else f", with {scene.frames.tween.between} in between each two"
     if isinstance(steps, list):
-        frames = (len(steps), ("frames", "steps"), "listed in frames.steps")
+        count = scene.frames.frame_count(len(steps))
+        frames = (count, ("frames", "steps"), f"listed in frames.steps{tweened}")
     elif steps == "all" and scene.frames.key == "step" and timeline is not None and shape is not None:
-        frames = (shape.steps, ("sources", timeline, *shape.key), f"every recorded step of {timeline!r}")
-    check_drawing(scene, frames, _shape_sizes(shapes), locate)
+        count = scene.frames.frame_count(shape.steps)
+        frames = (count, ("sources", timeline, *shape.key), f"every recorded step of {timeline!r}{tweened}")
+    check_drawing(scene, frames, _shape_sizes(shapes, scene.transforms), locate)
 
 
-def _shape_sizes(shapes: Mapping[str, TraceShape | None]) -> SizeOf:
-    def size_of(binding: str) -> FieldSize | None:
+def _shape_sizes(shapes: Mapping[str, TraceShape | None], transforms: Mapping[str, TransformSpec]) -> SizeOf:
+    """Sizes from the sources' predicted traces; a transform's from its input's, through chains (`output_size`)."""
+
+    def size_of(binding: str, seen: frozenset[str] = frozenset()) -> FieldSize | None:
         source, name = split_binding(binding)
+        if source == TRANSFORMS_SOURCE:
+            spec = transforms.get(name)
+            if spec is None or name in seen:
+                return None  # unknown or a cycle: reported by the references
+            size = size_of(spec.of, seen | {name})
+            return None if size is None else spec.output_size(size)
         shape = shapes.get(source)
         return None if shape is None else shape.fields.get(name)
 

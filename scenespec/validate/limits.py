@@ -184,3 +184,6 @@ class FieldSize:
     per_step: int
     steps: int | None = None
     """None for a static field."""
+    shape: tuple[int, ...] | None = None
+    """One step's shape (all of a static field's) where known: a transform that changes shapes (a projection of
+    points × features to points × 2) works out its output's size from it."""

@@ -15,6 +15,7 @@ from matplotlib.legend import Legend
 from matplotlib.typing import LegendLocType
 from pydantic import AfterValidator, Field, NonNegativeFloat, PositiveFloat, field_validator, model_validator
 
+from scenespec.easing import EaseName
 from scenespec.errors import did_you_mean
 from scenespec.layers.base import LAYERS, LayerSpec
 from scenespec.render.sinks.base import output_formats
@@ -136,6 +137,27 @@ class StepRule(SpecModel):
         return self
 
 
+MAX_TWEEN = 1000
+"""In-between frames per pair of shown steps; the frame budget (`max_frames`) bounds the whole animation."""
+
+
+class TweenSpec(SpecModel):
+    """Frames in between the shown steps, whose data moves from one step's values to the next one's."""
+
+    between: int = Field(
+        ge=1, le=MAX_TWEEN, description="In-between frames after each shown step but the last (e.g. 4)."
+    )
+    ease: EaseName = Field(
+        "linear",
+        description="How the in-between frames move: `linear`, or `quad`, `cubic`, `sine` with `-in` (start "
+        "slowly), `-out` (end slowly) or `-in-out` (both), e.g. `cubic-in-out`.",
+    )
+
+    def frame_count(self, shown: int) -> int:
+        """Frames for `shown` steps: each step, and `between` frames between each two in a row."""
+        return shown + max(shown - 1, 0) * self.between
+
+
 class FramesSpec(SpecModel):
     """Which steps become frames, and how fast they play."""
 
@@ -160,6 +182,16 @@ class FramesSpec(SpecModel):
         0.0, description="Seconds the last frame stays before the animation ends or loops."
     )
     loop: bool = Field(True, description="Loop forever (true) or play once (false).")
+    tween: TweenSpec | None = Field(
+        None,
+        description='In-between frames: `{ between = 4, ease = "cubic-in-out" }` draws 4 frames between each two '
+        "shown steps, at positions eased from one step to the next; layers that read positions (`line`, the "
+        "embedding layers) move their data there. Default: none.",
+    )
+
+    def frame_count(self, shown: int) -> int:
+        """How many frames `shown` chosen steps make."""
+        return shown if self.tween is None else self.tween.frame_count(shown)
 
 
 class CameraSpec(SpecModel):
@@ -276,8 +308,8 @@ class Scene(SpecModel):
     sources: dict[str, SourceUnion] = Field(description="Named data sources; layers bind to `name.field`.")
     transforms: dict[str, TransformUnion] = Field(
         default_factory=dict,
-        description="Named derived series (smoothed, running, cumulative) computed once from a source's field or "
-        f"another transform; layers bind to `{TRANSFORMS_SOURCE}.NAME`; see docs/transforms.md.",
+        description="Named derived series (smoothed, running, cumulative, projected) computed once from a source's "
+        f"field or another transform; layers bind to `{TRANSFORMS_SOURCE}.NAME`; see docs/transforms.md.",
     )
     frames: FramesSpec = Field(default_factory=FramesSpec, description="Which steps become frames, and timing.")
     panels: list[PanelSpec] = Field(

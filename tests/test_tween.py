@@ -1,0 +1,271 @@
+"""Tweened frames: the easing table, the in-between frames the schedule makes (batch and step by step), the values a
+layer shows on them (per point), the frame budget counting them, and located errors."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from helpers import assert_located, line_of, write_spec
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from scenespec.easing import EASINGS, ease
+from scenespec.errors import Problem, SpecError
+from scenespec.frame import Frame
+from scenespec.pipeline import build, load_and_validate, prepare, scene_style
+from scenespec.resolve.trace import Trace, TraceField
+from scenespec.schedule import schedule
+from scenespec.schedule.incremental import FrameStream
+from scenespec.validate.scene import FramesSpec, StepRule
+
+
+def locate(message: str, path: tuple) -> Problem:
+    return Problem(message, path)
+
+
+# --- easing -------------------------------------------------------------------------------------------------------
+
+HALFWAY = {  # the value at t = 0.5, from each formula written out (Penner's equations)
+    "linear": 0.5,
+    "quad-in": 0.25,
+    "quad-out": 0.75,
+    "quad-in-out": 0.5,
+    "cubic-in": 0.125,
+    "cubic-out": 0.875,
+    "cubic-in-out": 0.5,
+    "sine-in": 1 - math.cos(math.pi / 4),
+    "sine-out": math.sin(math.pi / 4),
+    "sine-in-out": 0.5,
+}
+QUARTER = {  # t = 0.25
+    "linear": 0.25,
+    "quad-in": 0.0625,
+    "quad-out": 1 - 0.75**2,
+    "quad-in-out": 2 * 0.25**2,
+    "cubic-in": 0.25**3,
+    "cubic-out": 1 - 0.75**3,
+    "cubic-in-out": 4 * 0.25**3,
+    "sine-in": 1 - math.cos(math.pi / 8),
+    "sine-out": math.sin(math.pi / 8),
+    "sine-in-out": -(math.cos(math.pi / 4) - 1) / 2,
+}
+
+
+def test_every_easing_has_a_known_halfway_and_quarter_value() -> None:
+    assert set(EASINGS) == set(HALFWAY) == set(QUARTER)
+
+
+@pytest.mark.parametrize("name", sorted(HALFWAY))
+def test_easing_starts_at_0_ends_at_1_and_rises(name: str) -> None:
+    assert ease(name, 0.0) == pytest.approx(0.0, abs=1e-15)
+    assert ease(name, 1.0) == pytest.approx(1.0, abs=1e-15)
+    assert ease(name, 0.5) == pytest.approx(HALFWAY[name], rel=1e-12)
+    assert ease(name, 0.25) == pytest.approx(QUARTER[name], rel=1e-12)
+    values = [ease(name, t) for t in np.linspace(0, 1, 1001)]
+    assert all(b > a for a, b in itertools.pairwise(values)), "strictly increasing"
+    assert ease(name, -0.5) == ease(name, 0.0) and ease(name, 1.5) == ease(name, 1.0)  # clipped to [0, 1]
+
+
+def test_in_out_easings_are_symmetric_and_out_mirrors_in() -> None:
+    for family in ("quad", "cubic", "sine"):
+        for t in np.linspace(0, 1, 21):
+            assert ease(f"{family}-in-out", t) == pytest.approx(1 - ease(f"{family}-in-out", 1 - t), abs=1e-12)
+            assert ease(f"{family}-out", t) == pytest.approx(1 - ease(f"{family}-in", 1 - t), abs=1e-12)
+
+
+# --- the schedule -------------------------------------------------------------------------------------------------
+
+
+def test_tweened_schedule_places_eased_frames_between_the_shown_steps() -> None:
+    spec = FramesSpec(steps=[0, 4, 10], fps=5.0, end_pause=1.0, tween={"between": 3, "ease": "quad-in"})
+    frames = schedule(spec, np.arange(12), locate)
+    assert len(frames) == 3 + 2 * 3 == spec.frame_count(3)
+    fractions = [0.25**2, 0.5**2, 0.75**2]
+    expected = (
+        [(0, 0.0, None)]
+        + [(0, 0 + f * 4, 4) for f in fractions]
+        + [(4, 4.0, None)]
+        + [(4, 4 + f * 6, 10) for f in fractions]
+        + [(10, 10.0, None)]
+    )
+    assert [(f.step, f.position, f.toward) for f in frames] == expected  # binary fractions: exact
+    assert [f.index for f in frames] == list(range(9))
+    assert all(f.count == 9 for f in frames)
+    assert [f.elapsed_ms for f in frames] == [200 * i for i in range(9)]
+    assert [f.duration_ms for f in frames] == [200] * 8 + [1200]  # the last shown step holds the end pause
+
+
+def test_no_tween_and_a_single_step_give_no_in_between_frames() -> None:
+    plain = schedule(FramesSpec(steps=[0, 4]), np.arange(5), locate)
+    assert [(f.step, f.position, f.toward) for f in plain] == [(0, 0.0, None), (4, 4.0, None)]
+    single = schedule(FramesSpec(steps=[3], tween={"between": 5}), np.arange(5), locate)
+    assert [(f.step, f.position, f.toward) for f in single] == [(3, 3.0, None)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    steps=st.lists(st.integers(0, 60), min_size=1, max_size=30, unique=True).map(sorted),
+    rule=st.one_of(
+        st.just("all"),
+        st.builds(StepRule, first=st.integers(0, 4), every=st.integers(1, 7), last=st.booleans()),
+    ),
+    between=st.integers(1, 4),
+    name=st.sampled_from(sorted(EASINGS)),
+)
+def test_tweened_frames_fed_step_by_step_equal_the_batch_schedule(steps, rule, between, name) -> None:
+    spec = FramesSpec(steps=rule, fps=10.0, end_pause=0.5, tween={"between": between, "ease": name})
+    stream = FrameStream(spec)
+    streamed = [frame for step in steps for frame in stream.feed(step)]
+    try:
+        batch = schedule(spec, np.array(steps), locate)
+    except SpecError:  # the rule picks nothing: the stream says so too
+        with pytest.raises(SpecError, match="selects no frames"):
+            stream.finish()
+        return
+    streamed += stream.finish()
+
+    def key(frame: Frame) -> tuple:
+        return (frame.index, frame.step, frame.duration_ms, frame.elapsed_ms, frame.position, frame.toward)
+
+    assert [key(f) for f in streamed] == [key(f) for f in batch]
+    shown = sorted({f.step for f in batch if f.toward is None})
+    assert len(batch) == spec.frame_count(len(shown))
+    for frame in batch:  # every in-between frame lies strictly between its two shown steps
+        if frame.toward is not None:
+            assert frame.step < frame.position < frame.toward
+
+
+# --- values on in-between frames ----------------------------------------------------------------------------------
+
+
+def test_blend_moves_every_point_between_the_two_shown_steps_only() -> None:
+    steps = np.array([0, 1, 2, 5])
+    data = np.random.default_rng(0).normal(size=(4, 7, 2))  # steps × points × 2: a layout per step
+    field = TraceField("layout", data, steps)
+    # from step 0 to step 5, three tenths of the way: the rows of steps 1 and 2 in between are not used
+    np.testing.assert_allclose(field.blend(0, 5, 1.5), data[0] + 0.3 * (data[3] - data[0]), rtol=1e-13)
+    np.testing.assert_array_equal(field.blend(0, 5, 0.0), data[0])
+    np.testing.assert_allclose(field.blend(0, 5, 5.0), data[3], rtol=1e-13)
+    # interpolation by position alone goes through the recorded rows (step 1.5: halfway between steps 1 and 2)
+    np.testing.assert_allclose(field.interpolate(1.5), (data[1] + data[2]) / 2, rtol=1e-13)
+    static = TraceField("labels", np.arange(7))
+    np.testing.assert_array_equal(static.blend(0, 5, 2.0), np.arange(7))
+
+
+STEPS = np.array([0, 1, 2, 3, 6, 9])
+POINTS = 9
+
+SPEC = """\
+[scene]
+size = [3.0, 2.0]
+dpi = 30
+
+[sources.run]
+kind = "trace"
+path = "run.npz"
+
+[frames]
+steps = [0, 3, 9]
+tween = { between = 2, ease = "cubic-in-out" }
+
+[[panels]]
+layers = [{ kind = "line", x = "run.x", y = "run.y" }]
+"""
+
+
+def moving_trace(path: Path) -> Trace:
+    rng = np.random.default_rng(4)
+    trace = Trace(
+        steps=STEPS,
+        stepped={"x": rng.normal(size=(len(STEPS), POINTS)), "y": rng.normal(size=(len(STEPS), POINTS)) * 5},
+    )
+    trace.save(path)
+    return trace
+
+
+def test_a_line_layer_moves_each_point_on_the_in_between_frames(tmp_path: Path) -> None:
+    trace = moving_trace(tmp_path / "run.npz")
+    prepared = prepare(write_spec(tmp_path, SPEC))
+    frames = prepared.frames
+    assert [(f.step, f.toward) for f in frames] == [(0, None), (0, 3), (0, 3), (3, None), (3, 9), (3, 9), (9, None)]
+    row = {int(step): index for index, step in enumerate(STEPS)}
+    with scene_style(prepared.scene):
+        graph = build(prepared)
+        (painter,) = [node.painter for node in graph.layers]
+        ax = painter.line.axes
+        for frame in frames:
+            graph.show(frame)
+            before = row[frame.step]
+            after = row[frame.toward] if frame.toward is not None else before
+            t = 0.0 if frame.toward is None else (frame.position - frame.step) / (frame.toward - frame.step)
+            for name, shown in (("x", painter.line.get_xdata()), ("y", painter.line.get_ydata())):
+                values = trace.stepped[name]
+                expected = values[before] + t * (values[after] - values[before])
+                np.testing.assert_allclose(shown, expected, rtol=1e-12, atol=1e-12)
+            low, high = ax.get_ylim()  # limits come from the shown steps, and a blend stays within them
+            assert low <= painter.line.get_ydata().min() and painter.line.get_ydata().max() <= high
+    # the eased fraction: cubic-in-out at 1/3 and 2/3 of the way
+    tweens = [f for f in frames if f.toward == 3]
+    assert [(f.position - 0) / 3 for f in tweens] == pytest.approx([4 / 27, 1 - 4 / 27])
+
+
+# --- the budget and errors ----------------------------------------------------------------------------------------
+
+
+def test_the_frame_budget_counts_in_between_frames_before_anything_runs(tmp_path: Path) -> None:
+    moving_trace(tmp_path / "run.npz")
+    text = SPEC.replace("between = 2", "between = 600") + "\n[limits]\nmax_frames = 1000\n"
+    spec = write_spec(tmp_path, text)
+    with pytest.raises(SpecError) as info:
+        load_and_validate(spec)
+    # 3 listed steps and 600 in between each two: 3 + 2 × 600 frames
+    assert_located(info.value, spec, line_of(text, "steps = [0, 3, 9]"), "frames.steps", "1,203 frames", "600")
+    text = SPEC.replace("between = 2", "between = 400") + "\n[limits]\nmax_frames = 1000\n"
+    load_and_validate(write_spec(tmp_path, text))  # 803 frames fit
+
+
+@pytest.mark.parametrize(
+    ("tween", "key", "fragment"),
+    [
+        ("{ between = 0 }", "frames.tween.between", "greater than or equal to 1"),
+        ('{ between = 2, ease = "cubic" }', "frames.tween.ease", "cubic-in-out"),
+        ('{ ease = "linear" }', "frames.tween.between", "between"),
+        ("{ between = 2, speed = 3 }", "frames.tween.speed", "unknown key 'speed'"),
+    ],
+)
+def test_a_wrong_tween_is_located(tmp_path: Path, tween: str, key: str, fragment: str) -> None:
+    moving_trace(tmp_path / "run.npz")
+    text = SPEC.replace('{ between = 2, ease = "cubic-in-out" }', tween)
+    spec = write_spec(tmp_path, text)
+    with pytest.raises(SpecError) as info:
+        load_and_validate(spec)
+    assert_located(info.value, spec, line_of(text, "tween ="), key, fragment)
+
+
+def test_a_spline_along_frames_keeps_its_knots_and_grows_through_the_in_between_frames(tmp_path: Path) -> None:
+    moving_trace(tmp_path / "run.npz")
+    layer = '{ kind = "spline", y = "run.loss", along = "frames", method = "linear", samples = 61 }'
+    text = SPEC.replace('{ kind = "line", x = "run.x", y = "run.y" }', layer).replace("between = 2", "between = 1")
+    text = text.replace('ease = "cubic-in-out"', 'ease = "linear"')
+    Trace(steps=STEPS, stepped={"loss": np.array([5.0, 4.0, 3.5, 2.0, 1.5, 1.0])}).save(tmp_path / "run.npz")
+    untweened = prepare(write_spec(tmp_path, text.replace('tween = { between = 1, ease = "linear" }\n', "")))
+    prepared = prepare(write_spec(tmp_path, text, "tweened.toml"))
+    with scene_style(prepared.scene):
+        graph, plain = build(prepared), build(untweened)
+        (painter,) = [node.painter for node in graph.layers]
+        (reference,) = [node.painter for node in plain.layers]
+        # the knots are the shown steps' values (0, 3, 9 -> 5, 2, 1), as without tween
+        np.testing.assert_array_equal(painter.curve_y, reference.curve_y)
+        shown = []
+        for frame in prepared.frames:
+            graph.show(frame)
+            shown.append(len(painter.line.get_xdata()))
+        # frames: step 0, halfway to 3, step 3, halfway to 9, step 9 -> knots 0, 0.5, 1, 1.5, 2 of 61 samples (0..2)
+        assert shown == [1, 16, 31, 46, 61]
+        for frame, expected in zip(untweened.frames, (1, 31, 61), strict=True):
+            plain.show(frame)
+            assert len(reference.line.get_xdata()) == expected
