@@ -68,3 +68,14 @@ ARTICLE_002_FRAMES = [("learner_linear.toml", "middle"), ("learner_sine.toml", "
 @pytest.mark.mpl_image_compare(style="default", tolerance=TOLERANCE)
 def test_article_002_frame(spec: str, which: str) -> Figure:
     return frame_figure(spec, which)
+
+
+ARTICLE_003_FRAMES = [("projector_digits_pca.toml", "last"), ("projector_digits_tsne.toml", "middle")]
+
+
+@pytest.mark.parametrize(
+    ("spec", "which"), ARTICLE_003_FRAMES, ids=[s.removesuffix(".toml") for s, _ in ARTICLE_003_FRAMES]
+)
+@pytest.mark.mpl_image_compare(style="default", tolerance=TOLERANCE)
+def test_article_003_frame(spec: str, which: str) -> Figure:
+    return frame_figure(spec, which)

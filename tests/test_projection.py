@@ -124,6 +124,20 @@ def test_alignment_reduces_the_motion_between_checkpoints() -> None:
     assert displacement(aligned) < 0.7 * displacement(free)
 
 
+def test_unit_scale_gives_every_checkpoint_the_same_spread_and_keeps_its_shape() -> None:
+    logits, _ = digits_logits()
+    kept = ProjectionTransform(kind="projection", of="clf.embedding").compute(logits, True)
+    unit = ProjectionTransform(kind="projection", of="clf.embedding", scale="unit").compute(logits, True)
+    radius = np.sqrt(np.mean(np.sum(unit**2, axis=2), axis=1))
+    np.testing.assert_allclose(radius, 1.0, rtol=1e-12)
+    np.testing.assert_allclose(unit.mean(axis=1), 0.0, atol=1e-12)
+    for step in range(len(kept)):  # the same layout, shrunk or grown about its centre (so still aligned)
+        centred = kept[step] - kept[step].mean(axis=0)
+        scale = np.sqrt(np.mean(np.sum(centred**2, axis=1)))
+        np.testing.assert_allclose(unit[step] * scale, centred, atol=1e-9)
+    assert radius.size == len(logits) and not np.allclose(np.sqrt(np.mean(np.sum(kept**2, axis=2), axis=1)), 1.0)
+
+
 def test_fit_last_projects_every_checkpoint_on_the_last_axes() -> None:
     logits, _ = digits_logits()
     layouts = project(logits, "pca", 2, fit="last")

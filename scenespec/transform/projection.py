@@ -180,6 +180,16 @@ def project_again(embeddings: np.ndarray, settings: str, **options: Any) -> np.n
     return layouts
 
 
+def unit_spread(layouts: np.ndarray) -> np.ndarray:
+    """Each layout (steps × points × dims) centred and scaled to a root-mean-square distance of 1 from its centre.
+
+    A uniform scale keeps the alignment: the turn that maps one layout onto the previous maps the scaled ones too.
+    """
+    centred_layouts = layouts - layouts.mean(axis=1, keepdims=True)
+    radius = np.sqrt(np.mean(np.sum(centred_layouts**2, axis=2), axis=1))
+    return centred_layouts / np.where(radius > 0, radius, 1.0)[:, None, None]
+
+
 def check_embeddings(values: np.ndarray, stepped: bool, dims: int) -> np.ndarray:
     """The input as steps × points × features, or a TransformError saying what is wrong with it."""
     values = np.asarray(values, dtype=float)
@@ -223,6 +233,12 @@ class ProjectionTransform(TransformSpec):
         "each",
         description="PCA only. `each`: each checkpoint's own principal axes (aligned); `last`: the axes of the last "
         "checkpoint for every checkpoint (one linear map, shows how far the points really move).",
+    )
+    scale: Literal["kept", "unit"] = Field(
+        "kept",
+        description="`kept`: the layouts keep their size, so a network whose outputs grow spreads out over the "
+        "checkpoints; `unit`: each checkpoint's layout (centred) is scaled to a root-mean-square radius of 1, so "
+        "every frame compares the shape of the clusters, not their size (as TensorBoard's projector fits each view).",
     )
     init: Literal["pca", "random"] = Field(
         "pca",
@@ -300,4 +316,6 @@ method = "pca"
             follow_iter=self.follow_iter,
             init=self.init,
         )
+        if self.scale == "unit":
+            layouts = unit_spread(layouts)
         return layouts if stepped else layouts[0]
