@@ -1,4 +1,4 @@
-"""Command line: `scenespec render`, `scenespec trace`, `scenespec validate`, `scenespec schema`.
+"""Command line: `scenespec render`, `trace`, `validate`, `watch`, `schema`, `gallery`.
 
 User mistakes print `file:line: key: message` and exit 2; output problems exit 1;
 neither shows a traceback.
@@ -89,6 +89,23 @@ def _parser() -> argparse.ArgumentParser:
         "pyproject.toml)",
     )
     _add_overrides(validate)
+
+    watch = commands.add_parser(
+        "watch",
+        help="follow a log or recording that another process is writing, and redraw as its steps arrive",
+        description="Show a spec whose frames follow a csv, jsonl, tensorboard or recording source while another "
+        "process writes it (a training run). Redraws when the file changes (file events, not a clock), skipping to "
+        "the newest step when steps come faster than frames are drawn. Shows one window, or with -o rewrites a file "
+        "at every change: a PNG holds the newest frame, a GIF or video the whole animation so far. Files are "
+        "replaced whole, so Ctrl-C leaves a complete output. Waits for a log that does not exist yet.",
+    )
+    watch.add_argument("spec", help="the spec file (.toml or .json)")
+    watch.add_argument(
+        "-o", "--output", help="rewrite this file at every change instead of showing a window (.png: the newest frame)"
+    )
+    watch.add_argument("--format", choices=[f for f in output_formats() if f != "screen"], help="output format")
+    _add_overrides(watch)
+    watch.add_argument("-q", "--quiet", action="store_true", help="print only problems")
 
     commands.add_parser(
         "schema",
@@ -215,6 +232,12 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_SPEC_ERROR if failed else 0
 
 
+def _cmd_watch(args: argparse.Namespace) -> int:
+    from scenespec.watch.command import watch
+
+    return watch(Path(args.spec), args.overrides, args.output, args.format, quiet=args.quiet)
+
+
 def _cmd_schema(args: argparse.Namespace) -> int:
     from scenespec.schema import generate
 
@@ -246,6 +269,7 @@ COMMANDS = {
     "render": _cmd_render,
     "trace": _cmd_trace,
     "validate": _cmd_validate,
+    "watch": _cmd_watch,
     "schema": _cmd_schema,
     "gallery": _cmd_gallery,
 }

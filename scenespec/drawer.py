@@ -189,7 +189,7 @@ def _png(rgb: np.ndarray) -> bytes:
 def _serve(conn: Connection, inbox: queue.SimpleQueue[bytes | None]) -> None:
     """Set up the live render from the first message, then draw the newest step whenever steps have arrived."""
     from scenespec.api import Spec
-    from scenespec.live_view import WindowView
+    from scenespec.frame_views import WindowView
     from scenespec.resolve.stream import StreamingTrace
 
     data = inbox.get()
@@ -268,7 +268,11 @@ def main(argv: list[str]) -> int:
 
         from scenespec.errors import SpecError
 
-        text = str(error) if isinstance(error, SpecError) else "".join(traceback.format_exception(error))
+        text = str(error)
+        if not isinstance(error, SpecError):  # not the user's spec: what failed where, for a bug report
+            text = f"{type(error).__name__}: {error}\n\nin the drawing process:\n" + "".join(
+                traceback.format_exception(error)
+            )
         with contextlib.suppress(OSError):
             conn.send(("error", f"live view: {text}"))
         return 1

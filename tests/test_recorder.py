@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from helpers import assert_located, line_of, write_spec
+from PIL import Image
 
 import scenespec
 from scenespec.errors import SpecError
@@ -510,3 +511,28 @@ def test_the_guides_examples_run_and_write_their_animation(
     (folder,) = (tmp_path / "runs").iterdir()
     trace = read_recording(folder)
     assert trace.steps[0] == 0 and trace.steps[-1] in (199, 299)  # the first and the last step are always kept
+
+
+def test_the_readmes_shortest_example_runs_and_records_the_descent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Your own training", 1)[1].split("\n## ", 1)[0]
+    (example,) = re.findall(r"```python\n(.*?)```", section, flags=re.S)
+    monkeypatch.chdir(tmp_path)
+    exec(compile(example, "README.md's example", "exec"), {})
+    with Image.open(tmp_path / "line.gif") as gif:
+        assert gif.format == "GIF"
+    trace = read_recording(tmp_path / "runs" / "line")
+    assert trace.steps.tolist() == [*range(0, 60, 2), 59]
+    # The same descent, written out again: w and b after each step, from the same data.
+    rng = np.random.default_rng(0)
+    x = np.linspace(-1, 1, 50)
+    y = 2 * x + 0.5 + rng.normal(0, 0.2, 50)
+    w = b = 0.0
+    losses = []
+    for _ in range(60):
+        error = w * x + b - y
+        losses.append(float(np.mean(error**2)))
+        w, b = w - 0.1 * float(np.mean(2 * error * x)), b - 0.1 * float(np.mean(2 * error))
+    np.testing.assert_allclose(trace.stepped["loss"], [losses[s] for s in trace.steps], rtol=1e-12)

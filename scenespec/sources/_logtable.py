@@ -90,6 +90,9 @@ class LogSource(SourceSpec):
     def inputs(self, ctx: ResolveContext) -> list[Path]:
         return [self.file(ctx)]
 
+    def followed(self, ctx: ResolveContext) -> list[Path]:
+        return [self.file(ctx)]  # a file, or a TensorBoard run folder (followed with its sub-folders)
+
     def table(self, ctx: ResolveContext) -> LogTable:
         """The log's numbers, read once per render (for `fields` when validating, then for `resolve`)."""
         table = self.once(("table", ctx.base_dir), partial(self._table, ctx))

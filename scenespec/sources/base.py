@@ -148,6 +148,11 @@ class SourceSpec(SpecModel):
         """Files `resolve` reads: their bytes are part of the trace cache's key, so editing one misses it."""
         return []
 
+    def followed(self, ctx: ResolveContext) -> list[Path]:
+        """Files or folders another process may be writing while this source is drawn (a log, a recording):
+        `scenespec watch` reads the source again when one of them changes. Empty: nothing to follow."""
+        return []
+
     def field_origins(self) -> dict[str, str]:
         """Field name -> the name the data gave it, where they differ (a TensorBoard tag `loss/train` is field
         `loss_train`), once `fields` has run: messages about a missing field list both."""

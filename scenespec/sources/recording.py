@@ -39,6 +39,9 @@ path = "runs/fit"     # the folder given to scenespec.Recorder("runs/fit")
         """`path` relative to the spec's folder (an absolute `path` stays as it is)."""
         return ctx.base_dir / self.path
 
+    def followed(self, ctx: ResolveContext) -> list[Path]:
+        return [self.folder(ctx)]
+
     def index(self, ctx: ResolveContext) -> RecordingIndex:
         """The recording as measured once per render: its fields and complete steps (later steps are not read)."""
         return self.once(("index", ctx.base_dir), partial(self._index, ctx))

@@ -1,0 +1,1 @@
+"""`scenespec watch`: follow sources that another process is writing, and redraw as their steps arrive."""
