@@ -25,6 +25,8 @@ import argparse
 import contextlib
 import json
 import os
+import queue
+import re
 import statistics
 import subprocess
 import sys
@@ -272,6 +274,160 @@ def _end_part(results: list[dict[str, Any]]) -> str:
     return f"{end:.2f} s: {finish:.2f} s last frame, {rest:.2f} s {what}"
 
 
+# Part 2: the delay from a logged step to the watch showing it
+
+WATCH_SPEC = """\
+[scene]
+title = "Training loss, followed as it is logged"
+size = [6.4, 4.0]
+
+[sources.log]
+kind = "jsonl"
+path = "train.jsonl"
+
+[frames]
+steps = "all"
+
+[[panels]]
+xlabel = "step"
+ylabel = "loss"
+yscale = "log"
+layers = [{ kind = "metric", y = "log.loss", color = "steelblue", label = "loss" }]
+"""
+STEP_LINE = re.compile(r"^step (\d+)\b")
+POLL_S = 0.5
+
+
+def poll_child(log: Path, out: str | None) -> None:
+    """The hand-written way to follow a log: read the file every 0.5 s, redraw the figure when it has grown."""
+    import matplotlib
+
+    matplotlib.use("Agg" if out else "TkAgg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(figsize=(6.4, 4.0), dpi=100)
+    fig.suptitle("Training loss, followed as it is logged")
+    (line,) = axes.plot([], [], color="steelblue", marker="o", ms=3, label="loss")
+    axes.set(xlabel="step", ylabel="loss", yscale="log")
+    axes.legend()
+    if not out:
+        plt.show(block=False)
+    seen = 0
+    while True:
+        rows = [json.loads(text) for text in log.read_text().splitlines()] if log.exists() else []
+        if len(rows) > seen:
+            seen = len(rows)
+            line.set_data([row["step"] for row in rows], [row["loss"] for row in rows])
+            axes.relim()
+            axes.autoscale_view()
+            if out:
+                fig.savefig(out)
+            else:
+                fig.canvas.draw()
+                fig.canvas.flush_events()
+            print(f"step {rows[-1]['step']}", file=sys.stderr, flush=True)
+        if out:
+            time.sleep(POLL_S)
+        else:
+            plt.pause(POLL_S)
+
+
+def follow_latency(command: list[str], log: Path, lines: int, env: dict[str, str]) -> list[float]:
+    """Start `command` (which follows `log`), append `lines` steps one at a time, and time each until reported."""
+    import random
+    import threading
+
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=env)
+    reported: queue.SimpleQueue[tuple[float, str] | None] = queue.SimpleQueue()
+
+    def read() -> None:
+        assert process.stderr is not None
+        for text in process.stderr:
+            reported.put((time.perf_counter(), text.strip()))
+        reported.put(None)
+
+    threading.Thread(target=read, daemon=True).start()
+    rng = random.Random(0)
+    latencies: list[float] = []
+    try:
+        time.sleep(3.0)  # let the follower start (imports, the window) before the first step is written
+        with log.open("a") as file:
+            for step in range(1, lines + 1):
+                started = time.perf_counter()
+                file.write(json.dumps({"step": step, "loss": 2.0 * 0.95**step + 0.05 * rng.random()}) + "\n")
+                file.flush()
+                latencies.append(_reported(reported, step) - started)
+                time.sleep(rng.uniform(0.1, 0.2))
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    return latencies
+
+
+def _reported(reported: queue.SimpleQueue[tuple[float, str] | None], step: int, timeout: float = 60.0) -> float:
+    """When the follower reported `step` (or a later one) on screen or in its file."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            item = reported.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            raise SystemExit(f"step {step} was not reported within {timeout:g} s") from None
+        if item is None:
+            raise SystemExit(f"the follower ended before reporting step {step}")
+        at, text = item
+        match = STEP_LINE.match(text)
+        if match and int(match.group(1)) >= step:
+            return at
+
+
+def bench_watch(repeat: int, lines: int, window: bool, env: dict[str, str]) -> list[str]:
+    runs: dict[str, list[list[float]]] = {}
+    with tempfile.TemporaryDirectory(prefix="scenespec-watch-bench-") as tmp:
+        folder = Path(tmp)
+        spec = folder / "watch.toml"
+        spec.write_text(WATCH_SPEC)
+        watch = [sys.executable, "-m", "scenespec", "watch", str(spec)]
+        poll = [sys.executable, __file__, "--poll-child", str(folder / "train.jsonl")]
+        followers = {
+            "watch (window)": watch,
+            "watch -o now.png": [*watch, "-o", str(folder / "now.png")],
+            "polling 0.5 s (window)": poll,
+            "polling 0.5 s, savefig": [*poll, "--out", str(folder / "poll.png")],
+        }
+        if not window:
+            followers = {name: command for name, command in followers.items() if "window" not in name}
+        for round in range(repeat):
+            for name, command in followers.items():
+                (folder / "train.jsonl").unlink(missing_ok=True)
+                latencies = follow_latency(command, folder / "train.jsonl", lines, env)
+                runs.setdefault(name, []).append(latencies)
+                rest = sorted(latencies[1:])
+                print(
+                    f"{name} ({round + 1}/{repeat}): first {latencies[0] * 1000:.0f} ms, "
+                    f"median {statistics.median(rest) * 1000:.0f} ms",
+                    file=sys.stderr,
+                )
+    return watch_table(runs, lines)
+
+
+def watch_table(runs: dict[str, list[list[float]]], lines: int) -> list[str]:
+    out = [
+        f"watch: {lines} JSONL lines per run, one at a time, 100-200 ms apart; from just before the write to the "
+        "follower's line on stderr; the first line of each run apart",
+        "",
+        "| follower | runs | median ms | p90 ms | max ms | first line ms |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for name, latencies in runs.items():
+        rest = sorted(ms * 1000 for run in latencies for ms in run[1:])
+        firsts = ", ".join(f"{run[0] * 1000:.0f}" for run in latencies)
+        p90 = rest[min(len(rest) - 1, round(0.9 * (len(rest) - 1)))]
+        out.append(
+            f"| {name} | {len(latencies)} | {statistics.median(rest):.0f} | {p90:.0f} | {rest[-1]:.0f} | {firsts} |"
+        )
+    return out
+
+
 # The display
 
 
@@ -313,11 +469,17 @@ def main() -> None:
         help="torch's threads in fit (default 1; 0: torch's default, one per core, see docs/performance.md)",
     )
     parser.add_argument("--modes", help=f"comma-separated fit modes (default: all of {', '.join(FIT_MODES)})")
+    parser.add_argument("--lines", type=int, default=50, help="log lines per watch run (default 50)")
     parser.add_argument("--fit-child", help=argparse.SUPPRESS)
+    parser.add_argument("--poll-child", help=argparse.SUPPRESS)
+    parser.add_argument("--out", help=argparse.SUPPRESS)
     parser.add_argument("--folder", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.fit_child:
         print(json.dumps(fit_child(args.fit_child, args.epochs, Path(args.folder), args.torch_threads)))
+        return
+    if args.poll_child:
+        poll_child(Path(args.poll_child), args.out)
         return
     parts = args.parts or ["callback", "watch"]
     if set(parts) - {"callback", "watch"}:
@@ -335,6 +497,8 @@ def main() -> None:
             if screen is None:  # the live modes draw without showing (view="none")
                 modes = [mode for mode in modes if mode != "handwritten+window"]
             tables += [*bench_callback(modes, args.repeat, args.epochs, args.torch_threads, env), ""]
+        if "watch" in parts:
+            tables += [*bench_watch(args.repeat, args.lines, screen is not None, env), ""]
     print(f"{where}; load average (1 min) before the run: {load:.2f}\n")
     print("\n".join(tables))
 
