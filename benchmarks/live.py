@@ -82,14 +82,17 @@ def fit_child(mode: str, epochs: int, folder: Path, threads: int) -> dict[str, A
         callbacks.append(record)
     elif mode.startswith("handwritten"):
         callbacks.append(handwritten(x, y, every=EVERY, window=mode.endswith("window")))
-    started = time.perf_counter()
+    children = _children_cpu()
+    started, cpu = time.perf_counter(), time.process_time()
     model.fit(x, y, batch_size=BATCH, epochs=epochs, shuffle=True, verbose=0, callbacks=callbacks)
-    result: dict[str, Any] = {"seconds": time.perf_counter() - started, **timers}
+    result: dict[str, Any] = {"seconds": time.perf_counter() - started, "cpu": time.process_time() - cpu, **timers}
     if record is not None:
         assert record.trace is not None
         result["recorded"] = len(record.trace.steps)
         if record.viewer is not None and record.viewer.process is not None:
             result["shown"] = len(set(record.viewer.process.shown.steps))
+            alive = _cpu_seconds(record.viewer.process.process.pid)  # a window's process lives on; others ended
+            result["drawer_cpu"] = alive if alive is not None else _children_cpu() - children
     if mode == "live+file":
         result["bytes"] = out.stat().st_size if out is not None else 0
     return result
@@ -100,6 +103,23 @@ def _viewer() -> Any:
     from scenespec.live_view import LiveViewer
 
     return LiveViewer(view="window" if os.environ.get("DISPLAY") else "none")
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    """CPU seconds (user + system) a running process has used so far, from /proc (Linux); None if it has ended."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _children_cpu() -> float:
+    """CPU seconds of this process's ended (waited for) child processes."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _timed(method: Callable[..., Any], timers: dict[str, float], name: str) -> Callable[..., Any]:
@@ -241,8 +261,9 @@ def fit_table(runs: dict[str, list[dict[str, Any]]], repeat: int, epochs: int, t
         f"{EVERY}; median of {repeat} runs (best in brackets); cores: {os.cpu_count()}; torch threads: "
         f"{threads or 'torch default'}",
         "",
-        "| mode | fit s | vs bare | of which at the end of fit | before the end: vs bare | steps shown / recorded |",
-        "| --- | ---: | ---: | --- | ---: | ---: |",
+        "| mode | fit s | vs bare | of which at the end of fit | before the end: vs bare | CPU s: training process "
+        "(drawing process) | steps shown / recorded |",
+        "| --- | ---: | ---: | --- | ---: | ---: | ---: |",
     ]
     bare = statistics.median(r["seconds"] for r in runs["bare"]) if "bare" in runs else None
     for mode, results in runs.items():
@@ -257,7 +278,10 @@ def fit_table(runs: dict[str, list[dict[str, Any]]], repeat: int, epochs: int, t
             shown = f"– / {results[0]['recorded']}"
         training = statistics.median(r["seconds"] - r.get("end", 0.0) for r in results)
         during = f"{(training / bare - 1) * 100:+.0f}%" if bare and "end" in results[0] else "–"
-        lines.append(f"| {mode} | {seconds:.2f} ({best:.2f}) | {ratio} | {end} | {during} | {shown} |")
+        cpu = f"{statistics.median(r['cpu'] for r in results):.2f}"
+        if "drawer_cpu" in results[0]:
+            cpu += f" ({statistics.median(r['drawer_cpu'] for r in results):.2f})"
+        lines.append(f"| {mode} | {seconds:.2f} ({best:.2f}) | {ratio} | {end} | {during} | {cpu} | {shown} |")
     return lines
 
 
@@ -499,7 +523,7 @@ def main() -> None:
             tables += [*bench_callback(modes, args.repeat, args.epochs, args.torch_threads, env), ""]
         if "watch" in parts:
             tables += [*bench_watch(args.repeat, args.lines, screen is not None, env), ""]
-    print(f"{where}; load average (1 min) before the run: {load:.2f}\n")
+    print(f"{where}; load average (1 min): {load:.2f} before the run, {os.getloadavg()[0]:.2f} after\n")
     print("\n".join(tables))
 
 
