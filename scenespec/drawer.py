@@ -37,6 +37,8 @@ if TYPE_CHECKING:
 ViewKind = Literal["window", "notebook", "none"]
 SEND_BUFFER_BYTES = 8 << 20
 """Socket buffer: steps queue in the kernel while the process starts, rather than in the sender thread."""
+DRAWER_NICENESS = 10
+"""The drawing process runs at a lower priority than training: when both want the same core, training wins."""
 GUI_TICK_S = 0.05
 """How often an idle window process handles window events (moves, resizes, closing): not a redraw."""
 
@@ -258,6 +260,8 @@ def main(argv: list[str]) -> int:
     from scenespec.render.lifeline import end_with
 
     end_with(parent)
+    with contextlib.suppress(OSError):
+        os.nice(DRAWER_NICENESS)  # on a busy machine the training gets the CPU first; frames may wait, steps not
     conn = Connection(fd)
     inbox: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
     threading.Thread(target=_read_all, args=(conn, inbox), name="scenespec-drawer-read", daemon=True).start()

@@ -4,6 +4,7 @@ Keras callback's live mode, tested in test_keras_callback.py with a real window 
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +12,7 @@ import pytest
 from PIL import Image
 
 import scenespec
-from scenespec.drawer import DrawingProcess
+from scenespec.drawer import DRAWER_NICENESS, DrawingProcess
 from scenespec.errors import RenderError, SpecError
 
 SPEC = {
@@ -98,3 +99,19 @@ def test_a_failure_in_the_drawing_process_is_raised_in_the_training_process() ->
     ):
         process.close(timeout=120)
     assert process.process.poll() is not None
+
+
+def test_the_drawing_process_yields_the_cpu_to_training() -> None:
+    """On a busy machine the training process and its drawing process want the same cores: training goes first."""
+    loaded = scenespec.load(SPEC).loaded
+    process = DrawingProcess(loaded, "fit", {"x": np.arange(3.0), "y": np.arange(3.0)}, ["pred"], "none")
+    try:
+        process.append(0, {"pred": np.zeros(3)})
+        mine = os.getpriority(os.PRIO_PROCESS, 0)
+        deadline = time.monotonic() + 60
+        while os.getpriority(os.PRIO_PROCESS, process.process.pid) == mine and time.monotonic() < deadline:
+            time.sleep(0.05)  # until the process has started (it lowers its priority first thing)
+        assert os.getpriority(os.PRIO_PROCESS, process.process.pid) == min(mine + DRAWER_NICENESS, 19)
+        assert process.close(timeout=120).steps == [0]
+    finally:
+        process.stop()
