@@ -225,7 +225,7 @@ def test_a_spec_with_nothing_to_follow_is_refused(tmp_path: Path, linreg_path: P
     with pytest.raises(SpecError) as caught:
         Watch(read_spec(linreg_path), print)
     assert str(caught.value).endswith(
-        "sources: watch follows csv, jsonl, tensorboard and recording sources that another process writes; "
+        "sources: watch follows csv, jsonl, tensorboard, embeddings and recording sources that another process writes; "
         "this spec has fit (trainer)"
     )
     assert caught.value.problems[0].path == ("sources",)

@@ -13,7 +13,7 @@ import math
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 import numpy as np
 from numpy.lib import format as npy
@@ -87,22 +87,46 @@ def read_headers(path: Path | BinaryIO, max_bytes: float) -> dict[str, ArrayHead
 
 def _member_header(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[ArrayHeader, int]:
     """The `.npy` header of one member, read without its data, and how many bytes of data follow it."""
-    name = info.filename
     try:
         with archive.open(info) as member:
-            version = npy.read_magic(member)
-            if version == (1, 0):
-                shape, _, dtype = npy.read_array_header_1_0(member, max_header_size=MAX_HEADER_BYTES)
-            elif version == (2, 0):
-                shape, _, dtype = npy.read_array_header_2_0(member, max_header_size=MAX_HEADER_BYTES)
-            else:
-                raise NotATrace(f"member {name!r} is a .npy of version {version[0]}.{version[1]}, not 1.0 or 2.0")
+            header = npy_header(member, f"member {info.filename!r}")
             data_start = member.tell()
+    except zipfile.BadZipFile as exc:
+        raise NotATrace(f"member {info.filename!r} has no valid .npy header ({exc})") from None
+    return header, max(info.file_size - data_start, 0)
+
+
+def npy_header(stream: IO[bytes], what: str) -> ArrayHeader:
+    """The `.npy` header at the start of `stream` (left just after it), read without the data; `what` names the
+    array in messages. Object arrays (which need pickle) are refused."""
+    try:
+        version = npy.read_magic(stream)
+        if version == (1, 0):
+            shape, _, dtype = npy.read_array_header_1_0(stream, max_header_size=MAX_HEADER_BYTES)
+        elif version == (2, 0):
+            shape, _, dtype = npy.read_array_header_2_0(stream, max_header_size=MAX_HEADER_BYTES)
+        else:
+            raise NotATrace(f"{what} is a .npy of version {version[0]}.{version[1]}, not 1.0 or 2.0")
     except NotATrace:
         raise
-    except (ValueError, EOFError, zipfile.BadZipFile, NotImplementedError) as exc:
-        raise NotATrace(f"member {name!r} has no valid .npy header ({exc})") from None
+    except (ValueError, EOFError, NotImplementedError) as exc:
+        raise NotATrace(f"{what} has no valid .npy header ({exc})") from None
     header = ArrayHeader(tuple(int(n) for n in shape), np.dtype(dtype))
     if header.dtype.hasobject:
-        raise NotATrace(f"member {name!r} is an object array (refused: a trace holds numbers and strings)")
-    return header, max(info.file_size - data_start, 0)
+        raise NotATrace(f"{what} is an object array (refused: a trace holds numbers and strings)")
+    return header
+
+
+def read_npy_header(path: Path, max_bytes: float) -> ArrayHeader:
+    """The header of a plain `.npy` file, checked like an `.npz` member's: against `max_bytes`, and against the
+    bytes of data the file holds (a truncated file, or one still being written, is not read)."""
+    with open(path, "rb") as stream:
+        header = npy_header(stream, "the file")
+        data_bytes = path.stat().st_size - stream.tell()
+    if header.nbytes > max_bytes:
+        raise TooLarge(f"what its array declares: {header.describe()}", header.nbytes)
+    if header.nbytes > data_bytes:
+        raise NotATrace(
+            f"it declares a {header.describe()} array ({header.nbytes:,} bytes) but holds {data_bytes:,} bytes of data"
+        )
+    return header

@@ -29,7 +29,7 @@ from scenespec.validate.scene import Scene
 from scenespec.validate.validate import validate
 from scenespec.watch.follow import Follower
 
-FOLLOWED_KINDS = "csv, jsonl, tensorboard and recording"
+FOLLOWED_KINDS = "csv, jsonl, tensorboard, embeddings and recording"
 
 
 class Presenter(Protocol):
