@@ -146,3 +146,91 @@ def surface_path(prepared: Prepared, out: Path) -> None:
         path.set_data_3d(px[: step + 1], py[: step + 1], pz[: step + 1])
 
     _save(fig, update, len(steps), prepared.scene.frames.fps, out)
+
+
+def _cubic_in_out(t: float) -> float:
+    """The easing the specs tween with: slow start, slow end."""
+    return 4 * t**3 if t < 0.5 else 1 - (2 - 2 * t) ** 3 / 2
+
+
+def _projector(prepared: Prepared, out: Path, highlight: int | None, dim_alpha: float, thumbnails: int) -> None:
+    """Article 003 animated: the projected checkpoints as a scatter per digit (tab10, legend), eased in-between
+    frames, optional thumbnails (`AnnotationBbox` of `OffsetImage`, framed in the digit's colour) and the
+    held-out accuracy beside it. The layouts come from the scene's `projection` transform, computed before the
+    clock starts, so both sides draw the same points."""
+    from matplotlib.offsetbox import AnnotationBbox, OffsetImage
+
+    from scenespec.layers._classes import stratified  # the same thumbnails as the spec's `sample`
+
+    scene, digits = prepared.scene, prepared.traces["digits"]
+    layouts = np.asarray(prepared.traces["transforms"].field("layout").data)  # checkpoints × points × 2
+    labels, images = digits.static["labels"], digits.static["images"]
+    accuracy, epoch = digits.stepped["accuracy"], digits.stepped["epoch"]
+    main_spec, acc_spec = scene.panels
+    between = scene.frames.tween.between if scene.frames.tween else 0
+    places = [(i, _cubic_in_out(k / (between + 1))) for i in range(len(layouts) - 1) for k in range(between + 1)]
+    places.append((len(layouts) - 1, 0.0))
+    assert len(places) == len(prepared.frames)
+
+    fig, (ax, ax_acc) = plt.subplots(
+        1, 2, width_ratios=[2.1, 1], figsize=scene.scene.size, dpi=scene.scene.dpi, layout="constrained"
+    )
+    fig.suptitle(scene.scene.title)
+    ax.set_title(main_spec.title)
+    ax.set_xlabel(main_spec.xlabel or "")
+    ax.set_ylabel(main_spec.ylabel or "")
+    ax.set_xlim(*main_spec.xlim)
+    ax.set_ylim(*main_spec.ylim)
+    colours = plt.get_cmap("tab10").colors
+    digits_shown = np.unique(labels)
+    dots = {}
+    for d in digits_shown:
+        bright = highlight is None or d == highlight
+        dots[d] = ax.scatter(
+            *layouts[0, labels == d].T, s=14, color=colours[d], linewidths=0, label=str(d),
+            alpha=(0.85 if highlight is None else None) if bright else dim_alpha, zorder=2 if bright else 1,
+        )  # fmt: skip
+    ax.legend(loc="upper left")
+    sample = stratified(labels, len(labels), thumbnails) if thumbnails else np.arange(0)
+    boxes = []
+    for i in sample:
+        image = OffsetImage(images[i], cmap="gray_r", zoom=2 * 72 / scene.scene.dpi, interpolation="nearest")
+        box = AnnotationBbox(
+            image, layouts[0, i], frameon=True, pad=0.1, zorder=5,
+            bboxprops={"edgecolor": colours[labels[i]], "linewidth": 72 / scene.scene.dpi},
+        )  # fmt: skip
+        ax.add_artist(box)
+        boxes.append(box)
+    epoch_text = ax.text(0.98, 0.03, "", transform=ax.transAxes, ha="right", va="bottom", size=12)
+
+    ax_acc.set_title(acc_spec.title)
+    ax_acc.set_xlabel("epoch")
+    ax_acc.set_ylim(0, 1)
+    ax_acc.set_xlim(epoch[0] - 0.05 * (epoch[-1] - epoch[0]), epoch[-1] + 0.05 * (epoch[-1] - epoch[0]))
+    (curve,) = ax_acc.plot([], [], color="black")
+    (dot,) = ax_acc.plot([], [], "o", color="black", ms=5)
+    acc_text = ax_acc.text(0.95, 0.06, "", transform=ax_acc.transAxes, ha="right", size=12)
+
+    def update(f: int) -> None:
+        i, t = places[f]
+        points = layouts[i] if t == 0 else (1 - t) * layouts[i] + t * layouts[i + 1]
+        for d, scatter in dots.items():
+            scatter.set_offsets(points[labels == d])
+        for box, j in zip(boxes, sample, strict=True):
+            box.xy = box.xybox = points[j]  # xybox: where the image sits (set from xy only at creation)
+        epoch_text.set_text(f"epoch {epoch[i]}")
+        curve.set_data(epoch[: i + 1], accuracy[: i + 1])
+        dot.set_data(epoch[i : i + 1], accuracy[i : i + 1])
+        acc_text.set_text(f"{accuracy[i]:.1%}")
+
+    _save(fig, update, len(places), scene.frames.fps, out)
+
+
+def projector_pca(prepared: Prepared, out: Path) -> None:
+    """Article 003 by PCA: points by digit, tweened between checkpoints, accuracy beside."""
+    _projector(prepared, out, highlight=None, dim_alpha=1.0, thumbnails=0)
+
+
+def projector_tsne(prepared: Prepared, out: Path) -> None:
+    """Article 003 by t-SNE: the 3s highlighted, the rest at alpha 0.25, 60 framed thumbnails."""
+    _projector(prepared, out, highlight=3, dim_alpha=0.25, thumbnails=60)

@@ -6,7 +6,8 @@
 
 Each measurement runs in a fresh child process. Before its clock starts, the child
 imports everything and resolves the scene's numbers (warming scenespec's trace
-cache), so the times compare drawing and encoding only. The parent samples the
+cache, and its in-process memo of transforms such as the projector scenes' t-SNE),
+so the times compare drawing and encoding only. The parent samples the
 resident memory of the child and all of its workers every 10 ms and reports the
 peak of their sum. See docs/performance.md for the measured table.
 """
@@ -45,6 +46,12 @@ SCENES = {
     "race": BenchScene("specs/race_rosenbrock.toml", (), "race", "4 optimizers over a 200×200 contour grid"),
     "surface": BenchScene(
         "specs/bowl_path_3d.toml", ("panels.0.camera.rotate=0",), "surface_path", "3D surface with a growing path"
+    ),
+    "projector_pca": BenchScene(
+        "specs/projector_digits_pca.toml", (), "projector_pca", "article 003 by PCA, 540 points, tweened"
+    ),
+    "projector_tsne": BenchScene(
+        "specs/projector_digits_tsne.toml", (), "projector_tsne", "article 003 by t-SNE, 60 thumbnails, tweened"
     ),
 }
 MEMORY_SCENE = BenchScene(
