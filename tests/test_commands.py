@@ -43,7 +43,8 @@ def test_a_misspelt_command_suggests_the_right_one(tmp_path: Path, typed: str, h
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert result.stderr.splitlines()[-1] == (
-        f"scenespec: error: unknown command {typed!r}{hint} (commands: render, trace, projector, validate, watch, schema, gallery)"
+        f"scenespec: error: unknown command {typed!r}{hint} "
+        "(commands: render, trace, projector, validate, watch, schema, gallery)"
     )
 
 
