@@ -16,6 +16,7 @@ training process ends, however that ends (`lifeline`), and when the socket close
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import pickle
 import queue
@@ -39,6 +40,9 @@ SEND_BUFFER_BYTES = 8 << 20
 """Socket buffer: steps queue in the kernel while the process starts, rather than in the sender thread."""
 DRAWER_NICENESS = 10
 """The drawing process runs at a lower priority than training: when both want the same core, training wins."""
+DRAWING_SHARE = 0.5
+"""At most this share of a core goes to drawing: after a frame the process rests as long as the frame took (the
+steps that arrive meanwhile are read, and the newest is drawn next). Training keeps the rest of the machine."""
 GUI_TICK_S = 0.05
 """How often an idle window process handles window events (moves, resizes, closing): not a redraw."""
 
@@ -204,10 +208,15 @@ def _serve(conn: Connection, inbox: queue.SimpleQueue[bytes | None]) -> None:
     window = WindowView() if view == "window" else None
     live = spec.live({start["source"]: stream}, newest=True)
     closing = False
+    rested_until = 0.0  # after a frame, the process rests as long as drawing it took (`DRAWING_SHARE`)
     while True:
+        now = time.monotonic()
+        ready = closing or (live.behind and now >= rested_until)
         timeout = GUI_TICK_S if window is not None else None
+        if live.behind and not ready:
+            timeout = min(timeout or math.inf, rested_until - now)
         try:
-            data = inbox.get(timeout=timeout) if not (live.behind or closing) else inbox.get_nowait()
+            data = inbox.get_nowait() if ready else inbox.get(timeout=timeout)
         except queue.Empty:
             data = b""
         while data:
@@ -225,9 +234,12 @@ def _serve(conn: Connection, inbox: queue.SimpleQueue[bytes | None]) -> None:
         if closing:
             live.close()
             frames = [live.shown] if live.shown is not None else []
-        elif live.behind:
+        elif live.behind and time.monotonic() >= rested_until:
+            started = time.monotonic()
             frame = live.draw_newest()
             frames = [frame] if frame is not None else []
+            took = time.monotonic() - started
+            rested_until = started + took / DRAWING_SHARE
         else:
             frames = []
             if window is not None:
