@@ -281,6 +281,13 @@ def test_tsne_settings_with_pca_and_fit_with_tsne_are_located(tmp_path: Path) ->
     check(tmp_path, text, "dims = 4", "transforms.layout.dims", "2 or 3")
 
 
+def test_align_with_fit_last_is_refused_as_doing_nothing(tmp_path: Path) -> None:
+    text = SPEC.replace('method = "pca"', 'method = "pca"\nfit = "last"\nalign = true')
+    check(tmp_path, text, "[transforms.layout]", "transforms.layout", 'align does nothing with fit = "last"')
+    text = SPEC.replace('method = "pca"', 'method = "pca"\nfit = "last"')  # align left to its default: fine
+    assert load_and_validate(write_spec(tmp_path, text))[1].transforms["layout"].fit == "last"
+
+
 def test_a_perplexity_as_large_as_the_points_is_located(tmp_path: Path) -> None:
     text = SPEC.replace('method = "pca"', 'method = "tsne"\nperplexity = 600.0')
     check(tmp_path, text, "perplexity", "transforms.layout.perplexity", "less than the 540 points", run=True)

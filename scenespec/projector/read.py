@@ -183,7 +183,7 @@ def _read_metadata(folder: Path, chosen: list[EmbeddingInfo], count: int, label:
             "label",
         )
     chosen_label = label if label is not None else next(iter(columns))
-    codes, names = _labels(columns[chosen_label])
+    codes, names = label_codes(columns[chosen_label])
     result.static["labels"] = codes
     if names is not None:
         result.static["label_names"] = names
@@ -198,7 +198,7 @@ def _read_metadata(folder: Path, chosen: list[EmbeddingInfo], count: int, label:
             result.origins[name] = column
 
 
-def _labels(values: list[str]) -> tuple[np.ndarray, np.ndarray | None]:
+def label_codes(values: list[str]) -> tuple[np.ndarray, np.ndarray | None]:
     """Whole-number labels as they are; other labels as codes into their sorted distinct values (`label_names`)."""
     try:
         numbers = [float(value) for value in values]

@@ -17,7 +17,7 @@ import numpy as np
 from pydantic import Field
 
 from scenespec.errors import did_you_mean
-from scenespec.projector.read import _labels as label_codes
+from scenespec.projector.read import label_codes
 from scenespec.projector.tsv import read_metadata
 from scenespec.resolve.trace import Trace
 from scenespec.sources._arrayfile import ARRAY_SUFFIXES, ArrayFile, ArrayFileError, FileTooLarge, array_file

@@ -28,7 +28,7 @@ from contextlib import contextmanager
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from scenespec.transform.align import align_chain, align_to, centred
 from scenespec.transform.base import TransformError, TransformSpec, register_transform
@@ -281,6 +281,15 @@ method = "pca"
         if info.data.get("method") == "tsne":
             raise ValueError('`fit` chooses the PCA axes; t-SNE has none (remove it, or use method = "pca")')
         return value
+
+    @model_validator(mode="after")
+    def _align_needs_own_axes(self) -> ProjectionTransform:
+        if self.fit == "last" and "align" in self.model_fields_set:
+            raise ValueError(
+                'align does nothing with fit = "last": every checkpoint is projected on the same axes, so there is '
+                'nothing to turn (remove align, or use fit = "each")'
+            )
+        return self
 
     @field_validator("init", "perplexity", "max_iter", "follow_iter")
     @classmethod
