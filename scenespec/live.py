@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from scenespec.compile.compiler import compile_scene, layer_fields
-from scenespec.compile.graph import ArtistGraph, style_context
+from scenespec.compile.graph import ArtistGraph
+from scenespec.compile.style import style_context, styling_of
 from scenespec.errors import SpecError
 from scenespec.frame import Frame
 from scenespec.render.engine import FrameEngine
@@ -125,7 +126,7 @@ class LiveRender:
         if frames is None:
             self.frames.append(frame)
             frames = self.frames
-        with style_context(self.scene.scene.style):
+        with style_context(styling_of(self.scene)):
             if self.graph is None:
                 self.graph = compile_scene(self.scene, traces, [frame], locate=self.locate, live=True)
                 self.engine = FrameEngine(self.graph)

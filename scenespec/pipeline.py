@@ -18,8 +18,8 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from scenespec.compile import ArtistGraph
-from scenespec.compile.graph import style_context
 from scenespec.compile.recipe import GraphRecipe
+from scenespec.compile.style import style_context, styling_of
 from scenespec.errors import Problem, RenderError, SpecError, did_you_mean
 from scenespec.frame import Frame
 from scenespec.load import LoadedSpec, load_spec
@@ -225,7 +225,7 @@ def prepare(path: str | Path, overrides: Sequence[str] = (), *, cache: bool = Tr
 
 def scene_style(scene: Scene) -> AbstractContextManager[None]:
     """The scene's matplotlib style, to build its graph in."""
-    return style_context(scene.scene.style)
+    return style_context(styling_of(scene))
 
 
 def build(prepared: Prepared, figure: Figure | None = None) -> ArtistGraph:

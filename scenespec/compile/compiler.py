@@ -15,6 +15,7 @@ from mpl_toolkits.mplot3d import Axes3D
 
 from scenespec.compile.graph import ArtistGraph, LayerNode, PanelNode
 from scenespec.compile.limits import axis_limits, data_range
+from scenespec.compile.style import styling_of
 from scenespec.errors import KeyPath, Problem, SpecError
 from scenespec.frame import Frame
 from scenespec.layers.base import LAYERS, BuildContext, Extent, LayerSpec, Painter, as_3d
@@ -129,7 +130,7 @@ def compile_scene(
         _legend(panel, [p for p in painters if not p.spec.twin] + [p for p in painters if p.spec.twin])
         panels.append(panel)
     _fix_layout(figure)
-    return ArtistGraph(figure, panels, nodes, style=scene.scene.style, frame_count=len(frames))
+    return ArtistGraph(figure, panels, nodes, styling=styling_of(scene), frame_count=len(frames))
 
 
 LAYER_ORDER_STEP = 1e-6

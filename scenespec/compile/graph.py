@@ -2,31 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
-import matplotlib.style
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from scenespec.compile.limits import data_range, widened
+from scenespec.compile.style import Styling, style_context
 from scenespec.frame import Frame
 from scenespec.layers.base import Painter, as_3d
 from scenespec.validate.scene import PanelSpec
-
-
-@contextmanager
-def style_context(style: str) -> Iterator[None]:
-    """A matplotlib style on top of the defaults, whatever the caller's rcParams are.
-
-    Both building and drawing read rcParams, so both happen inside this.
-    """
-    with matplotlib.style.context(["default", style]):
-        yield
-
 
 GrowingAxis = tuple[
     Callable[[], tuple[float, float]],
@@ -90,7 +79,7 @@ class ArtistGraph:
     figure: Figure
     panels: list[PanelNode]
     layers: list[LayerNode]
-    style: str = "default"
+    styling: Styling = field(default_factory=Styling)
     frame_count: int = 1
     dynamic_layers: list[LayerNode] = field(init=False)
     rotating_panels: list[PanelNode] = field(init=False)
@@ -115,7 +104,7 @@ class ArtistGraph:
 
     def styled(self) -> AbstractContextManager[None]:
         """The scene's style, to draw frames in."""
-        return style_context(self.style)
+        return style_context(self.styling)
 
     @property
     def pixel_size(self) -> tuple[int, int]:

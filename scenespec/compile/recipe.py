@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from matplotlib.figure import Figure
 
 from scenespec.compile.compiler import check_channels, compile_scene, unlocated
-from scenespec.compile.graph import ArtistGraph, style_context
+from scenespec.compile.graph import ArtistGraph
+from scenespec.compile.style import style_context, styling_of
 from scenespec.frame import Frame
 from scenespec.resolve.trace import TraceLike
 from scenespec.validate.references import Locate
@@ -37,7 +38,7 @@ class GraphRecipe:
 
     def styled(self) -> AbstractContextManager[None]:
         """The scene's matplotlib style: build and draw inside it."""
-        return style_context(self.scene.scene.style)
+        return style_context(styling_of(self.scene))
 
     def build(self, figure: Figure | None = None) -> ArtistGraph:
         """The artist graph showing the first frame (call inside `styled()`)."""
