@@ -393,7 +393,7 @@ def test_other_defaults_reach_the_artists(tmp_path: Path) -> None:
         '{ kind = "path", x = "g.px", y = "g.py" }',
     )
     text, scatter, band, path = (node.painter for node in graph.layers)
-    assert (text.artists[0].get_color(), text.artists[0].get_fontsize()) == ("r", 12.0)
+    assert (text.artists[0].get_color(), text.artists[0].get_fontsize()) == ("black", 12.0)  # the theme's text colour
     assert scatter.artists[0].get_sizes().tolist() == [matplotlib.rcParamsDefault["lines.markersize"] ** 2]
     assert band.artists[0].get_alpha() == 0.3
     assert matplotlib.colors.same_color(band.artists[0].get_facecolor()[0][:3], "steelblue")

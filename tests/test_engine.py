@@ -35,6 +35,7 @@ FAST: dict[str, tuple[str, ...]] = {
         "transforms.layout.max_iter=250",
     ),
     "race_rosenbrock": ("sources.race.steps=100",),
+    "race_rosenbrock_dark": ("sources.race.steps=100",),
 }
 MAX_MEAN_DIFFERENCE = 2  # of 255, per pixel and channel, averaged over the frame
 

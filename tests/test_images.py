@@ -79,3 +79,12 @@ ARTICLE_003_FRAMES = [("projector_digits_pca.toml", "last"), ("projector_digits_
 @pytest.mark.mpl_image_compare(style="default", tolerance=TOLERANCE)
 def test_article_003_frame(spec: str, which: str) -> Figure:
     return frame_figure(spec, which)
+
+
+THEMED_FRAMES = [("race_rosenbrock_dark.toml", "middle")]  # the dark theme: light text, frame and paths on near-black
+
+
+@pytest.mark.parametrize(("spec", "which"), THEMED_FRAMES, ids=[s.removesuffix(".toml") for s, _ in THEMED_FRAMES])
+@pytest.mark.mpl_image_compare(style="default", tolerance=TOLERANCE)
+def test_themed_frame(spec: str, which: str) -> Figure:
+    return frame_figure(spec, which)

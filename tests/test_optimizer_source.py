@@ -27,7 +27,7 @@ from scenespec.simulate.objectives import BUILTIN_OBJECTIVES
 
 SPECS = Path(__file__).resolve().parents[1] / "specs"
 STEPPED = ("x", "y", "loss", "grad_x", "grad_y")
-STATIC = ("X", "Y", "Z", "GX", "GY", "names")
+STATIC = ("X", "Y", "Z", "GX", "GY", "names", "optimizers")
 
 
 # --- The objectives, written out independently (they accept numpy arrays and torch tensors alike) -------------
@@ -143,6 +143,7 @@ optimizers = [{ name = "sgd", lr = 0.5 }, { name = "adam", lr = 0.3 }, { name = 
     for name in ("X", "Y", "Z", "GX", "GY"):
         assert trace.static[name].shape == (17, 31), name
     assert trace.static["names"].shape == (3,)
+    assert trace.static["optimizers"].tolist() == ["sgd", "adam", "rmsprop"]  # each path's rule, for its colour
     for name in STEPPED:
         assert trace.stepped[name].shape == (13, 3), name
     # Row 0 is the start of every optimizer, before any update.

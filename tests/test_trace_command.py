@@ -20,7 +20,7 @@ from scenespec.resolve.trace import Trace
 
 SPECS = Path(__file__).resolve().parents[1] / "specs"
 BOWL_PATHS = SPECS / "bowl_paths.toml"
-STATIC = ("X", "Y", "Z", "GX", "GY", "names")
+STATIC = ("X", "Y", "Z", "GX", "GY", "names", "optimizers")
 STEPPED = ("x", "y", "loss", "grad_x", "grad_y")
 
 TWO_SOURCES = """[sources.bowl]

@@ -20,7 +20,7 @@ from scenespec.errors import KeyPath, Problem, SpecError
 from scenespec.frame import Frame
 from scenespec.layers.base import LAYERS, BuildContext, Extent, LayerSpec, Painter, as_3d
 from scenespec.resolve.trace import TraceField, TraceLike
-from scenespec.validate.base import split_binding
+from scenespec.validate.base import TRANSFORMS_SOURCE, split_binding
 from scenespec.validate.references import Locate
 from scenespec.validate.scene import EMPTY_CELL, PanelSpec, Scene, is_legend_location
 
@@ -56,7 +56,28 @@ def make_painter(
     the kind's channel table. `where` is the layer's key path (`("panels", p, "layers", i)`) for errors."""
     fields = layer_fields(layer, traces)
     with located(where, locate):
-        return LAYERS.load()[layer.kind].painter(layer, fields)
+        painter = LAYERS.load()[layer.kind].painter(layer, fields)
+    painter.series_optimizers = series_optimizers(layer, traces)
+    return painter
+
+
+OPTIMIZERS_FIELD = "optimizers"
+"""The static field in which a source records the optimizer (by name: `sgd`, `adam`, …) of each of its series."""
+
+
+def series_optimizers(layer: LayerSpec, traces: Mapping[str, TraceLike]) -> list[str] | None:
+    """The optimizer of each series a layer draws, from the source of its `y` (else `x`) binding, when that source
+    records them (an `optimizer` source: one column per optimizer); else None."""
+    bindings = layer.bindings()
+    binding = bindings.get("y") or bindings.get("x")
+    if binding is None:
+        return None
+    source, _ = split_binding(binding)
+    trace = traces.get(source)
+    if trace is None or source == TRANSFORMS_SOURCE or OPTIMIZERS_FIELD not in trace.names:
+        return None
+    field = trace.field(OPTIMIZERS_FIELD)
+    return None if field.stepped else [str(name) for name in np.atleast_1d(field.data)]
 
 
 def check_channels(scene: Scene, traces: Mapping[str, TraceLike], locate: Locate = unlocated) -> None:

@@ -37,6 +37,7 @@ from scenespec.layers.channels import (
 )
 from scenespec.registry import Registry, kind_of
 from scenespec.resolve.trace import TraceField
+from scenespec.themes.active import series_colors
 from scenespec.validate.base import Binding, SpecModel
 from scenespec.validate.drawable import Label
 from scenespec.validate.limits import FieldSize, Usage
@@ -219,12 +220,24 @@ class Painter(Generic[S]):
     places it in the spec (`panels[i].layers[j].z`).
     """
 
+    series_optimizers: list[str] | None = None
+    """The optimizer each series of this layer plots (one per column of its data), when its source records them
+    (an `optimizer` source's `optimizers` field); the compiler sets it, and `optimizer_colors` reads it."""
+
     def __init__(self, spec: S, fields: Mapping[str, TraceField]) -> None:
         self.spec = spec
         self.fields = dict(fields)
         self.artists: list[Artist] = []
         self._styles: dict[str, Any] = {}
         self.check_channels()
+
+    def optimizer_colors(self, count: int) -> list[str] | None:
+        """The theme's colour for the optimizer of each of `count` series, so an optimizer looks the same in every
+        spec; None when the spec gives a `color` (it wins), or the series' optimizers are not known."""
+        if getattr(self.spec, "color", None) is not None:
+            return None
+        colors = series_colors(self.series_optimizers, count)
+        return None if colors is None else [c for c in colors if c is not None]
 
     def check_channels(self) -> None:
         """Raise SpecError if a bound field does not have the timing and shape its channel declares."""

@@ -125,7 +125,11 @@ class MetricPainter(Painter[MetricLayer]):
     def build(self, ctx: BuildContext, frame: Frame) -> None:
         self.x_log = ctx.ax.get_xscale() == "log"
         self.y_log = ctx.ax.get_yscale() == "log"
-        (self.line,) = ctx.ax.plot([], [], **self.artist_kwargs(color="color", lw="linewidth"))
+        kwargs = self.artist_kwargs(color="color", lw="linewidth")
+        themed = self.optimizer_colors(1)  # one optimizer's series (its loss): that optimizer's colour
+        if themed is not None:
+            kwargs["color"] = themed[0]
+        (self.line,) = ctx.ax.plot([], [], **kwargs)
         self.dot = None
         if self.spec.marker:
             size = max(2.5 * self.style("linewidth"), 5.0)

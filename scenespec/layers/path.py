@@ -35,7 +35,9 @@ class PathLayer(ColorChecked):
     names: Binding | None = Field(None, description="One legend label per path, e.g. `race.names`.")
     label: Label | None = Field(None, description="Legend entry of a single path (several paths: use `names`).")
     color: str | list[str] | None = Field(
-        None, description="One colour for all paths, or a list with one per path; default: the colour cycle."
+        None,
+        description="One colour for all paths, or a list with one per path; default: each optimizer's colour in "
+        "the theme (paths of an `optimizer` source), else the colour cycle.",
     )
     marker: str | None = Field(None, description='Marker at every step (`""` for none), e.g. article 004\'s `o`.')
     markersize: NonNegativeFloat | None = Field(None, description="Marker size in points.")
@@ -49,7 +51,7 @@ class PathLayer(ColorChecked):
         Channel("y", "matched:x", "stepped", required=True),
         Channel("z", "matched:x", "stepped"),
         Channel("names", timing="static"),
-        constant("color", CYCLE),  # path i takes the cycle's colour i
+        constant("color", CYCLE),  # path i takes its optimizer's theme colour, else the cycle's colour i
         constant("marker", "o"),
         constant("markersize", 4.0),
         constant("linewidth", theme("lines.linewidth")),
@@ -94,6 +96,10 @@ class PathPainter(Painter[PathLayer]):
         return Extent(full[0], full[1], full[2] if self.spec.z is not None else None)
 
     def colors(self, count: int) -> list[str]:
+        """The spec's colour(s), else each optimizer's colour in the theme, else the colour cycle's, in turn."""
+        themed = self.optimizer_colors(count)
+        if themed is not None:
+            return themed
         color = self.style("color")
         if isinstance(color, list):
             return [color[i % len(color)] for i in range(count)]

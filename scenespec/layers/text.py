@@ -21,7 +21,7 @@ from pydantic import Field, field_validator
 from scenespec.errors import Problem, SpecError
 from scenespec.frame import Frame
 from scenespec.layers.base import BuildContext, ColorChecked, Painter, register_layer
-from scenespec.layers.channels import constant
+from scenespec.layers.channels import constant, theme
 from scenespec.resolve.trace import TraceField
 from scenespec.validate.base import BINDING_RE, Pair
 from scenespec.validate.drawable import check_label
@@ -87,7 +87,7 @@ class TextLayer(ColorChecked):
     va: Literal["top", "center", "bottom", "baseline"] = Field("baseline", description="Vertical alignment.")
 
     channels = (
-        constant("color", "r"),  # article 001's cost text; the theme's `text.color` is black
+        constant("color", theme("text.color")),  # the theme's text colour, so text reads on any background
         constant("size", 12.0),
     )
     example = 'layers = [{ kind = "text", text = "Cost: {fit.loss:.3f}", at = [6, -2], size = 16 }]'

@@ -28,8 +28,9 @@ from scenespec.sources.base import ResolveContext, SourceSpec
 ENV_VAR = "SCENESPEC_CACHE_DIR"
 """Environment variable naming the cache folder (default: the platform's user cache folder + `traces`)."""
 
-FORMAT = 1
-"""Bumped when the layout of a cache entry changes, so old entries are missed rather than misread."""
+FORMAT = 2
+"""Bumped when the layout of a cache entry changes, or the fields a source kind records (2: an `optimizer`
+source's `optimizers`), so old entries are missed rather than misread."""
 
 MAX_AGE_DAYS = 30
 """Entries unused for this long are deleted whenever a new entry is written."""

@@ -41,7 +41,8 @@ class OptimizerSource(SourceSpec):
 
     Trace fields, static: `X`, `Y`, `Z` (the grid and f on it, shape ny × nx, for
     `surface` and `contour`), `GX`, `GY` (∂f/∂x and ∂f/∂y on the grid, for `quiver`),
-    `names` (one label per optimizer). Stepped, one column per optimizer (shape
+    `names` (one label per optimizer), `optimizers` (each optimizer's rule name: `sgd`, `adam`, …, which
+    gives its paths their colour in the theme). Stepped, one column per optimizer (shape
     steps+1 × optimizers): `x`, `y` (the position), `loss` (f at the position),
     `grad_x`, `grad_y` (the gradient used for the next update, noise included).
     Step 0 is the start point, step t the position after t updates.
@@ -134,7 +135,7 @@ optimizers = [
         return out
 
     def fields(self, ctx: ResolveContext) -> dict[str, bool]:
-        static = dict.fromkeys(("X", "Y", "Z", "GX", "GY", "names"), False)
+        static = dict.fromkeys(("X", "Y", "Z", "GX", "GY", "names", "optimizers"), False)
         return static | dict.fromkeys(("x", "y", "loss", "grad_x", "grad_y"), True)
 
     def grid_size(self) -> tuple[int, int]:
@@ -145,7 +146,7 @@ optimizers = [
         nx, ny = self.grid_size()
         grid = Usage("max_grid_points", nx * ny, ("resolution",), f"a {nx} × {ny} grid ({number(nx * ny)} points)")
         runs = (len(self.optimizers),)
-        static = dict.fromkeys(("X", "Y", "Z", "GX", "GY"), (ny, nx)) | {"names": runs}
+        static = dict.fromkeys(("X", "Y", "Z", "GX", "GY"), (ny, nx)) | {"names": runs, "optimizers": runs}
         stepped = dict.fromkeys(("x", "y", "loss", "grad_x", "grad_y"), runs)
         return TraceShape.of(self.steps + 1, static, stepped, ("steps",), (grid,))
 
@@ -153,6 +154,7 @@ optimizers = [
         objective = self.make_objective()
         static = self._grid(objective, ctx)
         static["names"] = np.array(self.labels(), dtype=str)
+        static["optimizers"] = np.array([o.name for o in self.optimizers], dtype=str)
         columns = [self._run(objective, i, ctx) for i in range(len(self.optimizers))]
         n = self.steps + 1
 

@@ -13,13 +13,22 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias, TypeGuard,
 import matplotlib.style
 from matplotlib.legend import Legend
 from matplotlib.typing import LegendLocType
-from pydantic import AfterValidator, Field, NonNegativeFloat, PositiveFloat, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    Field,
+    NonNegativeFloat,
+    PositiveFloat,
+    PrivateAttr,
+    field_validator,
+    model_validator,
+)
 
 from scenespec.easing import EaseName
 from scenespec.errors import did_you_mean
 from scenespec.layers.base import LAYERS, LayerSpec
 from scenespec.render.sinks.base import output_formats
 from scenespec.sources.base import SOURCES, SourceSpec
+from scenespec.themes.loading import Theme
 from scenespec.transform.base import TRANSFORMS, TransformSpec
 from scenespec.validate.base import SOURCE_NAME_RE, TRANSFORMS_SOURCE, Pair, SpecModel
 from scenespec.validate.drawable import Label
@@ -85,6 +94,15 @@ class SceneMeta(SpecModel):
     )
     dpi: int = Field(100, ge=10, le=1000, description="Dots per inch: pixels = size × dpi.")
     style: str = Field("default", description="A matplotlib style name, e.g. `default`, `ggplot`, `seaborn-v0_8`.")
+    theme: str = Field(
+        "light",
+        min_length=1,
+        description=(
+            "The look the scene is drawn in, on top of `style`: a built-in theme (`light`, `dark`, `paper`, "
+            "`talk`) or a theme file relative to the spec, e.g. `themes/lab.toml`; it sets fonts, colours, line "
+            "widths and a fixed colour per optimizer; see docs/themes.md."
+        ),
+    )
     layout: list[LayoutRow] | None = Field(
         None,
         min_length=1,
@@ -106,6 +124,17 @@ class SceneMeta(SpecModel):
         min_length=1,
         description="Relative heights of the layout's rows, one per row, e.g. `[1, 1]`. Default: equal.",
     )
+
+    _theme: Theme | None = PrivateAttr(None)
+
+    @property
+    def resolved_theme(self) -> Theme | None:
+        """The theme as validation read it (its file and bases), or None if the scene was not validated from a spec."""
+        return self._theme
+
+    def set_theme(self, theme: Theme) -> None:
+        """Keep the theme validation read, so drawing (in any process) does not look for its files again."""
+        self._theme = theme
 
     @property
     def layout_cells(self) -> list[list[str]] | None:

@@ -9,6 +9,7 @@ from pydantic import ValidationError
 
 from scenespec.errors import KeyPath, Problem, SpecError, did_you_mean
 from scenespec.load.loader import LoadedSpec
+from scenespec.themes.loading import Theme, load_theme
 from scenespec.validate.base import BINDING_RE, field_name, union_tags
 from scenespec.validate.budget import check_raw, check_scene_budgets
 from scenespec.validate.scene import Scene, scene_model
@@ -203,7 +204,14 @@ def validate(loaded: LoadedSpec) -> Scene:
     except ValidationError as exc:
         raise SpecError(problems_from(exc, loaded)) from None
     check_scene_budgets(scene, loaded.problem)
+    scene.scene.set_theme(theme_of(scene, loaded))
     return scene
+
+
+def theme_of(scene: Scene, loaded: LoadedSpec) -> Theme:
+    """The scene's theme, read from its file (relative to the spec) and the themes it builds on."""
+    where = loaded.problem("", ("scene", "theme"))
+    return load_theme(scene.scene.theme, loaded.base_dir, where)
 
 
 def _binding_hint(value: object) -> str:
