@@ -35,7 +35,11 @@ class MetricLayer(ColorChecked):
     x: Binding | None = Field(
         None, description="A scalar recorded at every step used as x, e.g. `net.batch`; default: the step numbers."
     )
-    color: str | None = Field(None, description="Line and marker colour; default: the colour cycle.")
+    color: str | None = Field(
+        None,
+        description="Line and marker colour; default: the theme's colour of the optimizer whose loss it plots "
+        "(a source with one optimizer), else the colour cycle.",
+    )
     linewidth: PositiveFloat | None = Field(None, description="Line width in points.")
     marker: bool = Field(True, description="A dot at the current value.")
     line: bool = Field(
