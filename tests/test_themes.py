@@ -134,8 +134,10 @@ def test_paper_theme_on_the_drawn_frame(tmp_path: Path) -> None:
     assert {label.get_fontsize() for label in ax.get_xticklabels()} == {7.0}
     assert {t.get_fontsize() for t in ax.get_legend().get_texts()} == {7.0}
     assert ax.title.get_fontfamily() == ["DejaVu Serif", "serif"]
-    path = painters(graph)[1]
+    path, text = painters(graph)[1:]
     assert {line.get_linewidth() for line in path.lines} == {1.0}
+    assert {line.get_markersize() for line in path.lines} == {2.0}
+    assert text.artists[0].get_fontsize() == pytest.approx(9.6)
     assert ax.spines["left"].get_linewidth() == 0.6
 
 
@@ -146,8 +148,10 @@ def test_talk_theme_on_the_drawn_frame(tmp_path: Path) -> None:
     assert ax.xaxis.label.get_fontsize() == 18.0
     assert {label.get_fontsize() for label in ax.get_xticklabels()} == {14.0}
     assert graph.figure.texts[0].get_fontsize() == 22.0  # the scene's title
-    path = painters(graph)[1]
+    path, text = painters(graph)[1:]
     assert {line.get_linewidth() for line in path.lines} == {3.0}
+    assert {line.get_markersize() for line in path.lines} == {6.0}  # 2/3 of the theme's marker size, as by default
+    assert text.artists[0].get_fontsize() == pytest.approx(19.2)  # a text layer: 1.2 × the theme's font size
 
 
 def test_theme_goes_on_top_of_the_style(tmp_path: Path) -> None:

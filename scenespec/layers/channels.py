@@ -110,25 +110,32 @@ def _shape_words(option: str) -> str:
 @dataclass(frozen=True)
 class Theme:
     """A default from the scene's style, read when the layer is built: the first of the rcParams `keys`
-    that is set, raised to `power` (scatter's marker area is `lines.markersize` squared)."""
+    that is set, raised to `power` (scatter's marker area is `lines.markersize` squared), times `scale` (a text
+    layer's size is 1.2 × `font.size`: 12 points at matplotlib's defaults, and larger in a theme for slides)."""
 
     keys: tuple[RcKeyType, ...]
     power: int = 1
+    scale: float = 1.0
 
     def resolve(self) -> Any:
         value = next((matplotlib.rcParams[k] for k in self.keys if matplotlib.rcParams[k] is not None), None)
-        return value**self.power if self.power != 1 and value is not None else value
+        if value is None:
+            return None
+        value = value**self.power if self.power != 1 else value
+        return value * self.scale if self.scale != 1.0 else value
 
     def describe(self) -> str:
         with matplotlib.style.context("default"):
             value = self.resolve()
         name = ", else ".join(f"`{k}`" for k in self.keys) + ("²" if self.power == 2 else "")
-        return f"theme {name}: {_literal(value)}"
+        factor = f" × {self.scale:.3g}" if self.scale != 1.0 else ""
+        return f"theme {name}{factor}: {_literal(value)}"
 
 
-def theme(*keys: RcKeyType, power: int = 1) -> Theme:
-    """A default from the scene's style: rcParams `keys[0]`, else the next of `keys` that is set."""
-    return Theme(keys, power)
+def theme(*keys: RcKeyType, power: int = 1, scale: float = 1.0) -> Theme:
+    """A default from the scene's style: rcParams `keys[0]`, else the next of `keys` that is set (then raised to
+    `power` and multiplied by `scale`)."""
+    return Theme(keys, power, scale)
 
 
 @dataclass(frozen=True)

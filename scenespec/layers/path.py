@@ -53,7 +53,7 @@ class PathLayer(ColorChecked):
         Channel("names", timing="static"),
         constant("color", CYCLE),  # path i takes its optimizer's theme colour, else the cycle's colour i
         constant("marker", "o"),
-        constant("markersize", 4.0),
+        constant("markersize", theme("lines.markersize", scale=2 / 3)),  # 4 points at the default; themes scale it
         constant("linewidth", theme("lines.linewidth")),
     )
     example = 'layers = [{ kind = "path", x = "race.x", y = "race.y", names = "race.names" }]'

@@ -88,7 +88,7 @@ class TextLayer(ColorChecked):
 
     channels = (
         constant("color", theme("text.color")),  # the theme's text colour, so text reads on any background
-        constant("size", 12.0),
+        constant("size", theme("font.size", scale=1.2)),  # 12 points at the default font size; themes scale it
     )
     example = 'layers = [{ kind = "text", text = "Cost: {fit.loss:.3f}", at = [6, -2], size = 16 }]'
     axes = ("2d", "3d")
