@@ -67,7 +67,9 @@ def uses_reuse(data: Any, top: bool = True) -> bool:
         return False
     if top and (EXTENDS in data or PATCHES in data):
         return True
-    return any(key == INCLUDE or key.endswith("+") or uses_reuse(value, False) for key, value in data.items())
+    return any(
+        key in (INCLUDE, EXTENDS) or key.endswith("+") or uses_reuse(value, False) for key, value in data.items()
+    )
 
 
 def assemble(doc: Doc, source: Source, reading: Reading) -> Doc:
@@ -105,6 +107,11 @@ def expand(doc: Doc, node: Any, at: KeyPath, source: Source, reading: Reading, *
         return node
     if not isinstance(node, dict):
         return node
+    if EXTENDS in node and at:
+        message = (
+            f"`{EXTENDS}` belongs at the top of a spec, before its first [table] (a key below a header is the table's)"
+        )
+        raise spec_error(doc.locations, (*at, EXTENDS), message)
     for key in list(node):
         if not (spec and key == PATCHES):  # `[set]` values are written as they are
             node[key] = expand(doc, node[key], (*at, key), source, reading)
