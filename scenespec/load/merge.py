@@ -62,20 +62,40 @@ def appended_name(key: str, value: Any) -> str | None:
     return None
 
 
+class _Placed:
+    """A Doc's locations, indexed by every prefix: a merge moves whole subtrees many times, and a spec may hold
+    long arrays (100,000 numbers), so finding a subtree must not scan every location each time."""
+
+    def __init__(self, doc: Doc) -> None:
+        self.locations = doc.locations
+        self.below: dict[KeyPath, list[KeyPath]] = {}
+        for path in doc.locations:
+            for end in range(len(path) + 1):
+                self.below.setdefault(path[:end], []).append(path)
+
+    def get(self, path: KeyPath) -> Location | None:
+        return self.locations.get(path)
+
+    def moved(self, source: KeyPath, target: KeyPath) -> Iterator[tuple[KeyPath, Location]]:
+        """The locations at and below `source`, as if that value were written at `target`."""
+        for path in self.below.get(source, ()):
+            yield (*target, *path[len(source) :]), self.locations[path]
+
+
 def merge(base: Doc, over: Doc, at: KeyPath = ()) -> Doc:
     """`over` built on `base` (both the table at key path `at`): `over`'s keys win."""
     locations: dict[KeyPath, Location] = {}
-    data = _tables(base, over, base.data, over.data, at, locations)
+    data = _tables(_Placed(base), _Placed(over), base.data, over.data, at, locations)
     return Doc(data, locations)
 
 
 def _tables(
-    base: Doc, over: Doc, low: dict[str, Any], high: dict[str, Any], at: KeyPath, out: dict[KeyPath, Location]
+    base: _Placed, over: _Placed, low: dict[str, Any], high: dict[str, Any], at: KeyPath, out: dict[KeyPath, Location]
 ) -> dict[str, Any]:
     here = over.locations.get(at) or base.locations.get(at)
     if here is not None:
         out[at] = here
-    appends = _appends(over, high, at)
+    appends = _appends(over.locations, high, at)
     result: dict[str, Any] = {}
     for key, value in low.items():
         path = (*at, key)
@@ -85,21 +105,21 @@ def _tables(
                 result[key] = _tables(base, over, value, mine, path, out)
             else:
                 result[key] = mine
-                out.update(moved(over.locations, path, path))
+                out.update(over.moved(path, path))
         elif key in appends:
             result[key] = _append(base, over, value, high[appends[key]], path, out)
         else:
             result[key] = value
-            out.update(moved(base.locations, path, path))
+            out.update(base.moved(path, path))
     for key, mine in high.items():
         if key in result or appended_name(key, mine) in result:
             continue
         result[key] = mine
-        out.update(moved(over.locations, (*at, key), (*at, key)))
+        out.update(over.moved((*at, key), (*at, key)))
     return result
 
 
-def _appends(over: Doc, table: dict[str, Any], at: KeyPath) -> dict[str, str]:
+def _appends(locations: dict[KeyPath, Location], table: dict[str, Any], at: KeyPath) -> dict[str, str]:
     """Array name -> its `name+` key in `table`; a table giving both `name` and `name+` is refused."""
     found = {}
     for key, value in table.items():
@@ -107,25 +127,25 @@ def _appends(over: Doc, table: dict[str, Any], at: KeyPath) -> dict[str, str]:
         if name is None:
             continue
         if name in table:
-            raise spec_error(over.locations, (*at, key), f"give {name!r} (replace) or {key!r} (append), not both")
+            raise spec_error(locations, (*at, key), f"give {name!r} (replace) or {key!r} (append), not both")
         found[name] = key
     return found
 
 
 def _append(
-    base: Doc, over: Doc, inherited: Any, extra: list[Any], path: KeyPath, out: dict[KeyPath, Location]
+    base: _Placed, over: _Placed, inherited: Any, extra: list[Any], path: KeyPath, out: dict[KeyPath, Location]
 ) -> list[Any]:
     key = f"{path[-1]}{APPEND}"
     written = (*path[:-1], key)
     if not isinstance(inherited, list):
         kind = "a table" if isinstance(inherited, dict) else f"a {type(inherited).__name__}"
         raise spec_error(over.locations, written, f"cannot append: the inherited {path[-1]!r} is {kind}, not an array")
-    out.update(moved(base.locations, path, path))
-    where = over.locations.get(written)
+    out.update(base.moved(path, path))
+    where = over.get(written)
     if where is not None:
         out[path] = where
     for index in range(len(extra)):
-        out.update(moved(over.locations, (*written, index), (*path, len(inherited) + index)))
+        out.update(over.moved((*written, index), (*path, len(inherited) + index)))
     return [*inherited, *extra]
 
 
@@ -141,7 +161,7 @@ def finish_appends(doc: Doc, node: Any = None, at: KeyPath = ()) -> Any:
         return node
     if not isinstance(node, dict):
         return node
-    renames = _appends(doc, node, at)
+    renames = _appends(doc.locations, node, at)
     for key, value in node.items():
         finish_appends(doc, value, (*at, key))
     if renames:
