@@ -18,6 +18,7 @@ from scenespec.gallery import build_gallery
 from scenespec.load import load_data, load_spec, load_text
 from scenespec.output import resolve_target
 from scenespec.pipeline import load_and_validate, prepare
+from scenespec.spec_files import find_spec_files
 
 CSV_POINTS = "x,y\n0,1\n1,3\n2,5\n3,7\n"
 
@@ -420,3 +421,17 @@ def test_the_schema_accepts_the_reuse_keys_and_still_refuses_typos(tmp_path: Pat
     assert check(typo).returncode == 1
     no_panels = write_spec(tmp_path, '[scene]\ntitle = "no panels, no base"\n', "alone.toml")
     assert check(no_panels).returncode == 1  # a spec that builds on nothing still needs its panels
+
+
+def test_set_on_the_command_line_takes_brackets_too(tmp_path: Path) -> None:
+    spec = write_spec(tmp_path, SPEC)
+    loaded = load_spec(spec, ["panels[0].layers[0].color=blue", "panels.0.title=Fit"])
+    assert (loaded.data["panels"][0]["layers"][0]["color"], loaded.data["panels"][0]["title"]) == ("blue", "Fit")
+
+
+def test_a_folder_of_specs_counts_a_spec_that_only_extends(tmp_path: Path) -> None:
+    _, derived = two_folders(tmp_path, derived='extends = "../shared/linreg.toml"\n\n[set]\n"frames.fps" = 2\n')
+    write_fragments(tmp_path / "project")
+    found = find_spec_files([tmp_path / "project"])
+    assert found.specs == [derived]
+    assert len(found.skipped) == len(FRAGMENTS)  # fragments hold none of a spec's top-level keys
