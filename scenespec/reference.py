@@ -174,6 +174,24 @@ def ordered_models(roots: list[type[BaseModel]]) -> list[type[BaseModel]]:
     return seen
 
 
+REUSE = [
+    "## Keys of specs built from other files",
+    "",
+    "Read when the spec is loaded, gone before it is checked; see [reuse.md](reuse.md).",
+    "",
+    "| key | where | what it does |",
+    "| --- | --- | --- |",
+    '| `extends` | top level | `extends = "base.toml"`: this spec builds on another spec (TOML or JSON), a file '
+    "relative to this one; tables merge key by key, arrays and values are replaced |",
+    '| `include` | any table, also a table in an array | `include = "panels/loss.toml"` or a list of files merged in '
+    "order: a fragment merged into the table; the table's own keys win |",
+    '| `NAME+` | any table | `"layers+" = [...]`: appended to the inherited array `NAME` instead of replacing it |',
+    '| `[set]` | top level | key paths to values, applied after merging: `"panels[0].layers[1].color" = "red"`; '
+    '`"panels[0].layers+" = [...]` appends |',
+    "",
+]
+
+
 def generate() -> str:
     scene_model()
     layer_models = [kind.model for kind in LAYERS.load().values()]
@@ -191,6 +209,7 @@ def generate() -> str:
         "## Structure",
         "",
         *[section(m) for m in structure],
+        *REUSE,
         "## Sources",
         "",
         "Each `[sources.NAME]` table has a `kind`. Layers bind to its fields as `NAME.field`.",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from scenespec.load.reuse_schema import with_reuse_keys
 from scenespec.validate.scene import scene_model
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -19,7 +20,8 @@ TITLE = "scenespec spec"
 
 
 def schema() -> dict[str, Any]:
-    """The spec's JSON Schema as a dict: the Scene model's, plus the `$schema` key a JSON spec may carry."""
+    """The spec's JSON Schema as a dict: the Scene model's, plus the `$schema` key a JSON spec may carry and the
+    keys of a spec built from others (`extends`, `include`, `set`, `name+`)."""
     generated = scene_model().model_json_schema()
     generated.pop("title", None)
     generated.pop("$id", None)
@@ -30,7 +32,7 @@ def schema() -> dict[str, Any]:
         },
         **generated.pop("properties"),
     }
-    return {"$schema": DIALECT, "title": TITLE, **generated, "properties": properties}
+    return with_reuse_keys({"$schema": DIALECT, "title": TITLE, **generated, "properties": properties})
 
 
 def generate() -> str:

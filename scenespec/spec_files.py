@@ -25,10 +25,11 @@ class SpecFiles:
 
 
 def spec_keys() -> list[str]:
-    """The top-level keys of a spec (`scene`, `sources`, …), from the spec's model."""
+    """The top-level keys of a spec (`scene`, `sources`, …, from the spec's model), and `extends`: a spec that builds
+    on another may hold nothing else."""
     from scenespec.validate.scene import Scene
 
-    return [info.alias or name for name, info in Scene.model_fields.items()]
+    return [*(info.alias or name for name, info in Scene.model_fields.items()), "extends"]
 
 
 def find_spec_files(items: Sequence[str | Path]) -> SpecFiles:

@@ -281,11 +281,17 @@ def _write_site(out: Path, entries: list[Entry]) -> None:
 
 
 def _digest(data: bytes, loaded: LoadedSpec, scene: Scene) -> str:
-    """The sha256 of a spec's bytes and of every file its sources read (a CSV, a training log): a spec is
-    unchanged only if both are. A file that cannot be read counts as changed (rendering reports it)."""
+    """The sha256 of a spec's bytes, of the other files it is read from (a base it extends, fragments it
+    includes) and of every file its sources read (a CSV, a training log): a spec is unchanged only if all are.
+    A file that cannot be read counts as changed (rendering reports it)."""
     from scenespec.resolve.resolve import context
 
     digest = hashlib.sha256(data)
+    for file in loaded.files[1:]:  # the first is the spec itself
+        try:
+            digest.update(hashlib.sha256(file.read_bytes()).digest())
+        except OSError:
+            digest.update(os.urandom(16))
     for name, source in scene.sources.items():
         ctx = context(name, loaded, scene.limits)
         for file in source.inputs(ctx):

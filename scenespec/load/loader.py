@@ -7,20 +7,20 @@ dict's as `key: message` (a dict has no lines).
 from __future__ import annotations
 
 import copy
-import json
-import re
-import tomllib
-from collections.abc import Mapping, Sequence
+import dataclasses
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from scenespec.errors import KeyPath, Problem, SpecError
-from scenespec.load.locations import json_duplicate_keys, line_for, locate_json, locate_toml
-from scenespec.load.nesting import TOO_DEEP, shown_path, too_deep_line, too_deep_path
+from scenespec.load.extends import Reading, Source, assemble, uses_reuse
+from scenespec.load.files import FORMATS, Unreadable, format_of, read_text
+from scenespec.load.locations import Location, line_for
+from scenespec.load.merge import Doc
+from scenespec.load.nesting import TOO_DEEP, shown_path, too_deep_path
 from scenespec.load.overrides import Override, apply_overrides, plain
-
-FORMATS = {".toml": "toml", ".json": "json"}
+from scenespec.load.parse import parse_text
 
 
 @dataclass
@@ -33,95 +33,80 @@ class LoadedSpec:
     base_dir: Path
     name: str
     text: str
-    locations: dict[KeyPath, int] = field(default_factory=dict)
+    locations: dict[KeyPath, Location] = field(default_factory=dict)
+    """Key path -> (file, line) where it was written: the spec, a base it extends or a fragment it includes."""
     overrides: list[Override] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
+    """Every file the spec is read from: itself (when a file), its bases and its fragments."""
+    folders: dict[str, Path] = field(default_factory=dict)
+    """The folder of each file named in `locations`: relative paths written there start from it."""
 
-    def problem(self, message: str, path: KeyPath = ()) -> Problem:
-        """A Problem located at `path`: in an override if one set it, else in the file."""
+    def _overridden(self, path: KeyPath) -> Override | None:
         for override in reversed(self.overrides):
             if path[: len(override.path)] == override.path:
-                return Problem(message, path, file=override.label)
-        line = line_for(self.locations, path)
-        if line is None and self.file is not None and self.text:
-            line = 1  # a key missing at the top level: the document is its table
-        return Problem(message, path, file=self.file, line=line)
+                return override
+        return None
 
+    def problem(self, message: str, path: KeyPath = ()) -> Problem:
+        """A Problem located at `path`: in an override if one set it, else in the file that wrote it."""
+        override = self._overridden(path)
+        if override is not None:
+            return Problem(message, path, file=override.label)
+        where = line_for(self.locations, path)
+        if where is None:  # a key missing at the top level: the document is its table
+            where = Location(self.file, 1 if self.file is not None and self.text else None)
+        return Problem(message, path, file=where.file, line=where.line)
 
-def _toml_error_line(error: tomllib.TOMLDecodeError) -> tuple[str, int | None]:
-    """Split tomllib's "... (at line 3, column 5)" into message and line."""
-    text = str(error)
-    match = re.search(r"\s*\(at line (\d+), column (\d+)\)\s*$", text)
-    if not match:
-        return text, None
-    return text[: match.start()], int(match.group(1))
-
-
-def _too_deep(text: str, file: str) -> SpecError:
-    return SpecError([Problem(TOO_DEEP, file=file, line=too_deep_line(text))])
-
-
-class _DuplicateKey(Exception):
-    """A JSON object repeats a key (json.loads would silently keep the last)."""
-
-
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """json.loads' object hook: an object whose keys repeat is an error, as a table's are in TOML."""
-    data = dict(pairs)
-    if len(data) != len(pairs):
-        raise _DuplicateKey
-    return data
-
-
-def _duplicate_problems(text: str, file: str) -> list[Problem]:
-    problems = []
-    for path, line, first in json_duplicate_keys(text):
-        message = f"key {path[-1]!r} is given twice (first on line {first}); keys of an object must be unique"
-        problems.append(Problem(message, path, file=file, line=line))
-    return problems or [Problem("a key is given twice in one object; keys of an object must be unique", file=file)]
-
-
-def _parse_json(text: str, file: str) -> dict[str, Any]:
-    try:
-        data = json.loads(text, object_pairs_hook=_unique_keys)
-    except json.JSONDecodeError as exc:
-        problem = Problem(f"JSON syntax error: {exc.msg} (column {exc.colno})", file=file, line=exc.lineno)
-        raise SpecError([problem]) from None
-    except _DuplicateKey:
-        raise SpecError(_duplicate_problems(text, file)) from None
-    if not isinstance(data, dict):
-        raise SpecError([Problem("a JSON spec must be an object at the top level", file=file, line=1)])
-    return data
-
-
-def parse_text(text: str, fmt: str, file: str) -> tuple[dict[str, Any], dict[KeyPath, int]]:
-    """Parse spec text; a syntax error, a repeated key or nesting too deep becomes a SpecError naming file and line."""
-    try:
-        if fmt == "toml":
-            try:
-                data = tomllib.loads(text)
-            except tomllib.TOMLDecodeError as exc:
-                message, line = _toml_error_line(exc)
-                raise SpecError([Problem(f"TOML syntax error: {message}", file=file, line=line)]) from None
-        else:
-            data = _parse_json(text, file)
-    except RecursionError:
-        raise _too_deep(text, file) from None
-    if too_deep_path(data) is not None:
-        raise _too_deep(text, file)
-    return data, locate_toml(text) if fmt == "toml" else locate_json(text)
+    def folder_of(self, path: KeyPath) -> Path:
+        """The folder a relative path given at key `path` starts from: that of the file that wrote the key (a base
+        or fragment in another folder), else the spec's own (`base_dir`, also for `--set` values)."""
+        where = None if self._overridden(path) else line_for(self.locations, path)
+        if where is not None and where.file is not None:
+            return self.folders.get(where.file, self.base_dir)
+        return self.base_dir
 
 
 TEXT_LABEL = "<text>"
 
 
-def _finish(
-    data: dict[str, Any], locations: dict[KeyPath, int], overrides: Sequence[str | Override], **where: Any
-) -> LoadedSpec:
-    """Drop an editor's `$schema` pointer and apply overrides (`--set` texts or parsed ones)."""
-    data.pop("$schema", None)  # editors' schema pointer, not part of the scene
+def _finish(doc: Doc, source: Source, overrides: Sequence[str | Override], **where: Any) -> LoadedSpec:
+    """Drop an editor's `$schema` pointer, build on the spec's bases and fragments, and apply overrides (`--set`
+    texts or parsed ones)."""
+    doc.data.pop("$schema", None)  # editors' schema pointer, not part of the scene
+    reading = Reading(top=source.folder)
+    if uses_reuse(doc.data):
+        doc = assemble(doc, source, reading)
+        doc = Doc(_not_too_deep_data(doc.data, doc.locations), doc.locations)
+    else:
+        reading.note(source)
     parsed = [item if isinstance(item, Override) else Override.parse(item) for item in overrides]
-    apply_overrides(data, parsed)
-    return _not_too_deep(LoadedSpec(data=data, locations=locations, overrides=parsed, **where))
+    apply_overrides(doc.data, parsed)
+    loaded = LoadedSpec(
+        data=doc.data, locations=doc.locations, overrides=parsed, files=reading.files, folders=reading.folders, **where
+    )
+    return _not_too_deep(loaded)
+
+
+def _not_too_deep_data(data: dict[str, Any], locations: dict[KeyPath, Location]) -> dict[str, Any]:
+    """`data`, unless merging files nested it too deeply (each file alone was checked when parsed)."""
+    deep = too_deep_path(data)
+    if deep is not None:
+        where = line_for(locations, deep) or Location(None, None)
+        raise SpecError([Problem(TOO_DEEP, shown_path(deep), file=where.file, line=where.line)])
+    return data
+
+
+def _located(lines: dict[KeyPath, int], file: str) -> dict[KeyPath, Location]:
+    return {path: Location(file, line) for path, line in lines.items()}
+
+
+def _paths(data: Any, prefix: KeyPath = ()) -> Iterator[KeyPath]:
+    """Every key path of a dict spec down to its tables and arrays of tables (not inside arrays of numbers)."""
+    items: Any = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) else ()
+    for key, value in items:
+        if isinstance(value, dict | list) or isinstance(data, dict):
+            yield (*prefix, key)
+            yield from _paths(value, (*prefix, key))
 
 
 def _not_too_deep(loaded: LoadedSpec) -> LoadedSpec:
@@ -144,9 +129,10 @@ def load_text(
     fmt = fmt or ("json" if text.lstrip().startswith("{") else "toml")
     if fmt not in FORMATS.values():
         raise ValueError(f"unknown spec format {fmt!r}; expected toml or json")
-    data, locations = parse_text(text, fmt, TEXT_LABEL)
-    folder = Path(base_dir) if base_dir is not None else Path.cwd()
-    return _finish(data, locations, overrides, file=TEXT_LABEL, base_dir=folder.resolve(), name=name, text=text)
+    data, lines = parse_text(text, fmt, TEXT_LABEL)
+    folder = (Path(base_dir) if base_dir is not None else Path.cwd()).resolve()
+    doc = Doc(data, _located(lines, TEXT_LABEL))
+    return _finish(doc, Source(TEXT_LABEL, folder), overrides, file=TEXT_LABEL, base_dir=folder, name=name, text=text)
 
 
 def load_data(
@@ -162,28 +148,28 @@ def load_data(
     deep = too_deep_path(data)
     if deep is not None:
         raise SpecError([Problem(TOO_DEEP, shown_path(deep))])
-    folder = Path(base_dir) if base_dir is not None else Path.cwd()
+    folder = (Path(base_dir) if base_dir is not None else Path.cwd()).resolve()
     copied = copy.deepcopy(plain(dict(data)))  # numpy values made plain
-    return _finish(copied, {}, overrides, file=None, base_dir=folder.resolve(), name=name, text="")
+    # A dict has no lines; its keys are marked as its own, so that they are not taken for a fragment's.
+    nowhere = Location(None, None)
+    doc = Doc(copied, {path: nowhere for path in _paths(copied)} if uses_reuse(copied) else {})
+    return _finish(doc, Source(None, folder), overrides, file=None, base_dir=folder, name=name, text="")
 
 
 def load_spec(path: str | Path, overrides: Sequence[str | Override] | None = None) -> LoadedSpec:
     """Read and parse a spec file, then apply command-line `--set key.path=value` overrides."""
     path = Path(path)
     file = str(path)
-    fmt = FORMATS.get(path.suffix.lower())
-    if fmt is None:
-        expected = ", ".join(FORMATS)
-        raise SpecError([Problem(f"unknown spec format {path.suffix!r}; expected one of {expected}", file=file)])
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SpecError([Problem("no such spec file", file=file)]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SpecError([Problem(f"cannot read spec: {exc}", file=file)]) from None
-    data, locations = parse_text(text, fmt, file)
+        fmt = format_of(path)
+        text = read_text(path)
+    except Unreadable as exc:
+        raise SpecError([Problem(str(exc), file=file)]) from None
+    data, lines = parse_text(text, fmt, file)
+    folder = path.resolve().parent
+    source = Source(file, folder, path.absolute())
     return _finish(
-        data, locations, overrides or (), file=file, base_dir=path.resolve().parent, name=path.stem, text=text
+        Doc(data, _located(lines, file)), source, overrides or (), file=file, base_dir=folder, name=path.stem, text=text
     )
 
 
@@ -191,13 +177,5 @@ def with_overrides(loaded: LoadedSpec, overrides: Sequence[Override]) -> LoadedS
     """A copy of `loaded` with more overrides applied on top (the spec itself is not changed)."""
     data = copy.deepcopy(loaded.data)
     apply_overrides(data, list(overrides))
-    changed = LoadedSpec(
-        data=data,
-        file=loaded.file,
-        base_dir=loaded.base_dir,
-        name=loaded.name,
-        text=loaded.text,
-        locations=loaded.locations,
-        overrides=[*loaded.overrides, *overrides],
-    )
+    changed = dataclasses.replace(loaded, data=data, overrides=[*loaded.overrides, *overrides])
     return _not_too_deep(changed)

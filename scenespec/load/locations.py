@@ -14,8 +14,23 @@ import contextlib
 import json
 import string
 import tomllib
+from collections.abc import Mapping
+from typing import NamedTuple, TypeVar
 
 KeyPath = tuple[str | int, ...]
+T = TypeVar("T")
+
+
+class Location(NamedTuple):
+    """Where a key of a loaded spec was written: the file (as errors name it; None for a dict) and its line.
+
+    A spec built from several files (a base it extends, fragments it includes) keeps, for every key, the file
+    it really came from, so an error in an inherited panel names the base's line, not the derived spec's.
+    """
+
+    file: str | None
+    line: int | None
+
 
 _BARE_KEY_CHARS = frozenset(string.ascii_letters + string.digits + "_-")
 # A TOML scalar (number, bool, date/time) ends at one of these; dates may contain a space.
@@ -363,9 +378,9 @@ def json_duplicate_keys(text: str) -> list[tuple[KeyPath, int, int]]:
     return scanner.duplicates
 
 
-def line_for(locations: dict[KeyPath, int], path: KeyPath) -> int | None:
-    """Line of `path`, or of its nearest located ancestor (walk up by dropping the last element);
-    None if nothing located (e.g. empty path not present).
+def line_for(locations: Mapping[KeyPath, T], path: KeyPath) -> T | None:
+    """Line (or `Location`) of `path`, or of its nearest located ancestor (walk up by dropping the last
+    element); None if nothing located (e.g. empty path not present).
 
     Errors often concern keys that are missing or were synthesised, so the closest written
     ancestor is the most useful place to point at.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import reprlib
 import tomllib
 from dataclasses import dataclass
@@ -29,6 +30,25 @@ def plain(value: Any) -> Any:
     return value
 
 
+_PART = re.compile(r"([^.\[\]]+)((?:\[\d+\])*)")
+
+
+def parse_key_path(text: str) -> KeyPath | None:
+    """`panels[0].layers[1].color` or `panels.0.layers.1.color` as a key path; None if it is not one.
+
+    Both spellings are taken: brackets read as the reference docs write paths, dots as shells type them.
+    """
+    path: list[str | int] = []
+    for raw in text.strip().split("."):
+        match = _PART.fullmatch(raw.strip())
+        if match is None:
+            return None
+        name, indexes = match.group(1).strip(), match.group(2)
+        path.append(int(name) if name.isdigit() else name)
+        path.extend(int(index) for index in re.findall(r"\d+", indexes))
+    return tuple(path)
+
+
 def parse_value(text: str) -> Any:
     """Read a value as TOML (`20`, `true`, `[1, 2]`, `"s"`); anything else is a plain string."""
     try:
@@ -54,22 +74,21 @@ class Override:
 
     @classmethod
     def of(cls, key: str, value: Any, origin: str = "with_values") -> Override:
-        """An override from Python: `key` is a dotted path (`frames.fps`, `panels.0.title`), `value` any value."""
-        parts = [p.strip() for p in str(key).strip().split(".")]
-        if not all(parts):
+        """An override from Python: `key` is a dotted path (`frames.fps`, `panels.0.title` or `panels[0].title`),
+        `value` any value."""
+        path = parse_key_path(str(key))
+        if path is None:
             raise SpecError([Problem("expected a dotted key path, e.g. frames.fps", file=f"{origin} {key!r}")])
-        path = tuple(int(p) if p.isdigit() else p for p in parts)
         value = value if too_deep_path(value) is not None else plain(value)  # too deep: refused when applied
         return cls(text=f"{key}={LABEL.repr(value)}", path=path, value=value, origin=origin)
 
     @classmethod
     def parse(cls, text: str) -> Override:
         key, sep, raw = text.partition("=")
-        parts = [p.strip() for p in key.strip().split(".")]
-        if not sep or not all(parts):
+        path = parse_key_path(key)
+        if not sep or path is None:
             problem = Problem("expected KEY.PATH=VALUE, e.g. frames.fps=20", file=f"--set {text}")
             raise SpecError([problem])
-        path = tuple(int(p) if p.isdigit() else p for p in parts)
         return cls(text=text, path=path, value=parse_value(raw.strip()))
 
 

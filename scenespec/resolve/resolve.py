@@ -20,7 +20,9 @@ from scenespec.validate.scene import Scene
 
 def context(name: str, loaded: LoadedSpec, limits: Limits | None = None) -> ResolveContext:
     """Where source `name` sits in the spec, and the budgets it is held to (default: the default limits)."""
-    where = ResolveContext(base_dir=loaded.base_dir, path=("sources", name), locate=loaded.problem)
+    where = ResolveContext(
+        base_dir=loaded.base_dir, path=("sources", name), locate=loaded.problem, folders=loaded.folder_of
+    )
     if limits is not None:
         where.limits = limits
     return where

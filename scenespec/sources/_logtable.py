@@ -85,7 +85,7 @@ class LogSource(SourceSpec):
 
     def file(self, ctx: ResolveContext) -> Path:
         """`path` relative to the spec's folder (an absolute `path` stays as it is)."""
-        return ctx.base_dir / self.path
+        return ctx.folder("path") / self.path
 
     def inputs(self, ctx: ResolveContext) -> list[Path]:
         return [self.file(ctx)]

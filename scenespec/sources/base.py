@@ -29,6 +29,13 @@ class ResolveContext:
     locate: Any  # Callable[[str, KeyPath], Problem]
     limits: Limits = field(default_factory=Limits)
     """The spec's budgets (`[limits]`): a source that reads a file checks it against them before loading it."""
+    folders: Callable[[KeyPath], Path] | None = None
+    """The folder a key's relative path starts from (`LoadedSpec.folder_of`); None: `base_dir` for every key."""
+
+    def folder(self, *key: str | int) -> Path:
+        """The folder that the relative path at `key` of this source starts from: that of the file that wrote it,
+        which is another folder when the source comes from a base spec or a fragment elsewhere."""
+        return self.folders(self.path + key) if self.folders is not None else self.base_dir
 
     def error(self, message: str, *key: str | int) -> SpecError:
         problem: Problem = self.locate(message, self.path + key)

@@ -60,7 +60,7 @@ class CsvData(SpecModel):
     y: str = Field("y", description="Column holding y.")
 
     def file(self, ctx: ResolveContext) -> Path:
-        return ctx.base_dir / self.path
+        return ctx.folder("data", "path") / self.path
 
     def load(
         self, ctx: ResolveContext, read: Callable[[Path], bytes] = Path.read_bytes

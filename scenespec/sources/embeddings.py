@@ -87,11 +87,15 @@ images = "runs/emb/images.npy"     # (n, h, w) thumbnails, in [0, 1] or 0..255
     def inputs(self, ctx: ResolveContext) -> list[Path]:
         return self._read(ctx).inputs
 
+    def _side_files(self) -> list[tuple[str, str]]:
+        """(key, file name) of the labels and images files given."""
+        return [(key, name) for key, name in (("labels", self.labels), ("images", self.images)) if name is not None]
+
     def followed(self, ctx: ResolveContext) -> list[Path]:
         """The checkpoints' folder (a glob's folder, followed with its sub-folders), and the labels and images
         files when they lie outside it."""
         watched = self._watched(ctx)
-        extra = [ctx.base_dir / name for name in (self.labels, self.images) if name is not None]
+        extra = [ctx.folder(key) / name for key, name in self._side_files()]
         return [watched, *[path for path in extra if watched not in path.parents]]
 
     def fields(self, ctx: ResolveContext) -> dict[str, bool]:
@@ -149,19 +153,19 @@ images = "runs/emb/images.npy"     # (n, h, w) thumbnails, in [0, 1] or 0..255
         shape = TraceShape.of(
             len(steps), {name: values.shape for name, values in static.items()}, {"embedding": (count, dims)}, ("path",)
         )
-        inputs = [*files] + [ctx.base_dir / name for name in (self.labels, self.images) if name is not None]
+        inputs = [*files] + [ctx.folder(key) / name for key, name in self._side_files()]
         return Embeddings(np.asarray(steps, dtype=np.int64), embedding, static, shape, inputs)
 
     def _watched(self, ctx: ResolveContext) -> Path:
         """The folder holding the checkpoints (a glob's fixed part), or the path itself."""
-        root, _ = _split_glob(ctx.base_dir / self.path)
+        root, _ = _split_glob(ctx.folder("path") / self.path)
         return root
 
     def _checkpoints(self, ctx: ResolveContext) -> tuple[list[int], list[Path]]:
         """The checkpoint files in step order, with their steps."""
-        target = ctx.base_dir / self.path
+        target = ctx.folder("path") / self.path
         root, pattern = _split_glob(target)
-        excluded = {(ctx.base_dir / name).resolve() for name in (self.labels, self.images) if name is not None}
+        excluded = {(ctx.folder(key) / name).resolve() for key, name in self._side_files()}
         if pattern is not None:
             found = [path for path in root.glob(pattern) if path.is_file()]
         elif target.is_dir():
@@ -210,7 +214,7 @@ images = "runs/emb/images.npy"     # (n, h, w) thumbnails, in [0, 1] or 0..255
     def _array(self, ctx: ResolveContext, name: str | None, key: str, max_bytes: float) -> ArrayFile | None:
         if name is None:
             return None
-        path = ctx.base_dir / name
+        path = ctx.folder(key) / name
         if path.suffix not in ARRAY_SUFFIXES:
             allowed = ".npy, .npz, .txt or .tsv" if key == "labels" else ".npy or .npz"
             raise ArrayFileError(f"{name!r} is not a {allowed} file", key)
@@ -250,7 +254,7 @@ images = "runs/emb/images.npy"     # (n, h, w) thumbnails, in [0, 1] or 0..255
     def _text_labels(self, ctx: ResolveContext, max_bytes: float) -> tuple[np.ndarray, np.ndarray | None]:
         """Labels from a metadata file: a label per line, or (a header line with tabs) a column of a table."""
         assert self.labels is not None
-        path = ctx.base_dir / self.labels
+        path = ctx.folder("labels") / self.labels
         try:
             size = path.stat().st_size
             if size > max_bytes:

@@ -51,7 +51,7 @@ label = "label"            # the metadata column of the labels (default: the fir
     cacheable = False  # reading the files is as quick as reading a cached trace
 
     def folder(self, ctx: ResolveContext) -> Path:
-        return ctx.base_dir / self.path
+        return ctx.folder("path") / self.path
 
     def _read(self, ctx: ResolveContext) -> Projected:
         return self.once(("projected", ctx.base_dir), lambda: self._load(ctx))

@@ -37,7 +37,7 @@ path = "runs/fit"     # the folder given to scenespec.Recorder("runs/fit")
 
     def folder(self, ctx: ResolveContext) -> Path:
         """`path` relative to the spec's folder (an absolute `path` stays as it is)."""
-        return ctx.base_dir / self.path
+        return ctx.folder("path") / self.path
 
     def followed(self, ctx: ResolveContext) -> list[Path]:
         return [self.folder(ctx)]

@@ -44,7 +44,7 @@ source = "fit"
 
     def file(self, ctx: ResolveContext) -> Path:
         """The `.npz`: `path` relative to the spec's folder (an absolute `path` stays as it is)."""
-        return ctx.base_dir / self.path
+        return ctx.folder("path") / self.path
 
     def _load(self, ctx: ResolveContext) -> Saved:
         """The file's headers and the trace, read once per render (for `fields` when validating, then for
