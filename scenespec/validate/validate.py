@@ -211,7 +211,7 @@ def validate(loaded: LoadedSpec) -> Scene:
 def theme_of(scene: Scene, loaded: LoadedSpec) -> Theme:
     """The scene's theme, read from its file (relative to the spec) and the themes it builds on."""
     where = loaded.problem("", ("scene", "theme"))
-    return load_theme(scene.scene.theme, loaded.base_dir, where)
+    return load_theme(scene.scene.theme, loaded.folder_of(("scene", "theme")), where)
 
 
 def _binding_hint(value: object) -> str:
