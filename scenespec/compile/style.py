@@ -23,7 +23,7 @@ from scenespec.fonts.check import check_fonts
 from scenespec.fonts.mathtext import glyph_messages_collected, math_missing
 from scenespec.fonts.matplotlibrc import user_font_rc
 from scenespec.fonts.plan import FontPlan, plan_fonts
-from scenespec.fonts.texts import SceneText, plain_text, scene_texts
+from scenespec.fonts.texts import SceneText, scene_texts
 from scenespec.resolve.trace import TraceLike
 from scenespec.validate.references import Locate
 from scenespec.validate.scene import Scene
@@ -57,7 +57,7 @@ def font_layers(scene: Scene) -> list[Mapping[str, Any]]:
 def font_plan_of(scene: Scene, traces: Mapping[str, TraceLike] | None = None) -> tuple[list[SceneText], FontPlan]:
     """The texts a scene draws (with those its traces hold, when given) and the fonts that draw them."""
     texts = scene_texts(scene, traces)
-    chars = {char for text in texts for char in plain_text(text.text)}
+    chars = {char for text in texts for char in text.drawn}
     return texts, plan_fonts(requested_fonts(scene), chars, font_layers(scene))
 
 
@@ -84,7 +84,8 @@ def warn_fonts(scene: Scene, traces: Mapping[str, TraceLike] | None, locate: Loc
 @contextmanager
 def rc_context(styling: Styling) -> Iterator[None]:
     """The rcParams of `styling`, on top of matplotlib's defaults, whatever the caller's rcParams are."""
-    layers: Sequence[Any] = ["default", dict(styling.base), styling.style]
+    # the style "default" is matplotlib's defaults again, which would undo `base`: it is already in place
+    layers: Sequence[Any] = ["default", dict(styling.base), *([styling.style] if styling.style != "default" else [])]
     with matplotlib.style.context(layers), matplotlib.rc_context(dict(styling.rc)):  # type: ignore[arg-type]
         yield
 

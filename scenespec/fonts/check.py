@@ -16,7 +16,7 @@ from scenespec.errors import KeyPath, Problem, SpecWarning
 from scenespec.fonts import installed
 from scenespec.fonts.plan import FontPlan
 from scenespec.fonts.scripts import describe, install_advice, right_to_left, shapes_text
-from scenespec.fonts.texts import SceneText, plain_text
+from scenespec.fonts.texts import SceneText
 from scenespec.validate.references import Locate
 
 MathMissing = Callable[[str], list[str]]
@@ -35,11 +35,12 @@ def font_problems(
     text shaping would draw wrongly."""
     problems = [_unknown_family(name, requested or [], locate) for name in plan.unknown]
     shown: set[tuple[KeyPath, str]] = set()
+    written = {text.text for text in texts if text.source is None}
     for text in texts:
-        if (text.path, text.text) in shown:
-            continue
+        if (text.path, text.text) in shown or (text.source is not None and text.text in written):
+            continue  # a trace's value the spec wrote (an optimizer's label) is reported where it is written
         shown.add((text.path, text.text))
-        plain = plain_text(text.text)
+        plain = text.drawn
         missing = list(dict.fromkeys(char for char in plain if char in plan.uncovered))
         origin = f" (a value of {text.source})" if text.source else ""
         if missing:

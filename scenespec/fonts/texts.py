@@ -35,7 +35,14 @@ class SceneText:
     path: KeyPath
     text: str
     source: str | None = None
-    """`source race's field names` when the text is a value of a trace field."""
+    """`field 'names' of source 'race'` when the text is a value of a trace field."""
+    fixed: str | None = None
+    """The part of `text` known before drawing, when not all of it is: a text layer's template without its fields."""
+
+    @property
+    def drawn(self) -> str:
+        """The characters drawn with the text fonts: the known part, without math."""
+        return plain_text(self.text if self.fixed is None else self.fixed)
 
 
 def plain_text(text: str) -> str:
@@ -65,7 +72,7 @@ def trace_texts(scene: Scene, traces: Mapping[str, TraceLike]) -> list[SceneText
                     continue
                 data = np.asarray(traces[source].field(name).data)
                 if data.dtype.kind in "USO":
-                    where = f"source {source!r}'s field {name!r}"
+                    where = f"field {name!r} of source {source!r}"
                     for value in dict.fromkeys(str(item) for item in data.ravel()):
                         found.append(SceneText(("panels", p, "layers", i, key), value, where))
     return found
@@ -74,7 +81,7 @@ def trace_texts(scene: Scene, traces: Mapping[str, TraceLike]) -> list[SceneText
 def _walk(value: Any, path: KeyPath) -> Iterator[SceneText]:
     if isinstance(value, TextLayer):
         literals = "".join(literal for literal, _, _ in template_fields(value.text))
-        yield SceneText((*path, "text"), literals)
+        yield SceneText((*path, "text"), value.text, fixed=literals)
     if isinstance(value, BaseModel):
         for name, info in type(value).model_fields.items():
             item = getattr(value, name)
