@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 import matplotlib
@@ -46,15 +46,20 @@ class FontPlan:
 
 def effective_font_rc(layers: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """The `font.*` rcParams after laying each of `layers` (rcParams mappings, lowest first) on the defaults."""
-    rc: dict[str, Any] = {}
-    defaults = {str(name): value for name, value in matplotlib.rcParamsDefault.items()}
-    for layer in [defaults, *layers]:
+    rc = dict(_default_font_rc())
+    for layer in layers:
         for name, value in layer.items():
             if name in LIST_KEYS and isinstance(value, str):  # a theme may write `"DejaVu Sans, Arial"`
                 rc[name] = [part.strip() for part in value.split(",")]
             elif name.startswith("font."):
                 rc[name] = value
     return rc
+
+
+@cache
+def _default_font_rc() -> dict[str, Any]:
+    """matplotlib's default `font.*` rcParams (they never change while it runs)."""
+    return {str(name): value for name, value in matplotlib.rcParamsDefault.items() if str(name).startswith("font.")}
 
 
 LIST_KEYS = {"font.family", *(f"font.{generic}" for generic in GENERIC_FAMILIES)}

@@ -12,6 +12,7 @@ import re
 import typing
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -83,10 +84,11 @@ def _walk(value: Any, path: KeyPath) -> Iterator[SceneText]:
         literals = "".join(literal for literal, _, _ in template_fields(value.text))
         yield SceneText((*path, "text"), value.text, fixed=literals)
     if isinstance(value, BaseModel):
+        labels = label_fields(type(value))
         for name, info in type(value).model_fields.items():
             item = getattr(value, name)
             key = info.alias or name
-            if _is_label(info.annotation):
+            if name in labels:
                 if isinstance(item, str):
                     yield SceneText((*path, key), item)
                 elif isinstance(item, list):
@@ -101,6 +103,12 @@ def _walk(value: Any, path: KeyPath) -> Iterator[SceneText]:
     elif isinstance(value, dict):
         for key, item in value.items():
             yield from _walk(item, (*path, key))
+
+
+@cache
+def label_fields(model: type[BaseModel]) -> frozenset[str]:
+    """The fields of `model` typed `Label` (or holding Labels), by name."""
+    return frozenset(name for name, info in model.model_fields.items() if _is_label(info.annotation))
 
 
 def _is_label(annotation: Any) -> bool:
