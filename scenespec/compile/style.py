@@ -43,13 +43,15 @@ class Styling:
 
 
 def requested_fonts(scene: Scene) -> list[str] | None:
-    """`scene.font` as a list of families, or None when it is not given."""
+    """`scene.font` as a list of families, or None when it is not given (then the families the styling in effect
+    names are drawn with; a theme's own font list belongs there)."""
     font = scene.scene.font
     return [font] if isinstance(font, str) else font
 
 
 def font_layers(scene: Scene) -> list[Mapping[str, Any]]:
-    """The rcParams under `scene.font`, lowest first: the user's matplotlibrc fonts, the style's settings."""
+    """The rcParams under `scene.font`, lowest first: the user's matplotlibrc fonts, the style's settings (and a
+    theme's rcParams go last), from which the families in effect without `scene.font` are read."""
     style = {str(name): value for name, value in (matplotlib.style.library.get(scene.scene.style) or {}).items()}
     return [user_font_rc(), style]
 
@@ -63,7 +65,7 @@ def font_plan_of(scene: Scene, traces: Mapping[str, TraceLike] | None = None) ->
 
 def styling_of(scene: Scene, traces: Mapping[str, TraceLike] | None = None) -> Styling:
     """The styling a validated scene asks for; `traces` adds the texts its trace fields hold (legend names) to
-    those the fonts must cover."""
+    those the fonts must cover. The fonts' rcParams come last in `rc`: above a theme's."""
     _, fonts = font_plan_of(scene, traces)
     return Styling(style=scene.scene.style, rc=fonts.rc, base=user_font_rc(), quiet_glyphs=fonts.uncovered)
 
