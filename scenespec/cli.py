@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, TextIO
 
 from scenespec import __version__
-from scenespec.errors import PluginError, RenderError, SpecError, did_you_mean
+from scenespec.errors import PluginError, RenderError, SpecError, SpecWarning, did_you_mean
 from scenespec.interrupt import description, exit_status, interrupts_raise, raise_if_interrupted
 from scenespec.render.sinks.base import output_formats, sink_kinds
 
@@ -318,13 +321,36 @@ def _unknown_command(parser: argparse.ArgumentParser, argv: Sequence[str]) -> No
         parser.error(f"unknown command {command!r}{did_you_mean(command, COMMANDS)} (commands: {', '.join(COMMANDS)})")
 
 
+@contextmanager
+def spec_warnings_printed() -> Iterator[None]:
+    """Print each `SpecWarning` as `warning: file:line: key: message` (other warnings as Python prints them)."""
+    with warnings.catch_warnings():
+        show = warnings.showwarning
+
+        def print_warning(
+            message: Warning | str,
+            category: type[Warning],
+            filename: str,
+            lineno: int,
+            file: TextIO | None = None,
+            line: str | None = None,
+        ) -> Any:
+            if issubclass(category, SpecWarning):
+                print(f"warning: {message}", file=sys.stderr)
+            else:
+                show(message, category, filename, lineno, file, line)
+
+        warnings.showwarning = print_warning
+        yield
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = sys.argv[1:] if argv is None else list(argv)
     parser = _parser()
     _unknown_command(parser, arguments)
     args = parser.parse_args(arguments)
     try:
-        with interrupts_raise():
+        with interrupts_raise(), spec_warnings_printed():
             status = COMMANDS[args.command](args)
             raise_if_interrupted()
             return status

@@ -73,6 +73,15 @@ def _position(problem: Problem) -> tuple[bool, str, bool, int]:
     return (problem.file is None, problem.file or "", problem.line is None, problem.line or 0)
 
 
+class SpecWarning(UserWarning):
+    """A problem in a spec that does not stop it rendering (a font that is not installed, a character no font
+    has): a Python warning, which the CLI prints as `warning: file:line: key: message`."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
+
+
 class RenderError(Exception):
     """A failure while producing output (unwritable path, no display, …)."""
 

@@ -20,7 +20,7 @@ import numpy as np
 
 from scenespec.compile.compiler import compile_scene, layer_fields
 from scenespec.compile.graph import ArtistGraph
-from scenespec.compile.style import style_context, styling_of
+from scenespec.compile.style import style_context, styling_of, warn_fonts
 from scenespec.errors import SpecError
 from scenespec.frame import Frame
 from scenespec.render.engine import FrameEngine
@@ -126,7 +126,9 @@ class LiveRender:
         if frames is None:
             self.frames.append(frame)
             frames = self.frames
-        with style_context(styling_of(self.scene)):
+        if self.graph is None:
+            warn_fonts(self.scene, traces, self.locate)
+        with style_context(styling_of(self.scene, traces)):
             if self.graph is None:
                 self.graph = compile_scene(self.scene, traces, [frame], locate=self.locate, live=True)
                 self.engine = FrameEngine(self.graph)

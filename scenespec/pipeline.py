@@ -223,9 +223,9 @@ def prepare(path: str | Path, overrides: Sequence[str] = (), *, cache: bool = Tr
     return resolve_and_schedule(*load_and_validate(path, overrides), cache=cache)
 
 
-def scene_style(scene: Scene) -> AbstractContextManager[None]:
-    """The scene's matplotlib style, to build its graph in."""
-    return style_context(styling_of(scene))
+def scene_style(scene: Scene, traces: Mapping[str, Trace | DerivedTrace] | None = None) -> AbstractContextManager[None]:
+    """The scene's matplotlib style, to build its graph in (with `traces`, fonts also cover the texts they hold)."""
+    return style_context(styling_of(scene, traces))
 
 
 def build(prepared: Prepared, figure: Figure | None = None) -> ArtistGraph:
@@ -301,7 +301,7 @@ def write_output(
 
 def show_on_screen(prepared: Prepared, frames: list[Frame]) -> tuple[int, int]:
     scene = prepared.scene
-    with scene_style(scene):
+    with scene_style(scene, prepared.traces):
         graph = build(prepared, screen.window_figure(scene.scene.size, scene.scene.dpi))
         screen.play(graph, frames, scene.frames.loop)
     return graph.pixel_size

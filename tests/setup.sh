@@ -4,7 +4,11 @@
 # System packages (Debian names): Xvfb and xauth give tests/test_screen.py a real X display; Debian's Chromium
 # (/usr/bin/chromium, driven by Playwright, which never downloads a browser here) plays the MP4/WebM outputs and
 # the HTML gallery in tests/test_video.py and tests/test_gallery.py, with a font for its page text
-# (fonts-liberation is only a recommendation of chromium). ffmpeg comes with the imageio-ffmpeg wheel.
+# (fonts-liberation is only a recommendation of chromium). fonts-noto-cjk gives matplotlib the CJK families of
+# tests/test_fonts.py and the Chinese specs ("Noto Sans CJK JP", "… SC", "… KR", …: faces of one .ttc, which
+# matplotlib >= 3.11 lists face by face); a font installed after matplotlib built its font cache is found by
+# scenespec itself (scenespec/fonts/installed.py), so no cache needs deleting. ffmpeg comes with the imageio-ffmpeg
+# wheel.
 # Then the Python test extra (pinned matplotlib for the image baselines, pytest, ruff, mypy, torch, Playwright, …).
 #
 # Idempotent and quiet: packages already installed are not fetched again (no apt-get update either), so a second
@@ -12,7 +16,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-PACKAGES="xvfb xauth chromium fonts-dejavu-core"
+PACKAGES="xvfb xauth chromium fonts-dejavu-core fonts-noto-cjk"
 
 missing=""
 for package in $PACKAGES; do
@@ -30,7 +34,7 @@ if [ -n "$missing" ]; then
     as_root="none"
   fi
   if ! command -v apt-get >/dev/null 2>&1 || [ "$as_root" = none ]; then
-    echo "tests/setup.sh: cannot install the system packages the browser and window tests need:$missing" >&2
+    echo "tests/setup.sh: cannot install the system packages the browser, window and font tests need:$missing" >&2
     if command -v apt-get >/dev/null 2>&1; then
       echo "  (not root, and no sudo): ask an administrator for: apt-get install$missing" >&2
     else

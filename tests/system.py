@@ -32,6 +32,9 @@ class SystemPackage:
 
 CHROMIUM = SystemPackage("chromium", "/usr/bin/chromium", "plays videos and the gallery in a real browser")
 FONT = SystemPackage("fonts-dejavu-core", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "Chromium's page text")
+CJK_FONT = SystemPackage(
+    "fonts-noto-cjk", "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", "Chinese, Japanese and Korean glyphs"
+)
 XVFB = SystemPackage("xvfb", "/usr/bin/Xvfb", "a virtual X display for the window test")
 
 

@@ -27,6 +27,7 @@ FAST: dict[str, tuple[str, ...]] = {
     "learner_linear": ("sources.net.epochs=1",),
     "learner_sine": ("sources.net.epochs=1",),
     "linreg": ("sources.fit.epochs=120",),
+    "linreg_zh": ("sources.fit.epochs=120",),
     "projector_digits_pca": ("sources.digits.epochs=3", "sources.digits.record={epochs=[1]}", "frames.tween.between=2"),
     "projector_digits_tsne": (
         "sources.digits.epochs=3",

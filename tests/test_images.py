@@ -8,11 +8,14 @@ extra. Regenerate them after a deliberate visual change with:
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import pytest
 from matplotlib.figure import Figure
+from system import CJK_FONT, require
 
+import scenespec
 from scenespec.pipeline import build, prepare, scene_style
 
 SPECS = Path(__file__).resolve().parent.parent / "specs"
@@ -88,3 +91,44 @@ THEMED_FRAMES = [("race_rosenbrock_dark.toml", "middle")]  # the dark theme: lig
 @pytest.mark.mpl_image_compare(style="default", tolerance=TOLERANCE)
 def test_themed_frame(spec: str, which: str) -> Figure:
     return frame_figure(spec, which)
+
+
+SCRIPTS_SPEC = """
+[scene]
+title = "机器学习过程可视化：线性回归"
+size = [5.0, 3.6]
+dpi = 80
+
+[sources.fit]
+kind = "trainer"
+model = "linear"
+data = { kind = "line", slope = 1.0, intercept = -2.0, noise = 1.0, n = 30, x = [0, 10], seed = 0 }
+optimizer = { name = "sgd", lr = 1e-3 }
+epochs = 20
+
+[[panels]]
+xlabel = "エポックごとのデータ"
+ylabel = "손실 함수"
+legend = "upper left"
+layers = [
+  { kind = "scatter", x = "fit.x", y = "fit.y", color = "red", label = "Δ 数据 αβγ" },
+  { kind = "line", x = "fit.x", y = "fit.pred", style = "g--", label = "拟合直线" },
+]
+"""
+
+
+@pytest.mark.mpl_image_compare(style="default", tolerance=TOLERANCE)
+def test_scripts_frame() -> Figure:
+    """A Chinese title, a Japanese x label, a Korean y label and Greek in a legend, drawn with the installed CJK font
+    found for them (no font named in the spec), without a single missing-glyph warning."""
+    require(CJK_FONT)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        prepared = scenespec.load(SCRIPTS_SPEC).prepare()
+        recipe = prepared.recipe()
+        with recipe.styled():
+            graph = recipe.build()
+            graph.show(prepared.frames[-1])
+            graph.figure.canvas.draw()
+    assert [str(warning.message) for warning in caught] == []
+    return graph.figure

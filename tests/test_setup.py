@@ -17,7 +17,7 @@ from system import SETUP_COMMAND, SystemPackage, missing_message, require
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "tests" / "setup.sh"
-PACKAGES = ["xvfb", "xauth", "chromium", "fonts-dejavu-core"]
+PACKAGES = ["xvfb", "xauth", "chromium", "fonts-dejavu-core", "fonts-noto-cjk"]
 
 
 def readme_commands() -> list[str]:
@@ -82,10 +82,10 @@ def test_setup_with_everything_installed_only_runs_pip(tmp_path: Path) -> None:
 def test_setup_as_root_installs_only_missing_packages(tmp_path: Path) -> None:
     result, calls = run_setup(tmp_path, ["xauth", "fonts-dejavu-core"], uid=0)
     assert result.returncode == 0, result.stderr
-    assert result.stderr == "tests/setup.sh: installing xvfb chromium\n"
+    assert result.stderr == "tests/setup.sh: installing xvfb chromium fonts-noto-cjk\n"
     assert calls == [
         f"apt-get update -qq [in {ROOT}]",
-        f"apt-get install -y -qq --no-install-recommends xvfb chromium [in {ROOT}]",
+        f"apt-get install -y -qq --no-install-recommends xvfb chromium fonts-noto-cjk [in {ROOT}]",
         f"pip install -q -e .[test] [in {ROOT}]",
     ]
 
@@ -93,10 +93,9 @@ def test_setup_as_root_installs_only_missing_packages(tmp_path: Path) -> None:
 def test_setup_without_root_or_sudo_says_what_to_install(tmp_path: Path) -> None:
     result, calls = run_setup(tmp_path, ["xvfb", "xauth"], uid=1000)
     assert result.returncode == 0, result.stderr
-    assert "cannot install the system packages the browser and window tests need: chromium fonts-dejavu-core" in (
-        result.stderr
-    )
-    assert "apt-get install chromium fonts-dejavu-core" in result.stderr
+    missing = "chromium fonts-dejavu-core fonts-noto-cjk"
+    assert f"cannot install the system packages the browser, window and font tests need: {missing}" in result.stderr
+    assert f"apt-get install {missing}" in result.stderr
     assert calls == [f"pip install -q -e .[test] [in {ROOT}]"]  # the Python extra is still installed
 
 

@@ -151,7 +151,7 @@ def compile_scene(
         _legend(panel, [p for p in painters if not p.spec.twin] + [p for p in painters if p.spec.twin])
         panels.append(panel)
     _fix_layout(figure)
-    return ArtistGraph(figure, panels, nodes, styling=styling_of(scene), frame_count=len(frames))
+    return ArtistGraph(figure, panels, nodes, styling=styling_of(scene, traces), frame_count=len(frames))
 
 
 LAYER_ORDER_STEP = 1e-6

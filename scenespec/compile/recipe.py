@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 
 from scenespec.compile.compiler import check_channels, compile_scene, unlocated
 from scenespec.compile.graph import ArtistGraph
-from scenespec.compile.style import style_context, styling_of
+from scenespec.compile.style import style_context, styling_of, warn_fonts
 from scenespec.frame import Frame
 from scenespec.resolve.trace import TraceLike
 from scenespec.validate.references import Locate
@@ -26,7 +26,8 @@ class GraphRecipe:
     """Scene + traces + frames: everything `build` needs, and nothing that cannot be pickled.
 
     `locate` places a problem in the spec (`LoadedSpec.problem`). Making a recipe checks every bound field
-    against its layer's channel table, so a wrong shape is a SpecError here, before any worker exists."""
+    against its layer's channel table, so a wrong shape is a SpecError here, before any worker exists, and warns
+    about texts with characters no installed font has (`fonts.check`), once, before any is drawn."""
 
     scene: Scene
     traces: Mapping[str, TraceLike]
@@ -35,10 +36,11 @@ class GraphRecipe:
 
     def __post_init__(self) -> None:
         check_channels(self.scene, self.traces, self.locate)
+        warn_fonts(self.scene, self.traces, self.locate)
 
     def styled(self) -> AbstractContextManager[None]:
         """The scene's matplotlib style: build and draw inside it."""
-        return style_context(styling_of(self.scene))
+        return style_context(styling_of(self.scene, self.traces))
 
     def build(self, figure: Figure | None = None) -> ArtistGraph:
         """The artist graph showing the first frame (call inside `styled()`)."""

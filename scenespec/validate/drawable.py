@@ -14,6 +14,8 @@ from matplotlib.markers import MarkerStyle
 from matplotlib.mathtext import MathTextParser
 from pydantic import AfterValidator
 
+from scenespec.fonts.mathtext import glyph_messages_collected
+
 
 @cache
 def _parser() -> MathTextParser[Any]:
@@ -25,7 +27,8 @@ def mathtext_problem(text: str) -> str | None:
     if not cbook.is_math_text(text):
         return None  # drawn as it is written
     try:
-        _parser().parse(text)
+        with glyph_messages_collected():  # characters mathtext lacks are a font warning when the scene is drawn
+            _parser().parse(text)
     except ValueError as exc:
         reason = " ".join(str(exc).split())
         return f"matplotlib cannot draw the math in this text ({reason}); write \\$ for a dollar sign"

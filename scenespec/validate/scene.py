@@ -80,6 +80,11 @@ if TYPE_CHECKING:
     TransformUnion: TypeAlias = TransformSpec
     OutputFormat: TypeAlias = str
 
+FontFamily = Annotated[str, Field(min_length=1, max_length=200, pattern=r"\S")]
+"""A font family name: what matplotlib's `font.family` takes (an installed family, or a generic one)."""
+MAX_FONTS = 20
+"""Families in `scene.font`: a fallback list, not a font catalogue."""
+
 LayoutRow = Annotated[str, AfterValidator(_layout_row)]
 PanelName = Annotated[str, AfterValidator(_panel_name)]
 
@@ -102,6 +107,13 @@ class SceneMeta(SpecModel):
             "`talk`) or a theme file relative to the spec, e.g. `themes/lab.toml`; it sets fonts, colours, line "
             "widths and a fixed colour per optimizer; see docs/themes.md."
         ),
+    )
+    font: FontFamily | Annotated[list[FontFamily], Field(min_length=1, max_length=MAX_FONTS)] | None = Field(
+        None,
+        description="Font family, or a list of families each drawing the characters the ones before it lack, e.g. "
+        '`["Noto Sans CJK JP", "DejaVu Sans"]`; `sans-serif`, `serif` and `monospace` name matplotlib\'s generic '
+        "families. A family that is not installed is a warning, and the rest of the list applies. Characters no "
+        "family given has are drawn with an installed font that has them (see docs/fonts.md). Default: the style's.",
     )
     layout: list[LayoutRow] | None = Field(
         None,
