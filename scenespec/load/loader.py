@@ -7,6 +7,7 @@ dict's as `key: message` (a dict has no lines).
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import re
 import tomllib
@@ -35,6 +36,9 @@ class LoadedSpec:
     text: str
     locations: dict[KeyPath, int] = field(default_factory=dict)
     overrides: list[Override] = field(default_factory=list)
+    reference: str | None = None
+    """`PACKAGE:NAME` when the spec is an installed package's (scenespec/packages.py): its outputs go to the
+    current folder, never beside the file in the package."""
 
     def problem(self, message: str, path: KeyPath = ()) -> Problem:
         """A Problem located at `path`: in an override if one set it, else in the file."""
@@ -191,13 +195,5 @@ def with_overrides(loaded: LoadedSpec, overrides: Sequence[Override]) -> LoadedS
     """A copy of `loaded` with more overrides applied on top (the spec itself is not changed)."""
     data = copy.deepcopy(loaded.data)
     apply_overrides(data, list(overrides))
-    changed = LoadedSpec(
-        data=data,
-        file=loaded.file,
-        base_dir=loaded.base_dir,
-        name=loaded.name,
-        text=loaded.text,
-        locations=loaded.locations,
-        overrides=[*loaded.overrides, *overrides],
-    )
+    changed = dataclasses.replace(loaded, data=data, overrides=[*loaded.overrides, *overrides])
     return _not_too_deep(changed)
