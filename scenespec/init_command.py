@@ -29,8 +29,8 @@ SCHEMA_REFERENCE = "./" + SCHEMA_FILE.as_posix()
 STARTER = """\
 # A first scene: a line learns to fit noisy points by gradient descent.
 # Change the data, the optimizer or the layers, then: scenespec render {file}
-# Every key is described in scenespec's reference (docs/reference.md); your editor completes
-# and checks them from the schema named on the first line.
+# Your editor completes and checks every key from the schema named on the first line
+# (`scenespec schema` prints it); docs/reference.md in scenespec's repository describes them.
 
 [scene]
 title = "My first scene"

@@ -211,3 +211,39 @@ def test_a_package_specs_output_path_is_taken_in_the_current_folder(
     packaged = dataclasses.replace(loaded, reference="pkg:contours")
     spec = Spec(packaged, *checked(packaged))
     assert spec.default_output().path == work / "contours.png"  # a package's: here
+
+
+INSTALLED = """
+import json, scenespec
+from scenespec.packages import installed, packaged_file
+print(json.dumps({"module": scenespec.__file__, "linreg": str(packaged_file("scenespec:linreg")),
+                  "installed": installed()}))
+"""
+
+
+def test_a_non_editable_install_ships_scenespecs_specs_and_their_data(tmp_path: Path) -> None:
+    source = tmp_path / "source"
+    ignore = shutil.ignore_patterns("__pycache__")
+    for folder in ("scenespec", "specs"):
+        shutil.copytree(REPO / folder, source / folder, ignore=ignore)
+    for file in ("pyproject.toml", "setup.py", "README.md"):
+        shutil.copyfile(REPO / file, source / file)
+    site = tmp_path / "site"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", "--target", str(site),
+         str(source)],
+        check=True, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    specs = site / "scenespec" / "specs"
+    assert sorted(p.name for p in specs.glob("*.*")) == sorted(p.name for p in (REPO / "specs").glob("*.*"))
+    assert (specs / "data" / "training_log.csv").read_bytes() == (REPO / "specs/data/training_log.csv").read_bytes()
+    work = tmp_path / "work"
+    work.mkdir()
+    found = run(["-c", INSTALLED], work, site)
+    assert found.returncode == 0, found.stderr
+    report = json.loads(found.stdout.strip().splitlines()[-1])
+    assert report == {"module": str(site / "scenespec" / "__init__.py"), "linreg": str(specs / "linreg.toml"),
+                      "installed": ["scenespec"]}  # fmt: skip
+    traced = run(["trace", "scenespec:training_log", "-q"], work, site)  # reads data/training_log.csv installed
+    assert traced.returncode == 0, traced.stderr
+    assert sorted(p.name for p in work.iterdir()) == ["training_log.npz"]
