@@ -137,7 +137,10 @@ def _parser() -> argparse.ArgumentParser:
         "spec and a page per spec. Only specs whose content changed are re-rendered (see docs/gallery.md).",
     )
     gallery.add_argument(
-        "specs", nargs="*", default=["specs"], help="spec files, or folders of *.toml and *.json (default: specs)"
+        "specs",
+        nargs="*",
+        default=["specs"],
+        help="spec files, PACKAGE:NAME specs, or folders of *.toml and *.json (default: specs)",
     )
     gallery.add_argument("-o", "--output", default="gallery", help="the site's folder (default: gallery)")
     gallery.add_argument(
@@ -301,8 +304,11 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 
 def _cmd_gallery(args: argparse.Namespace) -> int:
     from scenespec.gallery import build_gallery
+    from scenespec.packages import is_packaged, packaged_file
 
-    files = _spec_files(args.specs, quiet=args.quiet)
+    # a package's spec by its file: the gallery hashes the file's bytes and shows its text
+    items = [str(packaged_file(item)) if is_packaged(item) else item for item in args.specs]
+    files = _spec_files(items, quiet=args.quiet)
     if not files:
         print("error: no spec files found", file=sys.stderr)
         return EXIT_SPEC_ERROR

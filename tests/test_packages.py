@@ -94,6 +94,15 @@ def test_every_command_taking_a_spec_takes_a_package_spec(site: Path, tmp_path: 
     assert (tmp_path / "rising.npz").is_file()
 
 
+def test_a_gallery_of_a_package_spec(site: Path, tmp_path: Path) -> None:
+    result = run(["gallery", "demo:rising", "-o", "site"], tmp_path, site)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "gallery: 1 specs (1 rendered, 0 unchanged, 0 failed) -> site/index.html"
+    with Image.open(tmp_path / "site" / "rising" / "animation.gif") as gif:
+        assert gif.n_frames == 4
+    assert "height {heights.height:.1f}" in (tmp_path / "site" / "rising" / "index.html").read_text()
+
+
 def test_unknown_package_and_name_list_what_is_installed(site: Path, tmp_path: Path) -> None:
     package = run(["render", "dem:rising"], tmp_path, site)
     assert package.returncode == 2 and "Traceback" not in package.stderr
