@@ -9,6 +9,7 @@ know the installed plug-ins; a file in the project moves with it and works offli
 
 from __future__ import annotations
 
+import filecmp
 import json
 import shutil
 import tomllib
@@ -105,7 +106,8 @@ def start_spec(name: str, source: str | None = None, folder: str | Path = ".", *
     loaded = None if source is None else open_spec(origin_of(source))
     text = _text_for(target, loaded)
     data = [] if loaded is None else _data_files(loaded)
-    inside = [(file, rel) for file, rel in data if rel is not None]
+    # a data file already there with the same bytes (the same file, or one an earlier `init` copied) is kept as is
+    inside = [(file, rel) for file, rel in data if rel is not None and not _same(file, folder / rel)]
     targets = [target, *(folder / rel for _, rel in inside)]
     existing = [path for path in targets if path.exists()]
     if existing and not force:
@@ -172,6 +174,15 @@ def _data_files(loaded: LoadedSpec) -> list[tuple[Path, Path | None]]:
         for path, rel in sorted(found.items())
         if not any(path != folder and path.is_relative_to(folder) for folder in folders)
     ]
+
+
+def _same(file: Path, destination: Path) -> bool:
+    """True when `destination` is `file`, or a file with the same bytes."""
+    if not destination.exists():
+        return False
+    if destination.resolve() == file.resolve():
+        return True
+    return file.is_file() and destination.is_file() and filecmp.cmp(file, destination, shallow=False)
 
 
 def _write_schema(folder: Path) -> Path:

@@ -73,6 +73,11 @@ def test_init_copies_the_data_files_beside_the_spec(tmp_path: Path, monkeypatch:
     assert sorted(p.name for p in (tmp_path / "p" / "data").iterdir()) == ["training_log.csv"]  # not the script
     monkeypatch.chdir(tmp_path / "p")
     assert main(["trace", "log.toml", "-q"]) == 0  # reads the copied CSV
+    # a second spec reading the same data: the identical copy is kept, not refused; a changed one is refused
+    assert main(["init", "again", "--from", "log.toml"]) == 0
+    copied.write_text("epoch,train_loss\n1,0.5\n")
+    assert main(["init", "third", "--from", "training_log"]) == 1
+    assert not (tmp_path / "p" / "third.toml").exists()
 
 
 def test_a_json_spec_from_a_toml_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
