@@ -81,7 +81,7 @@ def package_folders(package: str, group: str = SPECS, *, reference: str | None =
         )
     point = points[0]
     try:
-        module = importlib.import_module(point.value)
+        module = importlib.import_module(point.module)
     except Exception as exc:
         raise PluginError(_broken(point.name, point.value, group, f"{type(exc).__name__}: {exc}")) from exc
     folders = [Path(entry) for entry in getattr(module, "__path__", [])]
@@ -136,7 +136,7 @@ def open_spec(source: str | Path, overrides: Sequence[str | Override] = ()) -> L
 def _files(folder: Path) -> list[Path]:
     if not folder.is_dir():
         return []
-    return [file for file in folder.iterdir() if file.suffix.lower() in SUFFIXES and file.is_file()]
+    return sorted(file for file in folder.iterdir() if file.suffix.lower() in SUFFIXES and file.is_file())
 
 
 def _builtin_folder() -> Path:

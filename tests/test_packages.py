@@ -136,6 +136,21 @@ def test_a_broken_entry_point_is_named(site: Path, tmp_path: Path) -> None:
     assert "(installed in entry point group scenespec.specs: broken, demo, scenespec)" in listed.stderr
 
 
+def test_a_name_shipped_twice_is_refused(tmp_path: Path) -> None:
+    twice = tmp_path / "twice"
+    (twice / "twice_specs").mkdir(parents=True)
+    (twice / "twice_specs" / "__init__.py").write_text("")
+    for name in ("fit.toml", "fit.json"):
+        shutil.copyfile(REPO / "specs" / "linreg.toml", twice / "twice_specs" / name)
+    info = twice / "twice-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: twice\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[scenespec.specs]\ntwice = twice_specs\n")
+    result = run(["validate", "twice:fit"], tmp_path, twice)
+    assert result.returncode == 2
+    assert result.stderr.strip() == "error: twice:fit: package 'twice' ships fit.json and fit.toml; keep one of them"
+
+
 def test_a_theme_file_from_a_package(site: Path, tmp_path: Path) -> None:
     code = "from scenespec.packages import packaged_file; print(packaged_file('demo:sunset', 'scenespec.themes'))"
     result = run(["-c", code], tmp_path, site)
