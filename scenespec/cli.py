@@ -7,6 +7,7 @@ neither shows a traceback.
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -336,8 +337,8 @@ def _cmd_init(args: argparse.Namespace) -> int:
         print(f"note: the spec reads {file}, outside its folder: not copied")
     print(f"wrote {started.schema} (this installation's JSON Schema, named by the spec for editors)")
     folder = Path(args.dir)
-    where = "" if folder.resolve() == Path.cwd().resolve() else f"cd {folder} && "
-    print(f"next: {where}scenespec render {started.spec.name}")
+    where = "" if folder.resolve() == Path.cwd().resolve() else f"cd {shlex.quote(str(folder))} && "
+    print(f"next: {where}scenespec render {shlex.quote(started.spec.name)}")
     return 0
 
 
