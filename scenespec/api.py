@@ -24,8 +24,9 @@ import numpy as np
 from scenespec.errors import RenderError, SpecError
 from scenespec.frame import Frame
 from scenespec.live import FrameCallback, LiveRender
-from scenespec.load import LoadedSpec, Override, load_data, load_spec, load_text, with_overrides
+from scenespec.load import LoadedSpec, Override, load_data, load_text, with_overrides
 from scenespec.output import Target, resolve_target
+from scenespec.packages import is_packaged, open_spec
 from scenespec.pipeline import (
     InMemory,
     Prepared,
@@ -65,7 +66,8 @@ def load(
 ) -> Spec:
     """A validated `Spec` from a path, a dict, or TOML/JSON text (bindings checked, nothing run).
 
-    A `Path`, or a one-line string ending in `.toml`/`.json`, is a file. Other strings are spec text:
+    A `Path`, or a one-line string ending in `.toml`/`.json`, is a file; `"PACKAGE:NAME"` is an installed
+    package's spec (`"scenespec:linreg"`, see docs/packages.md). Other strings are spec text:
     JSON when they start with `{`, else TOML (`format` says so explicitly). `overrides` are `--set`
     style `key.path=value` strings. `base_dir`: where relative paths in a dict or text spec point
     (default: the current folder; for a file, its folder).
@@ -86,9 +88,11 @@ def read_spec(
     if isinstance(source, Mapping):
         loaded = load_data(source, overrides, base_dir=base_dir)
     elif isinstance(source, Path) or (
-        isinstance(source, str) and "\n" not in source and source.strip().lower().endswith((".toml", ".json"))
+        isinstance(source, str)
+        and "\n" not in source
+        and (source.strip().lower().endswith((".toml", ".json")) or is_packaged(source.strip()))
     ):
-        loaded = load_spec(source, overrides)
+        loaded = open_spec(source.strip() if isinstance(source, str) else source, overrides)
     elif isinstance(source, str):
         loaded = load_text(source, format, overrides, base_dir=base_dir)
     else:

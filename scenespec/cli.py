@@ -1,4 +1,4 @@
-"""Command line: `scenespec render`, `trace`, `projector`, `validate`, `watch`, `schema`, `gallery`.
+"""Command line: `scenespec render`, `trace`, `projector`, `validate`, `watch`, `schema`, `gallery`, `init`.
 
 User mistakes print `file:line: key: message` and exit 2; output problems exit 1;
 neither shows a traceback.
@@ -7,6 +7,7 @@ neither shows a traceback.
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 import warnings
 from collections.abc import Iterator, Sequence
@@ -21,6 +22,7 @@ from scenespec.render.sinks.base import output_formats, sink_kinds
 
 EXIT_SPEC_ERROR = 2
 EXIT_RENDER_ERROR = 1
+SPEC_HELP = "the spec file (.toml or .json), or an installed package's spec as PACKAGE:NAME (e.g. scenespec:linreg)"
 EXIT_INTERRUPTED = 130  # Ctrl-C; SIGTERM exits 143, as a shell reports a process ended by either signal
 
 
@@ -47,7 +49,7 @@ def _parser() -> argparse.ArgumentParser:
         description=f"Render a spec. The output format follows -o's extension ({_extensions()}) unless --format says "
         "otherwise. Default output: <spec name>.gif in the current folder.",
     )
-    render.add_argument("spec", help="the spec file (.toml or .json)")
+    render.add_argument("spec", help=SPEC_HELP)
     render.add_argument("-o", "--output", help="output path (default: the spec's [output] or <spec name>.gif)")
     render.add_argument("--format", choices=output_formats(), help="output format (default: from the output path)")
     render.add_argument("--dpi", type=int, help="override scene.dpi (pixels = size × dpi)")
@@ -71,7 +73,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Resolve the spec's sources (train, simulate or load) and save every trace in one .npz: "
         "keys <source>/static/<field>, <source>/stepped/<field> and <source>/__steps__ (see docs/traces.md).",
     )
-    trace.add_argument("spec", help="the spec file (.toml or .json)")
+    trace.add_argument("spec", help=SPEC_HELP)
     trace.add_argument("-o", "--output", help="the .npz file to write (default: <spec name>.npz)")
     trace.add_argument(
         "--source", dest="sources", action="append", default=[], metavar="NAME", help="only this source (repeatable)"
@@ -88,7 +90,7 @@ def _parser() -> argparse.ArgumentParser:
         "metadata TSV (label, index, other per-point fields), the sprite of the `images` (kept within TensorBoard's "
         "8192×8192 px) and projector_config.pbtxt. The folder is replaced whole (see docs/projector.md).",
     )
-    projector.add_argument("spec", help="the spec file (.toml or .json)")
+    projector.add_argument("spec", help=SPEC_HELP)
     projector.add_argument("-o", "--output", required=True, metavar="LOGDIR", help="the folder to write")
     projector.add_argument("--source", metavar="NAME", help="the source to export (default: the one with an embedding)")
     _add_overrides(projector)
@@ -103,8 +105,8 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument(
         "specs",
         nargs="+",
-        help="spec files, or folders searched for *.toml and *.json (skipping those with no spec key, such as a "
-        "pyproject.toml)",
+        help="spec files, PACKAGE:NAME specs, or folders searched for *.toml and *.json (skipping those with no "
+        "spec key, such as a pyproject.toml)",
     )
     _add_overrides(validate)
 
@@ -117,7 +119,7 @@ def _parser() -> argparse.ArgumentParser:
         "at every change: a PNG holds the newest frame, a GIF or video the whole animation so far. Files are "
         "replaced whole, so Ctrl-C leaves a complete output. Waits for a log that does not exist yet.",
     )
-    watch.add_argument("spec", help="the spec file (.toml or .json)")
+    watch.add_argument("spec", help=SPEC_HELP)
     watch.add_argument(
         "-o", "--output", help="rewrite this file at every change instead of showing a window (.png: the newest frame)"
     )
@@ -139,13 +141,34 @@ def _parser() -> argparse.ArgumentParser:
         "spec and a page per spec. Only specs whose content changed are re-rendered (see docs/gallery.md).",
     )
     gallery.add_argument(
-        "specs", nargs="*", default=["specs"], help="spec files, or folders of *.toml and *.json (default: specs)"
+        "specs",
+        nargs="*",
+        default=["specs"],
+        help="spec files, PACKAGE:NAME specs, or folders of *.toml and *.json (default: specs)",
     )
     gallery.add_argument("-o", "--output", default="gallery", help="the site's folder (default: gallery)")
     gallery.add_argument(
         "--workers", type=_positive_int, metavar="N", help="processes drawing frames (default: one per core)"
     )
     gallery.add_argument("-q", "--quiet", action="store_true", help="print only failures")
+
+    init = commands.add_parser(
+        "init",
+        help="start a spec in your project, from a built-in spec, a package's, a file or a starter",
+        description="Write NAME.toml (NAME.json if NAME ends so) in --dir: a copy of --from, or a small commented "
+        "starter. The data files the spec reads are copied beside it, and this installation's JSON Schema is "
+        "written to .scenespec/scenespec.schema.json there, which the spec names for editors. Existing files are "
+        "never overwritten without --force (see docs/packages.md).",
+    )
+    init.add_argument("name", metavar="NAME", help="the new spec's file name (.toml by default)")
+    init.add_argument(
+        "--from",
+        dest="origin",
+        metavar="SPEC",
+        help="start from a built-in spec (linreg), an installed package's (PACKAGE:NAME) or a spec file",
+    )
+    init.add_argument("--dir", default=".", help="the folder to write into (default: the current folder)")
+    init.add_argument("--force", action="store_true", help="overwrite the spec and data files if they exist")
     return parser
 
 
@@ -285,8 +308,11 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 
 def _cmd_gallery(args: argparse.Namespace) -> int:
     from scenespec.gallery import build_gallery
+    from scenespec.packages import is_packaged, packaged_file
 
-    files = _spec_files(args.specs, quiet=args.quiet)
+    # a package's spec by its file: the gallery hashes the file's bytes and shows its text
+    items = [str(packaged_file(item)) if is_packaged(item) else item for item in args.specs]
+    files = _spec_files(items, quiet=args.quiet)
     if not files:
         print("error: no spec files found", file=sys.stderr)
         return EXIT_SPEC_ERROR
@@ -303,6 +329,22 @@ def _cmd_gallery(args: argparse.Namespace) -> int:
     return EXIT_RENDER_ERROR if result.failed else 0
 
 
+def _cmd_init(args: argparse.Namespace) -> int:
+    from scenespec.init_command import start_spec
+
+    started = start_spec(args.name, args.origin, args.dir, force=args.force)
+    print(f"wrote {started.spec} (from {started.origin})")
+    for file in started.data:
+        print(f"wrote {file} (data the spec reads)")
+    for file in started.not_copied:
+        print(f"note: the spec reads {file}, outside its folder: not copied")
+    print(f"wrote {started.schema} (this installation's JSON Schema, named by the spec for editors)")
+    folder = Path(args.dir)
+    where = "" if folder.resolve() == Path.cwd().resolve() else f"cd {shlex.quote(str(folder))} && "
+    print(f"next: {where}scenespec render {shlex.quote(started.spec.name)}")
+    return 0
+
+
 COMMANDS = {
     "render": _cmd_render,
     "trace": _cmd_trace,
@@ -311,6 +353,7 @@ COMMANDS = {
     "watch": _cmd_watch,
     "schema": _cmd_schema,
     "gallery": _cmd_gallery,
+    "init": _cmd_init,
 }
 
 

@@ -44,7 +44,8 @@ def resolve_target(scene: Scene, loaded: LoadedSpec, out: str | None, fmt: str |
     if out is not None:
         path = Path(out)
     elif from_spec:
-        path = loaded.folder_of(("output", "path")) / str(scene.output.path)
+        # a package's spec writes here, not into the package's folder (site-packages is no place for outputs)
+        path = (Path.cwd() if loaded.reference else loaded.folder_of(("output", "path"))) / str(scene.output.path)
     else:
         fmt = fmt or scene.output.format or DEFAULT_FORMAT
         path = Path(loaded.name + sink_kinds()[fmt].default_suffix)

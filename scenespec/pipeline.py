@@ -22,8 +22,9 @@ from scenespec.compile.recipe import GraphRecipe
 from scenespec.compile.style import style_context, styling_of
 from scenespec.errors import Problem, RenderError, SpecError, did_you_mean
 from scenespec.frame import Frame
-from scenespec.load import LoadedSpec, load_spec
+from scenespec.load import LoadedSpec
 from scenespec.output import Target, check_writable, resolve_target
+from scenespec.packages import open_spec
 from scenespec.render.atomic import commit_file, discard, temp_file_for
 from scenespec.render.executors import Executor, default_executor
 from scenespec.render.progress import Phase, Progress
@@ -146,8 +147,9 @@ def _problems_despite(loaded: LoadedSpec, problems: list[Problem], given: InMemo
 
 
 def load_and_validate(path: str | Path, overrides: Sequence[str] = ()) -> tuple[LoadedSpec, Scene]:
-    """Parse and check a spec file, including its bindings; runs no source."""
-    loaded = load_spec(path, list(overrides))
+    """Parse and check a spec file (or an installed package's `PACKAGE:NAME`), including its bindings; runs no
+    source."""
+    loaded = open_spec(path, list(overrides))
     return loaded, check_scene(loaded)
 
 

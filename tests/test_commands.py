@@ -36,7 +36,12 @@ def test_version_long_and_short(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("typed", "hint"),
-    [("rendr", "; did you mean 'render'?"), ("galery", "; did you mean 'gallery'?"), ("frobnicate", "")],
+    [
+        ("rendr", "; did you mean 'render'?"),
+        ("galery", "; did you mean 'gallery'?"),
+        ("int", "; did you mean 'init'?"),
+        ("frobnicate", ""),
+    ],
 )
 def test_a_misspelt_command_suggests_the_right_one(tmp_path: Path, typed: str, hint: str) -> None:
     result = run_cli([typed, "x"], tmp_path)
@@ -44,7 +49,7 @@ def test_a_misspelt_command_suggests_the_right_one(tmp_path: Path, typed: str, h
     assert "Traceback" not in result.stderr
     assert result.stderr.splitlines()[-1] == (
         f"scenespec: error: unknown command {typed!r}{hint} "
-        "(commands: render, trace, projector, validate, watch, schema, gallery)"
+        "(commands: render, trace, projector, validate, watch, schema, gallery, init)"
     )
 
 

@@ -40,6 +40,9 @@ class LoadedSpec:
     """Every file the spec is read from: itself (when a file), its bases and its fragments."""
     folders: dict[str, Path] = field(default_factory=dict)
     """The folder of each file named in `locations`: relative paths written there start from it."""
+    reference: str | None = None
+    """`PACKAGE:NAME` when the spec is an installed package's (scenespec/packages.py): its outputs go to the
+    current folder, never beside the file in the package."""
 
     def _overridden(self, path: KeyPath) -> Override | None:
         for override in reversed(self.overrides):

@@ -1,0 +1,1 @@
+"""The package's specs: `demo:NAME` is NAME.toml (or NAME.json) in this folder."""
