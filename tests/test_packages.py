@@ -160,6 +160,29 @@ def test_a_theme_file_from_a_package(site: Path, tmp_path: Path) -> None:
     assert '"axes.facecolor" = "#fff4e6"' in theme.read_text()
 
 
+def test_a_spec_extends_a_package_spec_in_a_package_theme(site: Path, tmp_path: Path) -> None:
+    """`extends = "demo:rising"` builds on the package's spec (its CSV still read in the package) and
+    `theme = "demo:sunset"` draws it in the package's theme: the panel's background is the theme's colour."""
+    (tmp_path / "mine.toml").write_text(
+        'extends = "demo:rising"\n[scene]\ntitle = "Mine"\ntheme = "demo:sunset"\n', encoding="utf-8"
+    )
+    result = run(["render", "mine.toml", "-o", "mine.png", "--frame", "-1"], tmp_path, site)
+    assert result.returncode == 0, result.stderr
+    with Image.open(tmp_path / "mine.png") as image:
+        rgb = image.convert("RGB")
+        width, height = rgb.size
+        assert rgb.getpixel((width // 2, int(height * 0.85))) == (0xFF, 0xF4, 0xE6)  # inside the axes, below the lines
+    plain = run(["render", "demo:rising", "-o", "plain.png", "--frame", "-1"], tmp_path, site)
+    assert plain.returncode == 0, plain.stderr
+    with Image.open(tmp_path / "plain.png") as image:
+        assert image.convert("RGB").getpixel((width // 2, int(height * 0.85))) == (255, 255, 255)
+    missing = run(["render", "mine.toml"], tmp_path)  # without the package installed
+    assert missing.returncode == 2
+    assert missing.stderr.startswith(
+        "error: mine.toml:1: extends: demo:rising: no installed package ships specs as 'demo'"
+    )
+
+
 def test_init_from_a_package_spec_renders_in_the_project(site: Path, tmp_path: Path) -> None:
     result = run(["init", "mine", "--from", "demo:rising", "--dir", "project"], tmp_path, site)
     assert result.returncode == 0, result.stderr

@@ -150,7 +150,10 @@ def _read(
     reference: str, by: Source, reading: Reading, where: dict[KeyPath, Location], key: KeyPath, at: KeyPath
 ) -> _Read:
     """The file `reference` (named at `key` by `by`), parsed, with its locations placed below `at`."""
-    path = locate_included(reference, by.folder)
+    try:
+        path = locate_included(reference, by.folder)
+    except Unreadable as exc:
+        raise spec_error(where, key, f"{reference}: {exc}") from None
     chain = reading.cycle(path)
     if chain is not None:
         raise spec_error(where, key, f"{chain}: a file cannot build on itself")

@@ -20,16 +20,33 @@ def locate_included(reference: str, relative_to: Path) -> Path:
     """The file an `extends` or `include` entry names: a path relative to `relative_to` (the folder of the file
     that wrote the entry); an absolute path, or one starting with `~`, stays as it is.
 
-    The one place where a reference becomes a file: other kinds of reference (an installed package's spec)
-    are added here.
+    `PACKAGE:NAME` names a spec or fragment an installed package ships (docs/packages.md), unless a file of that
+    name exists where a relative path would point.
     """
-    return Path(os.path.abspath(relative_to / Path(reference).expanduser()))
+    target = Path(os.path.abspath(relative_to / Path(reference).expanduser()))
+    if _packaged(reference, target):
+        from scenespec.errors import SpecError
+        from scenespec.packages import packaged_file  # above the load stage: only for a package reference
+
+        try:
+            return packaged_file(reference)
+        except SpecError as exc:
+            raise Unreadable(exc.problems[0].message) from None
+    return target
+
+
+def _packaged(reference: str, target: Path) -> bool:
+    from scenespec.packages import is_packaged
+
+    return is_packaged(reference) and not target.exists()
 
 
 def label_for(reference: str, target: Path, parent: str | None) -> str:
     """How errors name an included file: joined to the name of the file that includes it when both are relative
     (`specs/derived/../base/base.toml` reads `specs/base/base.toml`), else its absolute path."""
     if parent is None or parent.startswith("<") or os.path.isabs(reference) or reference.startswith("~"):
+        return str(target)
+    if _packaged(reference, Path(os.path.dirname(parent)) / reference):  # a package's file: its real place
         return str(target)
     return os.path.normpath(os.path.join(os.path.dirname(parent), reference))
 

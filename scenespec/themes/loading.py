@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from scenespec.errors import Problem, SpecError
 from scenespec.load.loader import FORMATS, LoadedSpec, load_spec
+from scenespec.packages import THEMES, is_packaged, packaged_file
 from scenespec.themes.model import ThemeFile
 
 BUILTIN_DIR = Path(__file__).parent
@@ -44,10 +45,15 @@ def find_theme(reference: str, relative_to: Path) -> Path:
     if reference in BUILTIN_THEMES:
         return BUILTIN_DIR / f"{reference}.toml"
     path = relative_to / reference
+    if is_packaged(reference) and not path.exists():  # `PACKAGE:NAME`: a theme an installed package ships
+        try:
+            return packaged_file(reference, THEMES)
+        except SpecError as exc:
+            raise ThemeNotFound(exc.problems[0].message) from None
     if Path(reference).suffix.lower() not in FORMATS:
         raise ThemeNotFound(
             f"unknown theme {reference!r}: a built-in theme ({', '.join(BUILTIN_THEMES)}) or a theme file "
-            f"({' or '.join(FORMATS)}) relative to the file that names it"
+            f"({' or '.join(FORMATS)}) relative to the file that names it, or PACKAGE:NAME of an installed package"
         )
     if not path.is_file():
         raise ThemeNotFound(f"no theme file {reference!r} (looked for {path})")
