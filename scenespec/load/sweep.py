@@ -451,7 +451,7 @@ class PointSpec(LoadedSpec):
 
     def problem(self, message: str, path: KeyPath = ()) -> Problem:
         for key, value in self.point.values if self.point else ():
-            if path[: len(key.path)] == key.path:
+            if path[: len(key.path)] == key.path or (key.path[: len(path)] == path and not _holds(self._origin, path)):
                 inner = path[len(key.path) :]
                 where = f"{format_path(inner)}: " if inner else ""
                 return self._origin.problem(f"at {key.name} = {shown(value)}: {where}{message}", key.where)
@@ -462,6 +462,19 @@ class PointSpec(LoadedSpec):
         if self.origin is not None:
             return self.origin
         return LoadedSpec(self.data, self.file, self.base_dir, self.name, self.text, self.locations, self.overrides)
+
+
+def _holds(loaded: LoadedSpec, path: KeyPath) -> bool:
+    """Whether the spec as written has `path` (a key the sweep made, e.g. a misspelt one, it has not)."""
+    node: Any = loaded.data
+    for part in path:
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            return False
+    return True
 
 
 def point_spec(loaded: LoadedSpec, point: SweepPoint) -> PointSpec:
