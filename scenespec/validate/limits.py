@@ -101,19 +101,19 @@ LIMITS: tuple[Limit, ...] = (
         "the trace cache: 2 GB leaves room on a laptop",
     ),
     Limit(
+        "max_training_batches",
+        1_000_000,
+        "batches",
+        "updates a `trainer` or `classifier` source makes: epochs × batches per epoch",
+        "each update is a Python-level step (a scikit-learn `partial_fit` for `mlp`): a million take minutes",
+    ),
+    Limit(
         "sweep_points",
         64,
         "points",
         "points of a `[sweep]`: the product of its lists' lengths",
         "each point runs its own sources and draws its own panels (or its own output with `--split`): 64 points "
         "are 64 trainings and a figure of 64 panel groups",
-    ),
-    Limit(
-        "max_training_batches",
-        1_000_000,
-        "batches",
-        "updates a `trainer` or `classifier` source makes: epochs × batches per epoch",
-        "each update is a Python-level step (a scikit-learn `partial_fit` for `mlp`): a million take minutes",
     ),
 )
 
