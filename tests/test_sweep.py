@@ -349,3 +349,11 @@ def test_the_points_sources_run_in_other_processes(
     ran = {int(path.name) for path in pids.iterdir()}
     assert ran and os.getpid() not in ran
     assert set(prepared.traces) >= {"fit_1", "fit_2", "fit_3", "ref"}
+
+
+def test_a_panel_key_is_swept_on_each_point_copy_of_that_panel(tmp_path: Path) -> None:
+    spec = scenespec.load(write(tmp_path, BASE + '\n[sweep]\n"panels.0.layers.1.color" = ["green", "black"]\n'))
+    data = spec.loaded.data
+    assert list(data["sources"]) == ["fit", "ref"]  # no source is swept: all are shared
+    assert [data["panels"][i]["layers"][1]["color"] for i in (0, 2)] == ["green", "black"]
+    assert [data["panels"][i]["title"] for i in (0, 2)] == ["Fit\ncolor = green", "Fit\ncolor = black"]
