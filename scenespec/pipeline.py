@@ -7,6 +7,7 @@ in-memory traces and outputs. `render(path, …)` here is what `scenespec render
 
 from __future__ import annotations
 
+import multiprocessing
 import time
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
@@ -250,11 +251,12 @@ def resolve_as_tasks(
     scene: Scene, loaded: LoadedSpec, fields: SourceFields, names: list[str], *, cache: bool, runner: TaskRunner | None
 ) -> dict[str, Trace]:
     """The named sources resolved as tasks of `runner` (default: a local one, a process per source up to the
-    cores), in the order of `names`."""
+    cores; in a worker process, this process: a task never starts a pool of its own), in the order of `names`."""
     tasks = [SourceTask(scene, loaded, fields, name, cache) for name in names]
     if runner is not None:
         return dict(zip(names, runner.map(resolve_task, tasks), strict=True))
-    with task_runner("local", workers=min(len(names), available_cores())) as local:
+    workers = 1 if multiprocessing.parent_process() is not None else min(len(names), available_cores())
+    with task_runner("local", workers=workers) as local:
         return dict(zip(names, local.map(resolve_task, tasks), strict=True))
 
 

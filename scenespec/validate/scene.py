@@ -248,7 +248,7 @@ class PanelSpec(SpecModel):
         None,
         min_length=1,
         description="A group name: panels with the same `share` have the same axis limits (the union of their "
-        "data with `limits = \"final\"`; grown together with `grow`). A sweep puts each panel's copies in one group.",
+        'data with `limits = "final"`; grown together with `grow`). A sweep puts each panel\'s copies in one group.',
     )
     legend: str | bool = Field(
         True, description="Legend location (e.g. `upper center`), true for `best`, false for none."
