@@ -468,12 +468,11 @@ def _holds(loaded: LoadedSpec, path: KeyPath) -> bool:
     """Whether the spec as written has `path` (a key the sweep made, e.g. a misspelt one, it has not)."""
     node: Any = loaded.data
     for part in path:
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-            node = node[part]
-        else:
+        in_dict = isinstance(node, dict) and part in node
+        in_list = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        if not (in_dict or in_list):
             return False
+        node = node[part]
     return True
 
 
