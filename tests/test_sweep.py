@@ -357,3 +357,26 @@ def test_a_panel_key_is_swept_on_each_point_copy_of_that_panel(tmp_path: Path) -
     assert list(data["sources"]) == ["fit", "ref"]  # no source is swept: all are shared
     assert [data["panels"][i]["layers"][1]["color"] for i in (0, 2)] == ["green", "black"]
     assert [data["panels"][i]["title"] for i in (0, 2)] == ["Fit\ncolor = green", "Fit\ncolor = black"]
+
+
+def test_validate_split_checks_a_sweep_of_figure_wide_keys(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    spec_file = write(tmp_path, BASE + '\n[sweep]\n"frames.fps" = [5, 0]\n')
+    assert main(["validate", str(spec_file), "--split"]) == 2
+    assert f"sweep.toml:{sweep_line()}: sweep.frames.fps: at fps = 0:" in capsys.readouterr().err
+    fine = write(tmp_path, BASE + '\n[sweep]\n"frames.fps" = [5, 10]\n', "fine.toml")
+    assert main(["validate", str(fine), "--split"]) == 0
+    assert main(["validate", str(fine)]) == 2  # as small multiples, fps cannot vary
+
+
+def test_split_frame_writes_one_poster_per_point(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    spec_file = write(tmp_path, BASE + SWEEP)
+    monkeypatch.chdir(tmp_path)
+    assert main(["render", str(spec_file), "--split", "--frame", "-1", "-q", "--workers", "1"]) == 0
+    assert sorted(p.name for p in tmp_path.glob("*.png")) == [
+        "sweep.lr=0.0001.png", "sweep.lr=0.001.png", "sweep.lr=0.003.png"
+    ]  # fmt: skip
+
+
+def test_split_of_a_spec_without_a_sweep_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["render", str(write(tmp_path, BASE)), "--split"]) == 2
+    assert "has none" in capsys.readouterr().err
