@@ -79,3 +79,9 @@ ARTICLE_003_FRAMES = [("projector_digits_pca.toml", "last"), ("projector_digits_
 @pytest.mark.mpl_image_compare(style="default", tolerance=TOLERANCE)
 def test_article_003_frame(spec: str, which: str) -> Figure:
     return frame_figure(spec, which)
+
+
+@pytest.mark.mpl_image_compare(style="default", tolerance=TOLERANCE)
+def test_sweep_frame() -> Figure:
+    """A sweep's small multiples: three learning rates side by side, axes shared (the middle frame)."""
+    return frame_figure("linreg_lr_sweep.toml", "middle")
