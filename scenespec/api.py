@@ -25,6 +25,7 @@ from scenespec.errors import RenderError, SpecError
 from scenespec.frame import Frame
 from scenespec.live import FrameCallback, LiveRender
 from scenespec.load import LoadedSpec, Override, load_data, load_text, with_overrides
+from scenespec.load.sweep import PointSpec, Sweep, SweepPoint, read_sweep
 from scenespec.output import Target, resolve_target
 from scenespec.packages import is_packaged, open_spec
 from scenespec.pipeline import (
@@ -33,11 +34,13 @@ from scenespec.pipeline import (
     RenderResult,
     check_scene,
     check_scene_waiting,
+    check_spec,
     given_fields,
     output_frames,
     render_into,
     resolve_and_schedule,
     sink_settings,
+    sweep_points,
     write_output,
 )
 from scenespec.render.executors import Executor, SerialExecutor
@@ -46,6 +49,8 @@ from scenespec.render.sinks.base import sink_for
 from scenespec.resolve.resolve import resolve_sources, used_sources
 from scenespec.resolve.stream import StreamingTrace
 from scenespec.resolve.trace import Trace
+from scenespec.split import render_split
+from scenespec.tasks import TaskRunner
 from scenespec.transform.apply import DerivedTrace
 from scenespec.validate.references import frames_source
 from scenespec.validate.scene import Scene
@@ -63,6 +68,7 @@ def load(
     *,
     format: str | None = None,
     base_dir: str | Path | None = None,
+    split: bool = False,
 ) -> Spec:
     """A validated `Spec` from a path, a dict, or TOML/JSON text (bindings checked, nothing run).
 
@@ -70,10 +76,10 @@ def load(
     package's spec (`"scenespec:linreg"`, see docs/packages.md). Other strings are spec text:
     JSON when they start with `{`, else TOML (`format` says so explicitly). `overrides` are `--set`
     style `key.path=value` strings. `base_dir`: where relative paths in a dict or text spec point
-    (default: the current folder; for a file, its folder).
+    (default: the current folder; for a file, its folder). A spec with a `[sweep]` is checked point by point
+    and becomes one scene of small multiples; with `split`, it is not expanded (render it with `render_split`).
     """
-    loaded = read_spec(source, overrides, format=format, base_dir=base_dir)
-    return Spec(loaded, *checked(loaded))
+    return checked(read_spec(source, overrides, format=format, base_dir=base_dir), split=split)
 
 
 def read_spec(
@@ -100,10 +106,10 @@ def read_spec(
     return loaded
 
 
-def checked(loaded: LoadedSpec) -> tuple[Scene, frozenset[str]]:
-    """The validated scene, and the sources waiting for their run (`Spec.waiting`)."""
-    scene, waiting = check_scene_waiting(loaded)
-    return scene, frozenset(waiting)
+def checked(loaded: LoadedSpec, *, split: bool = False) -> Spec:
+    """The validated Spec (a sweep expanded into small multiples, unless `split`)."""
+    ready, scene, waiting = check_spec(loaded, split=split)
+    return Spec(ready, scene, frozenset(waiting), origin=loaded if ready is not loaded else None, split=split)
 
 
 @dataclass(frozen=True)
@@ -115,6 +121,54 @@ class Spec:
     waiting: frozenset[str] = frozenset()
     """Sources whose bindings could not be judged when the spec was loaded (a recording whose run had not
     begun): judged when the spec is rendered."""
+    origin: LoadedSpec | None = None
+    """A sweep's spec as loaded, with its `[sweep]` (`loaded` is then the expanded scene, or the first point)."""
+    split: bool = False
+    """Loaded with `split=True`: a sweep rendered one output per point (`render_split`)."""
+
+    @property
+    def sweep(self) -> Sweep | None:
+        """The spec's `[sweep]`, or None."""
+        return read_sweep(self.origin) if self.origin is not None else None
+
+    @property
+    def point(self) -> SweepPoint | None:
+        """The point of a sweep this spec is (from `points()`), else None."""
+        return self.loaded.point if isinstance(self.loaded, PointSpec) else None
+
+    def points(self) -> list[Spec]:
+        """The spec at each point of its sweep, in product order (each has `point`: `label`, `slug`, values);
+        [self] for a spec without a sweep."""
+        if self.origin is None:
+            return [self]
+        return [Spec(point, *_scene_waiting(point)) for point in sweep_points(self.origin)]
+
+    def render_split(
+        self,
+        out: str | Path | None = None,
+        format: str | None = None,
+        *,
+        frame: int | None = None,
+        cache: bool = True,
+        runner: TaskRunner | None = None,
+        workers: int | None = None,
+    ) -> list[RenderResult]:
+        """Render each point of the sweep to its own file: `out` is None (the default output, `linreg.gif` ->
+        `linreg.lr=0.0001.gif`), an existing folder, or a name holding `{point}`. Each point is a task of `runner`
+        (default: `workers` local processes) returning its bytes; files are written atomically here."""
+        if self.origin is None:
+            raise RenderError("render_split: the spec has no [sweep]")
+        points = [spec.loaded for spec in self.points()]
+        assert all(isinstance(point, PointSpec) for point in points)
+        return render_split(
+            [p for p in points if isinstance(p, PointSpec)],
+            None if out is None else str(out),
+            format,
+            frame=frame,
+            cache=cache,
+            runner=runner,
+            workers=workers,
+        )
 
     @property
     def name(self) -> str:
@@ -129,17 +183,24 @@ class Spec:
     def with_values(self, values: Mapping[str, Any]) -> Spec:
         """A new, validated Spec with `{"frames.fps": 20, "panels.0.title": "…"}` set (like `--set`)."""
         overrides = [Override.of(key, value) for key, value in values.items()]
-        loaded = with_overrides(self.loaded, overrides)
-        return Spec(loaded, *checked(loaded))
+        return checked(with_overrides(self.origin or self.loaded, overrides), split=self.split)
 
-    def prepare(self, traces: InMemory | None = None, *, cache: bool = True, progress: bool | None = False) -> Prepared:
-        """Resolve the sources (or take `traces`), and schedule the frames."""
+    def prepare(
+        self,
+        traces: InMemory | None = None,
+        *,
+        cache: bool = True,
+        progress: bool | None = False,
+        runner: TaskRunner | None = None,
+    ) -> Prepared:
+        """Resolve the sources (or take `traces`), and schedule the frames. A sweep's sources run as tasks of
+        `runner` (default: local processes)."""
         traces = dict(traces or {})
         scene = self.scene
         if traces or self.waiting:
             now = check_scene(self.loaded, traces)  # bindings against the traces given, and recordings begun since
             scene = now if self.waiting else self.scene
-        return resolve_and_schedule(self.loaded, scene, cache=cache, traces=traces, progress=progress)
+        return resolve_and_schedule(self.loaded, scene, cache=cache, traces=traces, progress=progress, runner=runner)
 
     def live(
         self,
@@ -194,6 +255,7 @@ class Spec:
         executor: Executor | None = None,
         progress: bool | None = False,
         cache: bool = True,
+        runner: TaskRunner | None = None,
     ) -> Animation:
         """Resolve and schedule, and with `out` write the output; returns the `Animation`.
 
@@ -207,11 +269,18 @@ class Spec:
             target = resolve_target(self.scene, self.loaded, None if out is None else str(out), format, frame)
             if target.format == "screen":
                 screen.require_display()
-        prepared = self.prepare(traces, cache=cache, progress=progress)
+        if self.split and self.origin is not None:
+            raise RenderError("this sweep was loaded with split=True: render it with render_split()")
+        prepared = self.prepare(traces, cache=cache, progress=progress, runner=runner)
         animation = Animation(self, prepared, frame=frame, workers=workers, executor=executor, progress=progress)
         if target is not None:
             animation.result = animation._write(target, started)
         return animation
+
+
+def _scene_waiting(loaded: LoadedSpec) -> tuple[Scene, frozenset[str]]:
+    scene, waiting = check_scene_waiting(loaded)
+    return scene, frozenset(waiting)
 
 
 class Animation:

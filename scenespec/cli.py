@@ -13,12 +13,15 @@ import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from scenespec import __version__
 from scenespec.errors import PluginError, RenderError, SpecError, SpecWarning, did_you_mean
 from scenespec.interrupt import description, exit_status, interrupts_raise, raise_if_interrupted
 from scenespec.render.sinks.base import output_formats, sink_kinds
+
+if TYPE_CHECKING:
+    from scenespec.api import Spec
 
 EXIT_SPEC_ERROR = 2
 EXIT_RENDER_ERROR = 1
@@ -63,6 +66,12 @@ def _parser() -> argparse.ArgumentParser:
         type=_positive_int,
         metavar="N",
         help="processes drawing frames (default: one per core; 1 draws in the main process)",
+    )
+    render.add_argument(
+        "--split",
+        action="store_true",
+        help="a spec with a [sweep]: one output per point (named <output>.<point>, e.g. linreg.lr=0.0001.gif) "
+        "instead of small multiples; -o is then a folder or a name holding {point}; --workers: points at once",
     )
     _add_no_cache(render)
     render.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
@@ -109,6 +118,9 @@ def _parser() -> argparse.ArgumentParser:
         "spec key, such as a pyproject.toml)",
     )
     _add_overrides(validate)
+    validate.add_argument(
+        "--split", action="store_true", help="check a sweep's points only (a sweep that is rendered with --split)"
+    )
 
     watch = commands.add_parser(
         "watch",
@@ -214,7 +226,9 @@ def _cmd_render(args: argparse.Namespace) -> int:
 
     overrides = list(args.overrides) + ([f"scene.dpi={args.dpi}"] if args.dpi is not None else [])
     overrides += ["output.dither=true"] if args.dither else []
-    spec = load(Path(args.spec), overrides)
+    spec = load(Path(args.spec), overrides, split=args.split)
+    if args.split:
+        return _render_split(spec, args)
     target = spec.default_output(args.format, args.frame) if args.output is None else None
     animation = spec.render(
         out=args.output if target is None else target.path,
@@ -233,6 +247,20 @@ def _cmd_render(args: argparse.Namespace) -> int:
             f"wrote {result.target.path} ({result.target.format}): {result.frames} {noun}, "
             f"{width}×{height} px, in {result.seconds:.1f} s"
         )
+    return 0
+
+
+def _render_split(spec: Spec, args: argparse.Namespace) -> int:
+    if spec.sweep is None:
+        print("error: --split renders the points of a [sweep], and the spec has none", file=sys.stderr)
+        return EXIT_SPEC_ERROR
+    results = spec.render_split(args.output, args.format, frame=args.frame, cache=args.cache, workers=args.workers)
+    for result in [] if args.quiet else results:
+        width, height = result.pixels
+        noun = "frame" if result.frames == 1 else "frames"
+        print(f"wrote {result.target.path} ({result.target.format}): {result.frames} {noun}, {width}×{height} px")
+    if not args.quiet and results:
+        print(f"{len(results)} points in {results[-1].seconds:.1f} s")
     return 0
 
 
@@ -284,7 +312,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         return EXIT_SPEC_ERROR
     for file in files:
         try:
-            load(file, args.overrides)
+            load(file, args.overrides, split=args.split)
         except SpecError as exc:
             failed += 1
             print(f"error: {exc}", file=sys.stderr)

@@ -7,6 +7,7 @@ in-memory traces and outputs. `render(path, …)` here is what `scenespec render
 
 from __future__ import annotations
 
+import multiprocessing
 import time
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
@@ -22,11 +23,13 @@ from scenespec.compile.recipe import GraphRecipe
 from scenespec.compile.style import style_context, styling_of
 from scenespec.errors import Problem, RenderError, SpecError, did_you_mean
 from scenespec.frame import Frame
+from scenespec.layers.base import LAYERS
 from scenespec.load import LoadedSpec
+from scenespec.load.sweep import SWEEP, PointSpec, SweptSpec, expand, read_sweep
 from scenespec.output import Target, check_writable, resolve_target
 from scenespec.packages import open_spec
 from scenespec.render.atomic import commit_file, discard, temp_file_for
-from scenespec.render.executors import Executor, default_executor
+from scenespec.render.executors import Executor, available_cores, default_executor
 from scenespec.render.progress import Phase, Progress
 from scenespec.render.renderer import write_frames
 from scenespec.render.sinks import screen
@@ -35,6 +38,7 @@ from scenespec.resolve.resolve import context, resolve_sources, source_fields, s
 from scenespec.resolve.stream import StreamingTrace
 from scenespec.resolve.trace import Trace, save_traces
 from scenespec.schedule import schedule
+from scenespec.tasks import TaskRunner, task_runner
 from scenespec.transform.apply import DerivedTrace, apply_transforms
 from scenespec.validate.base import split_binding
 from scenespec.validate.budget import check_drawing, check_traces
@@ -42,6 +46,7 @@ from scenespec.validate.limits import FieldSize
 from scenespec.validate.references import SourceFields, check_references, frames_source
 from scenespec.validate.salvage import ROUNDS, extend, set_aside
 from scenespec.validate.scene import Scene
+from scenespec.validate.sweep import check_points
 from scenespec.validate.validate import validate
 
 
@@ -103,6 +108,11 @@ def check_scene(loaded: LoadedSpec, given: InMemory = {}) -> Scene:  # noqa: B00
 
 def check_scene_waiting(loaded: LoadedSpec, given: InMemory = {}) -> tuple[Scene, set[str]]:  # noqa: B006
     """`check_scene`, and the sources whose bindings it could not judge yet (`waiting_sources`)."""
+    if SWEEP in loaded.data:
+        raise SpecError([loaded.problem(
+            "a sweep is drawn by `scenespec render` and `scenespec.load`; this way of drawing takes one scene",
+            (SWEEP,),
+        )])  # fmt: skip
     try:
         scene = validate(loaded)
     except SpecError as error:
@@ -146,11 +156,37 @@ def _problems_despite(loaded: LoadedSpec, problems: list[Problem], given: InMemo
     return found
 
 
+def binding_keys(kind: object) -> tuple[str, ...]:
+    """The keys of a layer kind that hold bindings (none for an unknown kind: validation reports it)."""
+    layer = LAYERS.load().get(kind) if isinstance(kind, str) else None
+    return layer.model.binding_fields if layer is not None else ()
+
+
+def check_spec(loaded: LoadedSpec, *, split: bool = False) -> tuple[LoadedSpec, Scene, set[str]]:
+    """`check_scene_waiting` for any spec: one with a `[sweep]` is checked point by point, then expanded into small
+    multiples (returned as the loaded spec to render). With `split` the points are only checked, and the first
+    is returned (render each with `sweep_points`)."""
+    sweep = read_sweep(loaded)
+    if sweep is None:
+        return loaded, *check_scene_waiting(loaded)
+    points = check_points(loaded, sweep, check_scene_waiting)
+    if split:
+        return points[0], *check_scene_waiting(points[0])
+    swept = expand(loaded, sweep, binding_keys)
+    return swept, *check_scene_waiting(swept)
+
+
+def sweep_points(loaded: LoadedSpec) -> list[PointSpec]:
+    """The spec at each point of its sweep (checked), or [] for a spec without one."""
+    sweep = read_sweep(loaded)
+    return [] if sweep is None else check_points(loaded, sweep, check_scene_waiting)
+
+
 def load_and_validate(path: str | Path, overrides: Sequence[str] = ()) -> tuple[LoadedSpec, Scene]:
     """Parse and check a spec file (or an installed package's `PACKAGE:NAME`), including its bindings; runs no
-    source."""
-    loaded = open_spec(path, list(overrides))
-    return loaded, check_scene(loaded)
+    source. A sweep comes back expanded."""
+    loaded, scene, _ = check_spec(open_spec(path, list(overrides)))
+    return loaded, scene
 
 
 def resolve_and_schedule(
@@ -160,10 +196,12 @@ def resolve_and_schedule(
     cache: bool = True,
     traces: InMemory = {},  # noqa: B006 (never mutated)
     progress: bool | None = False,
+    runner: TaskRunner | None = None,
 ) -> Prepared:
     """Run (or take from `traces`, or the cache) every source the scene uses, then pick the frames.
 
-    `progress`: a line per source being run, on a terminal (None: when stderr is one)."""
+    `progress`: a line per source being run, on a terminal (None: when stderr is one). The sources of a sweep's
+    points run as tasks (`runner`, default: local processes); others here, one after the other."""
     fields = given_fields(loaded, scene, traces)
     timeline = frames_source(scene, fields)
     needed = used_sources(scene, timeline)
@@ -173,12 +211,18 @@ def resolve_and_schedule(
     }
     to_run = [name for name in needed if name not in resolved]
     phase = partial(Phase, enabled=progress)
-    resolved |= resolve_sources(scene, loaded, fields, to_run, cache=cache, phase=phase)  # checks recorded fields
+    if isinstance(loaded, SweptSpec) and len(to_run) > 1:
+        resolved |= resolve_as_tasks(scene, loaded, fields, to_run, cache=cache, runner=runner)
+    else:
+        resolved |= resolve_sources(scene, loaded, fields, to_run, cache=cache, phase=phase)  # checks recorded fields
     used = {name: resolved[name] for name in needed}
     if scene.frames.key != "step":
         used = keyed(used, fields, scene.frames.key, loaded)
     with_transforms = apply_transforms(scene, used, loaded.problem)
-    steps = np.unique(used[timeline].steps) if timeline else None
+    steps = None
+    if timeline:  # a sweep's timeline is every copy's steps: a point with fewer steps holds its last
+        copies = loaded.copies(timeline) if isinstance(loaded, SweptSpec) else []
+        steps = np.unique(np.concatenate([used[name].steps for name in copies or [timeline] if name in used]))
     frames = schedule(scene.frames, steps, loaded.problem)
     check_drawing(
         scene,
@@ -187,6 +231,35 @@ def resolve_and_schedule(
         loaded.problem,
     )
     return Prepared(loaded, scene, with_transforms, frames)
+
+
+@dataclass(frozen=True)
+class SourceTask:
+    """One source to resolve in a task: picklable (the scene, the spec, the fields it must record)."""
+
+    scene: Scene
+    loaded: LoadedSpec
+    fields: SourceFields
+    name: str
+    cache: bool
+
+
+def resolve_task(task: SourceTask) -> Trace:
+    """Resolve one source (through the trace cache): a task run by a `TaskRunner`."""
+    return resolve_sources(task.scene, task.loaded, task.fields, [task.name], cache=task.cache)[task.name]
+
+
+def resolve_as_tasks(
+    scene: Scene, loaded: LoadedSpec, fields: SourceFields, names: list[str], *, cache: bool, runner: TaskRunner | None
+) -> dict[str, Trace]:
+    """The named sources resolved as tasks of `runner` (default: a local one, a process per source up to the
+    cores; in a worker process, this process: a task never starts a pool of its own), in the order of `names`."""
+    tasks = [SourceTask(scene, loaded, fields, name, cache) for name in names]
+    if runner is not None:
+        return dict(zip(names, runner.map(resolve_task, tasks), strict=True))
+    workers = 1 if multiprocessing.parent_process() is not None else min(len(names), available_cores())
+    with task_runner("local", workers=workers) as local:
+        return dict(zip(names, local.map(resolve_task, tasks), strict=True))
 
 
 def trace_sizes(traces: Mapping[str, Trace | DerivedTrace]) -> Callable[[str], FieldSize | None]:

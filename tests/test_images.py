@@ -132,3 +132,9 @@ def test_scripts_frame() -> Figure:
             graph.figure.canvas.draw()
     assert [str(warning.message) for warning in caught] == []
     return graph.figure
+
+
+@pytest.mark.mpl_image_compare(style="default", tolerance=TOLERANCE)
+def test_sweep_frame() -> Figure:
+    """A sweep's small multiples: three learning rates side by side, axes shared (the middle frame)."""
+    return frame_figure("linreg_lr_sweep.toml", "middle")

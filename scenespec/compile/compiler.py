@@ -131,16 +131,24 @@ def compile_scene(
         figure.suptitle(scene.scene.title)
     panels: list[PanelNode] = []
     nodes: list[LayerNode] = []
+    made: list[tuple[list[Painter[Any]], list[KeyPath], list[Extent | None]]] = []
     for index, (spec, ax) in enumerate(zip(scene.panels, axes, strict=True)):
-        where = [("panels", index, "layers", i) for i in range(len(spec.layers))]
+        where: list[KeyPath] = [("panels", index, "layers", i) for i in range(len(spec.layers))]
         painters = [make_painter(layer, traces, at, locate) for layer, at in zip(spec.layers, where, strict=True)]
         grows = spec.limits == "grow" or (live and spec.limits == "final")
-        panel = PanelNode(spec, ax, ax.twinx() if any(layer.twin for layer in spec.layers) else None, grows, painters)
+        twin = ax.twinx() if any(layer.twin for layer in spec.layers) else None
+        panels.append(PanelNode(spec, ax, twin, grows, painters))
         extents = []
         for painter, at in zip(painters, where, strict=True):
             with located(at, locate):
                 extents.append(painter.extent(frame_steps[:1] if grows else frame_steps))
-        x_data = _configure_axes(panel, painters, extents)
+        made.append((painters, where, extents))
+    groups = share_groups(scene)
+    for index, (panel, (painters, where, _)) in enumerate(zip(panels, made, strict=True)):
+        peers = groups.get(index, [index])
+        panel.peers = [panels[peer] for peer in peers]
+        shared = [(p, e) for peer in peers for p, e in zip(made[peer][0], made[peer][2], strict=True)]
+        x_data = _configure_axes(panel, [p for p, _ in shared], [e for _, e in shared])
         for painter, at in zip(painters, where, strict=True):
             target = panel.twin_ax if painter.spec.twin else panel.ax
             assert target is not None  # a panel with a layer on the twin axis has one
@@ -149,9 +157,17 @@ def compile_scene(
             keep_layer_order(painter, len(nodes))
             nodes.append(LayerNode(painter, index, painter.spec.twin, painter.dynamic))
         _legend(panel, [p for p in painters if not p.spec.twin] + [p for p in painters if p.spec.twin])
-        panels.append(panel)
     _fix_layout(figure)
     return ArtistGraph(figure, panels, nodes, styling=styling_of(scene, traces), frame_count=len(frames))
+
+
+def share_groups(scene: Scene) -> dict[int, list[int]]:
+    """Panel index -> the indices of the panels sharing its axis limits (`share`), itself included."""
+    by_name: dict[str, list[int]] = {}
+    for index, panel in enumerate(scene.panels):
+        if panel.share is not None:
+            by_name.setdefault(panel.share, []).append(index)
+    return {index: members for members in by_name.values() for index in members}
 
 
 LAYER_ORDER_STEP = 1e-6

@@ -38,10 +38,13 @@ class PanelNode:
     grows: bool = False
     """Limits widen when data leaves the view (`limits = "grow"`, or a live render)."""
     painters: list[Painter[Any]] = field(default_factory=list)
+    peers: list[PanelNode] = field(default_factory=list)
+    """The panels sharing this one's limits (`share`), itself included; empty: itself alone."""
 
     def grow(self, frame: Frame) -> None:
         """Widen each axis whose data at `frame` leaves its limits (the frame engine then redraws its background)."""
-        moving = [p for p in self.painters if p.dynamic]  # static data is inside the limits from the start
+        painters = [p for peer in self.peers for p in peer.painters] if self.peers else self.painters
+        moving = [p for p in painters if p.dynamic]  # static data is inside the limits from the start
         main = [p.frame_extent(frame) for p in moving if not p.spec.twin]
         twin = [p.frame_extent(frame) for p in moving if p.spec.twin]
         spec, ax = self.spec, self.ax

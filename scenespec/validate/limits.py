@@ -107,6 +107,14 @@ LIMITS: tuple[Limit, ...] = (
         "updates a `trainer` or `classifier` source makes: epochs × batches per epoch",
         "each update is a Python-level step (a scikit-learn `partial_fit` for `mlp`): a million take minutes",
     ),
+    Limit(
+        "sweep_points",
+        64,
+        "points",
+        "points of a `[sweep]`: the product of its lists' lengths",
+        "each point runs its own sources and draws its own panels (or its own output with `--split`): 64 points "
+        "are 64 trainings and a figure of 64 panel groups",
+    ),
 )
 
 LIMITS_BY_NAME = {limit.name: limit for limit in LIMITS}
@@ -140,6 +148,7 @@ class Limits(SpecModel):
     max_list_length: LimitValue | None = _field("max_list_length")
     max_trace_bytes: LimitValue | None = _field("max_trace_bytes")
     max_training_batches: LimitValue | None = _field("max_training_batches")
+    sweep_points: LimitValue | None = _field("sweep_points")
 
     def value(self, name: str) -> float:
         """The limit in effect: the spec's value, else the default."""

@@ -285,6 +285,12 @@ class PanelSpec(SpecModel):
         ),
     )
     camera: CameraSpec = Field(default_factory=CameraSpec, description="View of a 3D panel.")
+    share: str | None = Field(
+        None,
+        min_length=1,
+        description="A group name: panels with the same `share` have the same axis limits (the union of their "
+        'data with `limits = "final"`; grown together with `grow`). A sweep puts each panel\'s copies in one group.',
+    )
     legend: str | bool = Field(
         True, description="Legend location (e.g. `upper center`), true for `best`, false for none."
     )
@@ -357,6 +363,13 @@ class Scene(SpecModel):
         min_length=1, description="The panels (axes) of the figure, top to bottom unless `scene.layout` places them."
     )
     output: OutputSpec = Field(default_factory=OutputSpec, description="Default output path and format.")
+    sweep: dict[str, Annotated[list[Any], Field(min_length=1)]] | None = Field(
+        None,
+        description="Key paths (the `--set` syntax) to lists of values, e.g. "
+        '`"sources.fit.optimizer.lr" = [1e-4, 3e-4, 1e-3]`; several keys give their product (the first varies '
+        "slowest). Rendered as small multiples, a panel group per point, or one output per point with `--split`; "
+        "see docs/sweeps.md.",
+    )
     limits: Limits = Field(
         default_factory=Limits,
         description="Budgets checked before any heavy work (pixels, frames, points, trace memory, …); raise one "
