@@ -17,7 +17,7 @@ from helpers import REPO
 from PIL import Image
 
 import scenespec
-from scenespec.api import Spec, checked
+from scenespec.api import checked
 from scenespec.packages import is_packaged, open_spec, packaged_file, parse_reference
 from scenespec.resolve.resolve import context
 
@@ -253,10 +253,10 @@ def test_a_package_specs_output_path_is_taken_in_the_current_folder(
     work.mkdir()
     monkeypatch.chdir(work)
     loaded = open_spec(package / "contours.toml")
-    own = Spec(loaded, *checked(loaded))
+    own = checked(loaded)
     assert own.default_output().path == package / "contours.png"  # a file's spec: beside it
     packaged = dataclasses.replace(loaded, reference="pkg:contours")
-    spec = Spec(packaged, *checked(packaged))
+    spec = checked(packaged)
     assert spec.default_output().path == work / "contours.png"  # a package's: here
 
 

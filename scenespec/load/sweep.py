@@ -22,7 +22,7 @@ import math
 import re
 import string
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from scenespec.errors import KeyPath, Problem, SpecError, format_path
@@ -356,6 +356,9 @@ def expand(loaded: LoadedSpec, sweep: Sweep, binding_keys: Any) -> SweptSpec:
         text=loaded.text,
         locations=loaded.locations,
         overrides=loaded.overrides,
+        files=loaded.files,
+        folders=loaded.folders,
+        reference=loaded.reference,
         origin=loaded,
         sweep=sweep,
         renamed=renamed,
@@ -461,7 +464,7 @@ class PointSpec(LoadedSpec):
     def _origin(self) -> LoadedSpec:
         if self.origin is not None:
             return self.origin
-        return LoadedSpec(self.data, self.file, self.base_dir, self.name, self.text, self.locations, self.overrides)
+        return LoadedSpec(**{item.name: getattr(self, item.name) for item in fields(LoadedSpec)})
 
 
 def _holds(loaded: LoadedSpec, path: KeyPath) -> bool:
@@ -486,6 +489,9 @@ def point_spec(loaded: LoadedSpec, point: SweepPoint) -> PointSpec:
         text=loaded.text,
         locations=loaded.locations,
         overrides=loaded.overrides,
+        files=loaded.files,
+        folders=loaded.folders,
+        reference=loaded.reference,
         origin=loaded,
         point=point,
     )
