@@ -17,7 +17,7 @@ NOT_SPECS = {
     "tools/package.json": '{"name": "example", "version": "1.0.0"}\n',
     "list.json": "[1, 2, 3]\n",
 }
-KEYS = "scene, sources, transforms, frames, panels, output, limits, extends"
+KEYS = "scene, sources, transforms, frames, panels, output, sweep, limits, extends"
 
 
 def folder_with_other_files(root: Path) -> Path:
