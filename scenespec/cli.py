@@ -363,7 +363,7 @@ def _cmd_init(args: argparse.Namespace) -> int:
     started = start_spec(args.name, args.origin, args.dir, force=args.force)
     print(f"wrote {started.spec} (from {started.origin})")
     for file in started.data:
-        print(f"wrote {file} (data the spec reads)")
+        print(f"wrote {file} (a file the spec reads or builds on)")
     for file in started.not_copied:
         print(f"note: the spec reads {file}, outside its folder: not copied")
     print(f"wrote {started.schema} (this installation's JSON Schema, named by the spec for editors)")

@@ -152,8 +152,8 @@ def _text_for(target: Path, loaded: LoadedSpec | None) -> str:
 
 
 def _data_files(loaded: LoadedSpec) -> list[tuple[Path, Path | None]]:
-    """The files and folders the spec's sources read, each with its path relative to the spec's folder (None when
-    outside it: an absolute path stays valid wherever the spec goes)."""
+    """The files and folders the spec's sources read, and the bases and fragments it builds on, each with its path
+    relative to the spec's folder (None when outside it: an absolute path stays valid wherever the spec goes)."""
     from scenespec.pipeline import check_scene
     from scenespec.resolve.resolve import context
 
@@ -166,6 +166,10 @@ def _data_files(loaded: LoadedSpec) -> list[tuple[Path, Path | None]]:
             if not path.exists():
                 continue  # a log or recording not written yet: the spec waits for it wherever it is
             resolved = path.resolve()
+            found[resolved] = resolved.relative_to(base) if resolved.is_relative_to(base) else None
+    for path in loaded.files:  # what `extends` and `include` name, next to the spec as they were
+        resolved = path.resolve()
+        if loaded.file is not None and resolved != Path(loaded.file).resolve():
             found[resolved] = resolved.relative_to(base) if resolved.is_relative_to(base) else None
     # a folder copied whole covers the files in it
     folders = [path for path in found if path.is_dir()]

@@ -80,6 +80,22 @@ def test_init_copies_the_data_files_beside_the_spec(tmp_path: Path, monkeypatch:
     assert not (tmp_path / "p" / "third.toml").exists()
 
 
+def test_init_from_a_spec_that_extends_another_copies_its_base(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """race_rosenbrock_dark builds on race_rosenbrock: the base comes along, and the new spec draws the dark race."""
+    monkeypatch.chdir(tmp_path)
+    assert main(["init", "mine", "--from", "race_rosenbrock_dark", "--dir", "p"]) == 0
+    assert "wrote p/race_rosenbrock.toml (a file the spec reads or builds on)" in capsys.readouterr().out
+    base = tmp_path / "p" / "race_rosenbrock.toml"
+    assert base.read_bytes() == (REPO / "specs" / "race_rosenbrock.toml").read_bytes()
+    monkeypatch.chdir(tmp_path / "p")
+    assert main(["render", "mine.toml", "--frame", "0", "-o", "first.png", "-q"]) == 0
+    with Image.open("first.png") as image:
+        corner = image.convert("RGB").getpixel((2, 2))
+    assert max(corner) < 60  # the dark theme's background, from the spec; the race itself from the copied base
+
+
 def test_a_json_spec_from_a_toml_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     assert main(["init", "fit.json", "--from", "scenespec:linreg"]) == 0
