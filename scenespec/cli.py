@@ -10,11 +10,18 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scenespec import __version__
 from scenespec.errors import PluginError, RenderError, SpecError, did_you_mean
 from scenespec.interrupt import description, exit_status, interrupts_raise, raise_if_interrupted
 from scenespec.render.sinks.base import output_formats, sink_kinds
+from scenespec.tasks import EXECUTORS
+
+if TYPE_CHECKING:
+    from scenespec.api import Spec
+    from scenespec.output import Target
+    from scenespec.pipeline import RenderResult
 
 EXIT_SPEC_ERROR = 2
 EXIT_RENDER_ERROR = 1
@@ -57,8 +64,10 @@ def _parser() -> argparse.ArgumentParser:
         "--workers",
         type=_positive_int,
         metavar="N",
-        help="processes drawing frames (default: one per core; 1 draws in the main process)",
+        help="processes drawing frames (default: one per core; 1 draws in the main process); with --executor dask "
+        "and no --scheduler, the local cluster's worker processes",
     )
+    _add_executor(render, "the spec is rendered as one task on the cluster and its output written here")
     _add_no_cache(render)
     render.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
 
@@ -140,8 +149,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     gallery.add_argument("-o", "--output", default="gallery", help="the site's folder (default: gallery)")
     gallery.add_argument(
-        "--workers", type=_positive_int, metavar="N", help="processes drawing frames (default: one per core)"
+        "--workers",
+        type=_positive_int,
+        metavar="N",
+        help="processes rendering specs, one spec each at a time (default: one per core); with --executor dask and "
+        "no --scheduler, the local cluster's worker processes",
     )
+    _add_executor(gallery, "each spec is a task on the cluster; the outputs are written here")
     gallery.add_argument("-q", "--quiet", action="store_true", help="print only failures")
     return parser
 
@@ -161,6 +175,21 @@ def _add_overrides(command: argparse.ArgumentParser) -> None:
         default=[],
         metavar="KEY.PATH=VALUE",
         help="override a spec value, validated like the file, e.g. --set frames.fps=20 (repeatable)",
+    )
+
+
+def _add_executor(command: argparse.ArgumentParser, dask: str) -> None:
+    command.add_argument(
+        "--executor",
+        choices=EXECUTORS,
+        help=f"where the work runs: local (this machine's processes, the default) or dask ({dask}; needs "
+        "pip install 'scenespec[dask]'; see docs/scaling.md)",
+    )
+    command.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="the Dask scheduler to use, e.g. tcp://host:8786 (implies --executor dask; without it, --executor dask "
+        "starts a local cluster)",
     )
 
 
@@ -185,21 +214,26 @@ def _spec_files(items: Sequence[str], quiet: bool = False) -> list[Path]:
 
 def _cmd_render(args: argparse.Namespace) -> int:
     from scenespec.api import load
+    from scenespec.tasks import executor_of
 
+    executor = executor_of(args.executor, args.scheduler)
     overrides = list(args.overrides) + ([f"scene.dpi={args.dpi}"] if args.dpi is not None else [])
     overrides += ["output.dither=true"] if args.dither else []
     spec = load(Path(args.spec), overrides)
     target = spec.default_output(args.format, args.frame) if args.output is None else None
-    animation = spec.render(
-        out=args.output if target is None else target.path,
-        format=args.format or (target.format if target is not None else None),
-        frame=args.frame,
-        progress=False if args.quiet else None,
-        cache=args.cache,
-        workers=args.workers,
-    )
-    result = animation.result
-    assert result is not None
+    if executor == "dask":
+        result = _render_on_cluster(args, spec, target)
+    else:
+        animation = spec.render(
+            out=args.output if target is None else target.path,
+            format=args.format or (target.format if target is not None else None),
+            frame=args.frame,
+            progress=False if args.quiet else None,
+            cache=args.cache,
+            workers=args.workers,
+        )
+        assert animation.result is not None
+        result = animation.result
     if not args.quiet and result.target.path is not None:
         width, height = result.pixels
         noun = "frame" if result.frames == 1 else "frames"
@@ -208,6 +242,17 @@ def _cmd_render(args: argparse.Namespace) -> int:
             f"{width}×{height} px, in {result.seconds:.1f} s"
         )
     return 0
+
+
+def _render_on_cluster(args: argparse.Namespace, spec: Spec, target: Target | None) -> RenderResult:
+    """`render --executor dask`: the output checked here, rendered as one task, written here."""
+    from scenespec.output import resolve_target
+    from scenespec.tasks import runner_from_options
+    from scenespec.tasks.render_task import render_on
+
+    target = target or resolve_target(spec.scene, spec.loaded, args.output, args.format, args.frame)
+    with runner_from_options("dask", args.scheduler, args.workers) as runner:
+        return render_on(runner, spec.loaded, spec.scene, target, args.frame, cache=args.cache)
 
 
 def _cmd_trace(args: argparse.Namespace) -> int:
@@ -282,12 +327,16 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 
 def _cmd_gallery(args: argparse.Namespace) -> int:
     from scenespec.gallery import build_gallery
+    from scenespec.tasks import runner_from_options
 
     files = _spec_files(args.specs, quiet=args.quiet)
     if not files:
         print("error: no spec files found", file=sys.stderr)
         return EXIT_SPEC_ERROR
-    result = build_gallery(files, args.output, workers=args.workers, report=None if args.quiet else print)
+    with runner_from_options(args.executor, args.scheduler, args.workers) as runner:
+        result = build_gallery(
+            files, args.output, workers=args.workers, runner=runner, report=None if args.quiet else print
+        )
     for entry in result.failed:
         print(f"error: {entry.name} failed: {entry.error}", file=sys.stderr)
     if not args.quiet:
