@@ -52,7 +52,7 @@ class Entry:
     error: str | None = None
     error_kind: str | None = None  # "spec" or "render"
     status: str = "rendered"  # rendered, unchanged or failed
-    ran_in: str | None = None  # host:pid of the process that rendered it (None: not rendered in this build)
+    ran_in: str | None = None  # host:pid of the process that rendered it, or failed to (None: not in this build)
 
 
 @dataclass(frozen=True)
@@ -248,6 +248,7 @@ def _build(
     tasks = [SpecTask(item.entry.name, payload, frame_workers) for item, payload in zip(pending, payloads, strict=True)]
     for item, outputs in zip(pending, runner.map(render_spec, tasks), strict=True):
         entry = item.entry
+        entry.ran_in = outputs.ran_in
         try:
             if outputs.failure is not None:
                 raise outputs.failure
@@ -256,7 +257,7 @@ def _build(
             _fail(entry, exc)
             say(f"failed {entry.name}: {entry.error}")
         else:
-            entry.facts, entry.ran_in = outputs.facts, outputs.ran_in
+            entry.facts = outputs.facts
             new[item.key] = {"sha256": item.digest, "name": entry.name, "facts": entry.facts}
             assert entry.facts is not None
             frames, seconds = entry.facts["frames"], entry.facts["seconds"]
