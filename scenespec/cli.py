@@ -11,7 +11,7 @@ import shlex
 import sys
 import warnings
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -19,9 +19,13 @@ from scenespec import __version__
 from scenespec.errors import PluginError, RenderError, SpecError, SpecWarning, did_you_mean
 from scenespec.interrupt import description, exit_status, interrupts_raise, raise_if_interrupted
 from scenespec.render.sinks.base import output_formats, sink_kinds
+from scenespec.tasks import EXECUTORS
 
 if TYPE_CHECKING:
     from scenespec.api import Spec
+    from scenespec.output import Target
+    from scenespec.pipeline import RenderResult
+    from scenespec.tasks import TaskRunner
 
 EXIT_SPEC_ERROR = 2
 EXIT_RENDER_ERROR = 1
@@ -65,7 +69,8 @@ def _parser() -> argparse.ArgumentParser:
         "--workers",
         type=_positive_int,
         metavar="N",
-        help="processes drawing frames (default: one per core; 1 draws in the main process)",
+        help="processes drawing frames (default: one per core; 1 draws in the main process); with --executor dask "
+        "and no --scheduler, the local cluster's worker processes",
     )
     render.add_argument(
         "--split",
@@ -73,6 +78,7 @@ def _parser() -> argparse.ArgumentParser:
         help="a spec with a [sweep]: one output per point (named <output>.<point>, e.g. linreg.lr=0.0001.gif) "
         "instead of small multiples; -o is then a folder or a name holding {point}; --workers: points at once",
     )
+    _add_executor(render, "the spec is rendered as one task on the cluster and its output written here")
     _add_no_cache(render)
     render.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
 
@@ -160,8 +166,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     gallery.add_argument("-o", "--output", default="gallery", help="the site's folder (default: gallery)")
     gallery.add_argument(
-        "--workers", type=_positive_int, metavar="N", help="processes drawing frames (default: one per core)"
+        "--workers",
+        type=_positive_int,
+        metavar="N",
+        help="processes rendering specs, one spec each at a time (default: one per core); with --executor dask and "
+        "no --scheduler, the local cluster's worker processes",
     )
+    _add_executor(gallery, "each spec is a task on the cluster; the outputs are written here")
     gallery.add_argument("-q", "--quiet", action="store_true", help="print only failures")
 
     init = commands.add_parser(
@@ -202,6 +213,21 @@ def _add_overrides(command: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_executor(command: argparse.ArgumentParser, dask: str) -> None:
+    command.add_argument(
+        "--executor",
+        choices=EXECUTORS,
+        help=f"where the work runs: local (this machine's processes, the default) or dask ({dask}; needs "
+        "pip install 'scenespec[dask]'; see docs/scaling.md)",
+    )
+    command.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="the Dask scheduler to use, e.g. tcp://host:8786 (implies --executor dask; without it, --executor dask "
+        "starts a local cluster)",
+    )
+
+
 def _add_no_cache(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--no-cache",
@@ -223,23 +249,34 @@ def _spec_files(items: Sequence[str], quiet: bool = False) -> list[Path]:
 
 def _cmd_render(args: argparse.Namespace) -> int:
     from scenespec.api import load
+    from scenespec.tasks import executor_of, runner_from_options
 
+    executor = executor_of(args.executor, args.scheduler)
     overrides = list(args.overrides) + ([f"scene.dpi={args.dpi}"] if args.dpi is not None else [])
     overrides += ["output.dither=true"] if args.dither else []
     spec = load(Path(args.spec), overrides, split=args.split)
-    if args.split:
-        return _render_split(spec, args)
-    target = spec.default_output(args.format, args.frame) if args.output is None else None
-    animation = spec.render(
-        out=args.output if target is None else target.path,
-        format=args.format or (target.format if target is not None else None),
-        frame=args.frame,
-        progress=False if args.quiet else None,
-        cache=args.cache,
-        workers=args.workers,
-    )
-    result = animation.result
-    assert result is not None
+    with ExitStack() as stack:
+        # a sweep's points (--split) or sources (small multiples) are tasks, on the cluster with --executor dask
+        runner = None
+        if executor == "dask" and spec.sweep is not None:
+            runner = stack.enter_context(runner_from_options("dask", args.scheduler, args.workers))
+        if args.split:
+            return _render_split(spec, args, runner)
+        target = spec.default_output(args.format, args.frame) if args.output is None else None
+        if executor == "dask" and runner is None:
+            result = _render_on_cluster(args, spec, target)
+        else:
+            animation = spec.render(
+                out=args.output if target is None else target.path,
+                format=args.format or (target.format if target is not None else None),
+                frame=args.frame,
+                progress=False if args.quiet else None,
+                cache=args.cache,
+                workers=args.workers,
+                runner=runner,
+            )
+            assert animation.result is not None
+            result = animation.result
     if not args.quiet and result.target.path is not None:
         width, height = result.pixels
         noun = "frame" if result.frames == 1 else "frames"
@@ -250,11 +287,13 @@ def _cmd_render(args: argparse.Namespace) -> int:
     return 0
 
 
-def _render_split(spec: Spec, args: argparse.Namespace) -> int:
+def _render_split(spec: Spec, args: argparse.Namespace, runner: TaskRunner | None = None) -> int:
     if spec.sweep is None:
         print("error: --split renders the points of a [sweep], and the spec has none", file=sys.stderr)
         return EXIT_SPEC_ERROR
-    results = spec.render_split(args.output, args.format, frame=args.frame, cache=args.cache, workers=args.workers)
+    results = spec.render_split(
+        args.output, args.format, frame=args.frame, cache=args.cache, workers=args.workers, runner=runner
+    )
     for result in [] if args.quiet else results:
         width, height = result.pixels
         noun = "frame" if result.frames == 1 else "frames"
@@ -262,6 +301,17 @@ def _render_split(spec: Spec, args: argparse.Namespace) -> int:
     if not args.quiet and results:
         print(f"{len(results)} points in {results[-1].seconds:.1f} s")
     return 0
+
+
+def _render_on_cluster(args: argparse.Namespace, spec: Spec, target: Target | None) -> RenderResult:
+    """`render --executor dask`: the output checked here, rendered as one task, written here."""
+    from scenespec.output import resolve_target
+    from scenespec.tasks import runner_from_options
+    from scenespec.tasks.render_task import render_on
+
+    target = target or resolve_target(spec.scene, spec.loaded, args.output, args.format, args.frame)
+    with runner_from_options("dask", args.scheduler, args.workers) as runner:
+        return render_on(runner, spec.loaded, spec.scene, target, args.frame, cache=args.cache)
 
 
 def _cmd_trace(args: argparse.Namespace) -> int:
@@ -337,6 +387,7 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 def _cmd_gallery(args: argparse.Namespace) -> int:
     from scenespec.gallery import build_gallery
     from scenespec.packages import is_packaged, packaged_file
+    from scenespec.tasks import runner_from_options
 
     # a package's spec by its file: the gallery hashes the file's bytes and shows its text
     items = [str(packaged_file(item)) if is_packaged(item) else item for item in args.specs]
@@ -344,7 +395,10 @@ def _cmd_gallery(args: argparse.Namespace) -> int:
     if not files:
         print("error: no spec files found", file=sys.stderr)
         return EXIT_SPEC_ERROR
-    result = build_gallery(files, args.output, workers=args.workers, report=None if args.quiet else print)
+    with runner_from_options(args.executor, args.scheduler, args.workers) as runner:
+        result = build_gallery(
+            files, args.output, workers=args.workers, runner=runner, report=None if args.quiet else print
+        )
     for entry in result.failed:
         print(f"error: {entry.name} failed: {entry.error}", file=sys.stderr)
     if not args.quiet:

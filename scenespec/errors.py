@@ -56,6 +56,11 @@ class SpecError(Exception):
     def __post_init__(self) -> None:
         super().__init__(str(self))
 
+    def __reduce__(self) -> tuple[type[SpecError], tuple[list[Problem]]]:
+        """Pickled as its problems (not as its message, which `Exception` would pass back as `problems`), so an
+        error raised in a worker process or on another machine arrives as the same SpecError."""
+        return type(self), (self.problems,)
+
     def __str__(self) -> str:
         """Every problem, in the order of the file (then those with no line), at most MAX_LISTED of them."""
         ordered = sorted(self.problems, key=_position)

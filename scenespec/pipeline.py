@@ -38,6 +38,7 @@ from scenespec.resolve.resolve import context, resolve_sources, source_fields, s
 from scenespec.resolve.stream import StreamingTrace
 from scenespec.resolve.trace import Trace, save_traces
 from scenespec.schedule import schedule
+from scenespec.sources._inputs import provided_inputs
 from scenespec.tasks import TaskRunner, task_runner
 from scenespec.transform.apply import DerivedTrace, apply_transforms
 from scenespec.validate.base import split_binding
@@ -242,24 +243,48 @@ class SourceTask:
     fields: SourceFields
     name: str
     cache: bool
+    inputs: dict[str, bytes]
+    """The source's input files (a trainer's CSV data), read here: a worker elsewhere need not have them."""
 
 
 def resolve_task(task: SourceTask) -> Trace:
     """Resolve one source (through the trace cache): a task run by a `TaskRunner`."""
-    return resolve_sources(task.scene, task.loaded, task.fields, [task.name], cache=task.cache)[task.name]
+    with provided_inputs(task.inputs):
+        return resolve_sources(task.scene, task.loaded, task.fields, [task.name], cache=task.cache)[task.name]
+
+
+def input_bytes(scene: Scene, loaded: LoadedSpec, name: str) -> dict[str, bytes]:
+    """The bytes of the files source `name` reads as input, by the path the spec names (unreadable ones are left
+    out: the source reports them, located, when it reads them)."""
+    source = scene.sources[name]
+    files: dict[str, bytes] = {}
+    for path in source.inputs(context(name, loaded, scene.limits)):
+        try:
+            files[str(path)] = source.read_input(path)
+        except OSError:
+            continue
+    return files
 
 
 def resolve_as_tasks(
     scene: Scene, loaded: LoadedSpec, fields: SourceFields, names: list[str], *, cache: bool, runner: TaskRunner | None
 ) -> dict[str, Trace]:
     """The named sources resolved as tasks of `runner` (default: a local one, a process per source up to the
-    cores; in a worker process, this process: a task never starts a pool of its own), in the order of `names`."""
-    tasks = [SourceTask(scene, loaded, fields, name, cache) for name in names]
+    cores; in a worker process, this process: a task never starts a pool of its own), in the order of `names`.
+
+    Sources that only read files (`cacheable = False`) are read here, where the files are; the others' input files
+    travel with their tasks as bytes, so a worker on another machine needs no shared disk."""
+    readers = [name for name in names if not scene.sources[name].cacheable]
+    resolved = resolve_sources(scene, loaded, fields, readers, cache=cache) if readers else {}
+    computing = [name for name in names if name not in resolved]
+    tasks = [SourceTask(scene, loaded, fields, name, cache, input_bytes(scene, loaded, name)) for name in computing]
     if runner is not None:
-        return dict(zip(names, runner.map(resolve_task, tasks), strict=True))
-    workers = 1 if multiprocessing.parent_process() is not None else min(len(names), available_cores())
-    with task_runner("local", workers=workers) as local:
-        return dict(zip(names, local.map(resolve_task, tasks), strict=True))
+        resolved |= dict(zip(computing, runner.map(resolve_task, tasks), strict=True))
+    else:
+        workers = 1 if multiprocessing.parent_process() is not None else min(max(len(computing), 1), available_cores())
+        with task_runner("local", workers=workers) as local:
+            resolved |= dict(zip(computing, local.map(resolve_task, tasks), strict=True))
+    return {name: resolved[name] for name in names}
 
 
 def trace_sizes(traces: Mapping[str, Trace | DerivedTrace]) -> Callable[[str], FieldSize | None]:

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scenespec.errors import RenderError
-from scenespec.load.loader import LoadedSpec
 from scenespec.load.sweep import PointSpec
 from scenespec.output import Target, check_writable, resolve_target
 from scenespec.pipeline import (
@@ -21,12 +20,12 @@ from scenespec.pipeline import (
     check_scene_waiting,
     output_frames,
     render_into,
-    resolve_and_schedule,
     sink_settings,
 )
 from scenespec.render.atomic import commit_file, discard, temp_file_for
 from scenespec.render.sinks.base import sink_for, sink_kinds
 from scenespec.tasks import TaskRunner, task_runner
+from scenespec.tasks.payload import SpecPayload, payload_for, prepare_payload
 
 POINT = "{point}"
 """Where a `-o` pattern puts the point's name."""
@@ -34,9 +33,9 @@ POINT = "{point}"
 
 @dataclass(frozen=True)
 class PointTask:
-    """One point to render: picklable."""
+    """One point to render: picklable, carrying what its file-reading sources read (workers need no shared disk)."""
 
-    loaded: LoadedSpec
+    payload: SpecPayload
     format: str
     frame: int | None
     cache: bool
@@ -51,10 +50,9 @@ class PointOutput:
 
 def render_point(task: PointTask) -> PointOutput:
     """Draw one point's output in this process (one worker: a task never starts a pool) and return its bytes."""
-    scene, _ = check_scene_waiting(task.loaded)
-    prepared = resolve_and_schedule(task.loaded, scene, cache=task.cache)
+    prepared = prepare_payload(task.payload, cache=task.cache)
     frames = output_frames(prepared, task.format, task.frame)
-    sink = sink_for(task.format, None, sink_settings(scene))
+    sink = sink_for(task.format, None, sink_settings(prepared.scene))
     pixels = render_into(prepared, frames, sink, workers=1, progress=False)
     return PointOutput(sink.getvalue(), len(frames), pixels)
 
@@ -108,7 +106,10 @@ def render_split(
     paths = [target.path for target in targets]
     if len(set(paths)) < len(paths):
         raise RenderError(f"--split: two points would write the same file ({out}); put {POINT} in the name")
-    tasks = [PointTask(point, target.format, frame, cache) for point, target in zip(points, targets, strict=True)]
+    tasks = [
+        PointTask(payload_for(point, check_scene_waiting(point)[0], cache=cache), target.format, frame, cache)
+        for point, target in zip(points, targets, strict=True)
+    ]
     own = runner is None
     runner = runner or task_runner("local", workers=workers)
     results = []

@@ -1,4 +1,5 @@
-"""Build the gallery: render each spec once into a GIF, an MP4 and a poster PNG (one render through a tee), then
+"""Build the gallery: render each spec once into a GIF, an MP4 and a poster PNG (one render through a tee), each
+spec a task of a task runner (this process, local processes or a Dask cluster) whose bytes are written here, then
 write the HTML pages from jinja2 templates.
 
 Unchanged specs (same bytes, same scenespec version) reuse their outputs, recorded in `<out>/.gallery.json`.
@@ -12,7 +13,6 @@ import hashlib
 import json
 import os
 import re
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -24,9 +24,14 @@ from markupsafe import Markup, escape
 
 from scenespec import __version__
 from scenespec.errors import RenderError, SpecError
+from scenespec.gallery.task import ANIMATION, POSTER, SpecTask, render_spec
+from scenespec.render.atomic import commit_file, discard, temp_file_for
+from scenespec.tasks import TaskRunner
+from scenespec.tasks.local import local_runner
 
 if TYPE_CHECKING:
     from scenespec.load import LoadedSpec
+    from scenespec.tasks.payload import SpecPayload
     from scenespec.validate.scene import Scene
 
 MANIFEST = ".gallery.json"
@@ -47,6 +52,7 @@ class Entry:
     error: str | None = None
     error_kind: str | None = None  # "spec" or "render"
     status: str = "rendered"  # rendered, unchanged or failed
+    ran_in: str | None = None  # host:pid of the process that rendered it, or failed to (None: not in this build)
 
 
 @dataclass(frozen=True)
@@ -121,8 +127,6 @@ def _write_manifest(out: Path, specs: dict[str, Any]) -> None:
         raise
 
 
-ANIMATION = {"animation.gif": "gif", "animation.mp4": "mp4"}
-POSTER = "poster.png"
 GALLERY_FILES = (*ANIMATION, POSTER, "index.html")
 """Every file the gallery writes in a spec's folder: all that it ever deletes there."""
 
@@ -131,26 +135,45 @@ def _outputs(facts: dict[str, Any]) -> list[str]:
     return [POSTER, *ANIMATION] if facts.get("animated") else [POSTER]
 
 
-def _render(loaded: LoadedSpec, scene: Scene, folder: Path, workers: int | None) -> dict[str, Any]:
-    """GIF, MP4 and poster (the last frame) of an animated scene, drawn once and fed to the three sinks by a tee;
-    only the poster of a one-frame scene. Every output is replaced, or (on failure) none."""
-    from scenespec.pipeline import render_into, resolve_and_schedule, sink_settings
-    from scenespec.render.sinks import TeeSink, sink_for
-
-    started = time.perf_counter()
-    prepared = resolve_and_schedule(loaded, scene)
+def _write_outputs(folder: Path, files: dict[str, bytes]) -> None:
+    """Put a spec's rendered files in its folder: each written beside its place, then all moved in (none if any
+    write fails). A one-frame scene's stale GIF and MP4 from an earlier build are removed."""
     folder.mkdir(parents=True, exist_ok=True)
-    frames = prepared.frames
-    animated = len(frames) > 1
-    settings = sink_settings(prepared.scene)
-    outputs = {**(ANIMATION if animated else {}), POSTER: "png"}
-    tee = TeeSink([sink_for(fmt, folder / name, settings) for name, fmt in outputs.items()])
-    width, height = render_into(prepared, frames, tee, workers=workers, progress=False)
-    if not animated:
+    temps: dict[Path, Path] = {}
+    try:
+        for name, data in files.items():
+            target = folder / name
+            temps[target] = temp_file_for(target)
+            temps[target].write_bytes(data)
+        for target, temp in temps.items():
+            commit_file(temp, target)
+    except BaseException:
+        for temp in temps.values():
+            discard(temp)
+        raise
+    if not any(name in files for name in ANIMATION):
         for stale in ANIMATION:
             (folder / stale).unlink(missing_ok=True)
-    seconds = round(time.perf_counter() - started, 2)
-    return {"frames": len(frames), "width": width, "height": height, "seconds": seconds, "animated": animated}
+
+
+def _fail(entry: Entry, exc: BaseException) -> None:
+    """Record a spec's failure on its card: a spec error (it cannot be read or is invalid) or a render error."""
+    if isinstance(exc, SpecError):
+        entry.error, entry.error_kind = str(exc), "spec"
+    elif isinstance(exc, OSError) and not entry.path.is_file():
+        entry.error, entry.error_kind = f"{entry.path}: cannot read the spec: {exc.strerror or exc}", "spec"
+    else:
+        entry.error, entry.error_kind = f"{entry.path}: {exc}", "render"
+    entry.status, entry.facts = "failed", None
+
+
+@dataclass
+class _Pending:
+    """A spec to render: its entry, its manifest key and digest."""
+
+    entry: Entry
+    key: str
+    digest: str
 
 
 def build_gallery(
@@ -158,21 +181,38 @@ def build_gallery(
     out: str | Path,
     *,
     workers: int | None = None,
+    runner: TaskRunner | None = None,
     report: Callable[[str], None] | None = None,
 ) -> GalleryResult:
     """Render `files` into `out` and write `out/index.html` and `out/<name>/index.html`.
 
-    `report` gets one line per spec (`rendered …`, `unchanged …`, `failed …`). Spec and render errors are caught
-    and shown on the spec's card; other errors (the output folder cannot be written) propagate.
+    Each spec to render is a task (`render_spec`) of `runner` (default: a local runner of `workers` processes,
+    one per core by default); its outputs come back as bytes and are written here. `report` gets one line per
+    spec (`rendered …`, `unchanged …`, `failed …`). Spec and render errors are caught and shown on the spec's
+    card; other errors (the output folder cannot be written) propagate.
     """
-    from scenespec.pipeline import load_and_validate
-
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    say = report or (lambda line: None)
+    own_runner = runner is None
+    runner = runner if runner is not None else local_runner(workers)
+    try:
+        return _build(files, out, workers, runner, report or (lambda line: None))
+    finally:
+        if own_runner:
+            runner.close()
+
+
+def _build(
+    files: Sequence[str | Path], out: Path, workers: int | None, runner: TaskRunner, say: Callable[[str], None]
+) -> GalleryResult:
+    from scenespec.pipeline import load_and_validate
+    from scenespec.tasks.payload import payload_for
+
     old = _read_manifest(out)
     new: dict[str, Any] = {}
     entries: list[Entry] = []
+    pending: list[_Pending] = []
+    payloads: list[SpecPayload] = []
     paths = [Path(f) for f in files]
     for path, name in zip(paths, _names(paths), strict=True):
         key = str(path.resolve())
@@ -195,24 +235,33 @@ def build_gallery(
                 and all((folder / f).is_file() for f in _outputs(previous["facts"]))
             ):
                 entry.facts, entry.status = previous["facts"], "unchanged"
+                new[key] = {"sha256": digest, "name": name, "facts": entry.facts}
                 say(f"unchanged {name}")
             else:
-                entry.facts = _render(loaded, scene, folder, workers)
-                frames = entry.facts["frames"]
-                say(
-                    f"rendered {name} ({frames} {'frame' if frames == 1 else 'frames'}, {entry.facts['seconds']:.1f} s)"
-                )
-            new[key] = {"sha256": digest, "name": name, "facts": entry.facts}
-        except SpecError as exc:
-            entry.error, entry.error_kind = str(exc), "spec"
-        except (RenderError, OSError) as exc:
-            if isinstance(exc, OSError) and not path.is_file():
-                entry.error, entry.error_kind = f"{path}: cannot read the spec: {exc.strerror or exc}", "spec"
-            else:
-                entry.error, entry.error_kind = f"{path}: {exc}", "render"
-        if entry.error is not None:
-            entry.status, entry.facts = "failed", None
+                payloads.append(payload_for(loaded, scene))  # what the sources read, read here
+                pending.append(_Pending(entry, key, digest))
+        except (SpecError, RenderError, OSError) as exc:
+            _fail(entry, exc)
             say(f"failed {name}: {entry.error}")
+    # Where the specs render in this process one after another, each may draw its frames on every core.
+    frame_workers = workers if runner.runs_here(len(payloads)) else 1
+    tasks = [SpecTask(item.entry.name, payload, frame_workers) for item, payload in zip(pending, payloads, strict=True)]
+    for item, outputs in zip(pending, runner.map(render_spec, tasks), strict=True):
+        entry = item.entry
+        entry.ran_in = outputs.ran_in
+        try:
+            if outputs.failure is not None:
+                raise outputs.failure
+            _write_outputs(out / entry.name, outputs.files)
+        except (SpecError, RenderError, OSError) as exc:
+            _fail(entry, exc)
+            say(f"failed {entry.name}: {entry.error}")
+        else:
+            entry.facts = outputs.facts
+            new[item.key] = {"sha256": item.digest, "name": entry.name, "facts": entry.facts}
+            assert entry.facts is not None
+            frames, seconds = entry.facts["frames"], entry.facts["seconds"]
+            say(f"rendered {entry.name} ({frames} {'frame' if frames == 1 else 'frames'}, {seconds:.1f} s)")
         _write_manifest(out, {**old, **new})  # after each spec, so an interrupted build keeps what it rendered
     # Specs no longer in the gallery: forget them and remove the folders this builder made for them.
     names = {e.name for e in entries}

@@ -5,12 +5,13 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
 
 from scenespec.errors import KeyPath, Problem, SpecError
 from scenespec.registry import Registry, kind_of
+from scenespec.sources._inputs import read_file
 from scenespec.validate.base import SpecModel
 from scenespec.validate.limits import FieldSize, Limits, Usage, byte_size, number, over_limit
 
@@ -183,8 +184,9 @@ class SourceSpec(SpecModel):
         return value
 
     def read_input(self, path: Path) -> bytes:
-        """The bytes of an input file, read once: the trace cache's key hashes the very bytes `resolve` uses."""
-        return self.once(("input", path), path.read_bytes)
+        """The bytes of an input file, read once: the trace cache's key hashes the very bytes `resolve` uses. Where
+        the file's bytes were sent with a task (`provided_inputs`), those bytes: the worker needs no copy of it."""
+        return self.once(("input", path), partial(read_file, path))
 
 
 SOURCES: Registry[type[SourceSpec]] = Registry("source", "scenespec.sources")

@@ -28,6 +28,10 @@ class TaskRunner:
 
     workers: int = 1
 
+    def runs_here(self, count: int) -> bool:
+        """Whether `count` tasks would run in this process (so a task may use this machine's cores itself)."""
+        return False
+
     def map(self, function: Callable[[Item], Result], items: Sequence[Item]) -> Iterator[Result]:
         raise NotImplementedError
 
@@ -59,3 +63,35 @@ def task_runner(
         runner: TaskRunner = dask_tasks.DaskTasks(scheduler=scheduler, workers=workers)
         return runner
     raise ValueError(f"unknown executor {executor!r}; expected one of {', '.join(EXECUTORS)}")
+
+
+DASK_EXTRA = "pip install 'scenespec[dask]'"
+
+
+def executor_of(executor: ExecutorName | None, scheduler: str | None) -> ExecutorName:
+    """The executor `--executor` and `--scheduler` ask for: given, else `dask` with a scheduler, else `local`."""
+    from scenespec.errors import RenderError
+
+    chosen: ExecutorName = executor or ("dask" if scheduler is not None else "local")
+    if chosen == "local" and scheduler is not None:
+        raise RenderError(f"--scheduler {scheduler} is for --executor dask, not --executor local")
+    return chosen
+
+
+def runner_from_options(
+    executor: ExecutorName | None = None, scheduler: str | None = None, workers: int | None = None
+) -> TaskRunner:
+    """The runner the command line's `--executor`, `--scheduler` and `--workers` ask for, or a RenderError that
+    says what is wrong with them. No executor: `dask` when a scheduler is given, else `local`."""
+    from scenespec.errors import RenderError
+
+    executor = executor_of(executor, scheduler)
+    try:
+        return task_runner(executor, workers=workers, scheduler=scheduler)
+    except ModuleNotFoundError as exc:
+        if executor != "dask" or exc.name is None or exc.name.split(".")[0] not in ("dask", "distributed"):
+            raise
+        missing = f"{exc.name} is not installed"
+        raise RenderError(f"--executor dask needs dask.distributed ({missing}): {DASK_EXTRA}") from None
+    except ValueError as exc:
+        raise RenderError(str(exc)) from None

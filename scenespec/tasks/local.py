@@ -20,6 +20,9 @@ IN_FLIGHT_PER_WORKER = 2
 class SerialTasks(TaskRunner):
     """Each task in this process, one after another."""
 
+    def runs_here(self, count: int) -> bool:
+        return True
+
     def map(self, function: Callable[[Item], Result], items: Sequence[Item]) -> Iterator[Result]:
         for item in items:
             yield function(item)
@@ -47,8 +50,11 @@ class ProcessTasks(TaskRunner):
             )
         return self._pool
 
+    def runs_here(self, count: int) -> bool:
+        return count <= 1 or self.workers == 1
+
     def map(self, function: Callable[[Item], Result], items: Sequence[Item]) -> Iterator[Result]:
-        if len(items) <= 1 or self.workers == 1:
+        if self.runs_here(len(items)):
             yield from SerialTasks().map(function, items)
             return
         pool = self._started()

@@ -254,6 +254,10 @@ class Mp4Sink(VideoSink):
         "yuv420p",
         "-profile:v",
         "high",
+        # x264's output depends on its thread count, which by default follows the machine's cores: fixed, the same
+        # frames give the same bytes on any machine (a gallery built on a cluster equals one built here).
+        "-threads",
+        "4",
         "-movflags",
         "+faststart",
     )
