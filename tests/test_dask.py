@@ -274,3 +274,35 @@ def test_versions_that_differ_are_named() -> None:
         "this machine has matplotlib 3.11.2 but tcp://b:1 has 3.10.0: outputs may differ in their pixels from a "
         "render here"
     )
+
+
+def test_a_sweep_on_the_cluster_has_the_bytes_of_a_sweep_rendered_here(cluster: DaskTasks, tmp_path: Path) -> None:
+    """`--split --executor dask`: each point a task on the workers; a small-multiples sweep: its points' sources
+    (a trainer on CSV data, the file's bytes carried with the task) run there and the figure is drawn here. Both
+    give the bytes of the same renders done here, and the file-reading log is read here."""
+    specs = write_specs(tmp_path / "specs")
+    sweep = replace_once(
+        specs[3].read_text(encoding="utf-8"),
+        "[frames]",
+        '[sweep]\n"sources.fit.optimizer.lr" = [1e-4, 2e-4]\n\n[frames]',
+    )
+    (tmp_path / "specs" / "sweep.toml").write_text(sweep, encoding="utf-8")
+    (tmp_path / "here").mkdir()
+    (tmp_path / "there").mkdir()
+    runs = run_cli_many(
+        [
+            (["render", "specs/sweep.toml", "--split", "-o", "here", "--workers", "1", "--no-cache"], tmp_path),
+            (["render", "specs/sweep.toml", "--split", "-o", "there", "--no-cache", "--executor", "dask",
+              "--scheduler", cluster.address], tmp_path),
+            (["render", "specs/sweep.toml", "-o", "multiples-here.gif", "--workers", "1", "--no-cache"], tmp_path),
+            (["render", "specs/sweep.toml", "-o", "multiples-there.gif", "--no-cache", "--executor", "dask",
+              "--scheduler", cluster.address], tmp_path),
+        ]
+    )  # fmt: skip
+    for run in runs:
+        assert run.returncode == 0, run.stderr
+    here = {path.name: path.read_bytes() for path in sorted((tmp_path / "here").iterdir())}
+    there = {path.name: path.read_bytes() for path in sorted((tmp_path / "there").iterdir())}
+    assert sorted(here) == ["sweep.lr=0.0001.gif", "sweep.lr=0.0002.gif"]
+    assert here == there and here["sweep.lr=0.0001.gif"] != here["sweep.lr=0.0002.gif"]
+    assert (tmp_path / "multiples-here.gif").read_bytes() == (tmp_path / "multiples-there.gif").read_bytes()
