@@ -25,9 +25,10 @@ from scenespec.errors import RenderError, SpecError
 from scenespec.frame import Frame
 from scenespec.live import FrameCallback, LiveRender
 from scenespec.load import LoadedSpec, Override, load_data, load_text, with_overrides
+from scenespec.load.loader import open_spec
 from scenespec.load.sweep import PointSpec, Sweep, SweepPoint, read_sweep
 from scenespec.output import Target, resolve_target
-from scenespec.packages import is_packaged, open_spec
+from scenespec.packages import is_packaged
 from scenespec.pipeline import (
     InMemory,
     Prepared,

@@ -19,7 +19,8 @@ from typing import Any
 
 from scenespec.errors import Problem, RenderError, SpecError
 from scenespec.load import LoadedSpec
-from scenespec.packages import BUILTIN, is_packaged, open_spec
+from scenespec.load.loader import open_spec
+from scenespec.packages import BUILTIN, is_packaged
 from scenespec.toml_writer import NotToml, dumps
 
 SCHEMA_FILE = Path(".scenespec") / "scenespec.schema.json"

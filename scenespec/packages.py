@@ -9,16 +9,13 @@ user's folder, an editable checkout).
 
 from __future__ import annotations
 
-import dataclasses
 import importlib
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 from pathlib import Path
 
 from scenespec.errors import PluginError, Problem, SpecError, did_you_mean
-from scenespec.load import LoadedSpec, Override, load_spec
 
 SPECS = "scenespec.specs"
 THEMES = "scenespec.themes"
@@ -122,15 +119,6 @@ def packaged_file(reference: str, group: str = SPECS) -> Path:
             f"(its {what}s: {listed})",
         )
     return found[0]
-
-
-def open_spec(source: str | Path, overrides: Sequence[str | Override] = ()) -> LoadedSpec:
-    """A spec file, or an installed package's spec `PACKAGE:NAME`: read where the package keeps it, so that its
-    relative data paths resolve in the package's folder; errors name that file and its lines."""
-    if not is_packaged(source):
-        return load_spec(source, overrides)
-    reference = str(source)
-    return dataclasses.replace(load_spec(packaged_file(reference), overrides), reference=reference)
 
 
 def _files(folder: Path) -> list[Path]:

@@ -25,9 +25,9 @@ from scenespec.errors import Problem, RenderError, SpecError, did_you_mean
 from scenespec.frame import Frame
 from scenespec.layers.base import LAYERS
 from scenespec.load import LoadedSpec
+from scenespec.load.loader import open_spec
 from scenespec.load.sweep import SWEEP, PointSpec, SweptSpec, expand, read_sweep
 from scenespec.output import Target, check_writable, resolve_target
-from scenespec.packages import open_spec
 from scenespec.render.atomic import commit_file, discard, temp_file_for
 from scenespec.render.executors import Executor, available_cores, default_executor
 from scenespec.render.progress import Phase, Progress

@@ -405,6 +405,21 @@ def test_the_gallery_renders_a_spec_again_when_its_base_changes(tmp_path: Path) 
     assert [line.split()[0] for line in lines] == ["rendered", "unchanged", "rendered"], lines
 
 
+def test_the_gallery_renders_a_spec_again_when_its_theme_file_changes(tmp_path: Path) -> None:
+    fast = spec_variant(("epochs = 20", "epochs = 3"), ("size = [6.4, 4.8]", "size = [3.2, 2.4]"))
+    theme = tmp_path / "themes" / "lab.toml"
+    theme.parent.mkdir()
+    theme.write_text('base = "dark"\n', encoding="utf-8")
+    spec = tmp_path / "themed.toml"
+    spec.write_text(fast.replace("[scene]\n", '[scene]\ntheme = "themes/lab.toml"\n', 1), encoding="utf-8")
+    lines: list[str] = []
+    build_gallery([spec], tmp_path / "site", workers=1, report=lines.append)
+    build_gallery([spec], tmp_path / "site", workers=1, report=lines.append)
+    theme.write_text('base = "light"\n', encoding="utf-8")
+    build_gallery([spec], tmp_path / "site", workers=1, report=lines.append)
+    assert [line.split()[0] for line in lines] == ["rendered", "unchanged", "rendered"], lines
+
+
 def test_the_schema_accepts_the_reuse_keys_and_still_refuses_typos(tmp_path: Path) -> None:
     write_fragments(tmp_path)
     text = DERIVED + '\n[[panels]]\ninclude = "p.toml"\n"layers+" = []\n\n[set]\n"frames.fps" = 3\n'

@@ -18,7 +18,8 @@ from PIL import Image
 
 import scenespec
 from scenespec.api import checked
-from scenespec.packages import is_packaged, open_spec, packaged_file, parse_reference
+from scenespec.load.loader import open_spec
+from scenespec.packages import is_packaged, packaged_file, parse_reference
 from scenespec.resolve.resolve import context
 
 PLUGIN_SOURCE = REPO / "tests" / "plugin_package"

@@ -331,7 +331,7 @@ def _write_site(out: Path, entries: list[Entry]) -> None:
 
 def _digest(data: bytes, loaded: LoadedSpec, scene: Scene) -> str:
     """The sha256 of a spec's bytes, of the other files it is read from (a base it extends, fragments it
-    includes) and of every file its sources read (a CSV, a training log): a spec is unchanged only if all are.
+    includes), of its theme's settings and of every file its sources read (a CSV, a training log): a spec is unchanged only if all are.
     A file that cannot be read counts as changed (rendering reports it)."""
     from scenespec.resolve.resolve import context
 
@@ -341,6 +341,9 @@ def _digest(data: bytes, loaded: LoadedSpec, scene: Scene) -> str:
             digest.update(hashlib.sha256(file.read_bytes()).digest())
         except OSError:
             digest.update(os.urandom(16))
+    theme = scene.scene.resolved_theme
+    if theme is not None:  # what its theme file (and the themes it builds on) set, wherever they are
+        digest.update(repr((sorted(theme.rc.items()), sorted(theme.optimizer_colors.items()))).encode())
     for name, source in scene.sources.items():
         ctx = context(name, loaded, scene.limits)
         for file in source.inputs(ctx):

@@ -9,6 +9,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from scenespec.errors import SpecError
+from scenespec.packages import is_packaged, packaged_file
+
 FORMATS = {".toml": "toml", ".json": "json"}
 
 
@@ -25,9 +28,6 @@ def locate_included(reference: str, relative_to: Path) -> Path:
     """
     target = Path(os.path.abspath(relative_to / Path(reference).expanduser()))
     if _packaged(reference, target):
-        from scenespec.errors import SpecError
-        from scenespec.packages import packaged_file  # above the load stage: only for a package reference
-
         try:
             return packaged_file(reference)
         except SpecError as exc:
@@ -36,8 +36,6 @@ def locate_included(reference: str, relative_to: Path) -> Path:
 
 
 def _packaged(reference: str, target: Path) -> bool:
-    from scenespec.packages import is_packaged
-
     return is_packaged(reference) and not target.exists()
 
 

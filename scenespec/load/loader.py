@@ -21,6 +21,7 @@ from scenespec.load.merge import Doc
 from scenespec.load.nesting import TOO_DEEP, shown_path, too_deep_path
 from scenespec.load.overrides import Override, apply_overrides, plain
 from scenespec.load.parse import parse_text
+from scenespec.packages import is_packaged, packaged_file
 
 
 @dataclass
@@ -182,3 +183,12 @@ def with_overrides(loaded: LoadedSpec, overrides: Sequence[Override]) -> LoadedS
     apply_overrides(data, list(overrides))
     changed = dataclasses.replace(loaded, data=data, overrides=[*loaded.overrides, *overrides])
     return _not_too_deep(changed)
+
+
+def open_spec(source: str | Path, overrides: Sequence[str | Override] = ()) -> LoadedSpec:
+    """A spec file, or an installed package's spec `PACKAGE:NAME`: read where the package keeps it, so that its
+    relative data paths resolve in the package's folder; errors name that file and its lines."""
+    if not is_packaged(source):
+        return load_spec(source, overrides)
+    reference = str(source)
+    return dataclasses.replace(load_spec(packaged_file(reference), overrides), reference=reference)

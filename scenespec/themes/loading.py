@@ -18,6 +18,7 @@ from scenespec.errors import Problem, SpecError
 from scenespec.load.loader import FORMATS, LoadedSpec, load_spec
 from scenespec.packages import THEMES, is_packaged, packaged_file
 from scenespec.themes.model import ThemeFile
+from scenespec.validate.messages import problems_from  # the spec's wording of pydantic's errors
 
 BUILTIN_DIR = Path(__file__).parent
 BUILTIN_THEMES = ("light", "dark", "paper", "talk")
@@ -63,8 +64,6 @@ def find_theme(reference: str, relative_to: Path) -> Path:
 def read_theme_file(path: Path) -> tuple[ThemeFile, LoadedSpec]:
     """One theme file, validated; its problems are located in it."""
     loaded = load_spec(path)
-    from scenespec.validate.validate import problems_from  # the spec's wording of pydantic's errors
-
     try:
         theme = ThemeFile.model_validate(loaded.data)
     except ValidationError as exc:
