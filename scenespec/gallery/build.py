@@ -331,8 +331,8 @@ def _write_site(out: Path, entries: list[Entry]) -> None:
 
 def _digest(data: bytes, loaded: LoadedSpec, scene: Scene) -> str:
     """The sha256 of a spec's bytes, of the other files it is read from (a base it extends, fragments it
-    includes), of its theme's settings and of every file its sources read (a CSV, a training log): a spec is unchanged only if all are.
-    A file that cannot be read counts as changed (rendering reports it)."""
+    includes), of its theme's settings and of every file its sources read (a CSV, a training log): a spec is
+    unchanged only if all are. A file that cannot be read counts as changed (rendering reports it)."""
     from scenespec.resolve.resolve import context
 
     digest = hashlib.sha256(data)
