@@ -7,6 +7,7 @@ from pathlib import Path
 import matplotlib.colors as mcolors
 import numpy as np
 import pytest
+from helpers import assert_located, line_of, replace_once, write_spec
 
 from scenespec.cli import main
 from scenespec.compile import ArtistGraph
@@ -15,7 +16,6 @@ from scenespec.pipeline import build, load_and_validate, prepare, scene_style
 from scenespec.render.renderer import frame_pixels
 from scenespec.simulate.optimizers import OPTIMIZER_NAMES
 from scenespec.themes import BUILTIN_THEMES, find_theme, load_theme
-from tests.helpers import assert_located, line_of, replace_once, write_spec
 
 THREE = 'optimizers = [{ name = "sgd", lr = 0.9 }, { name = "adam", lr = 0.5 }, { name = "momentum", lr = 0.1 }]'
 SPEC = """\
