@@ -323,6 +323,11 @@ class Painter(Generic[S]):
     def update(self, frame: Frame) -> None:
         """Show `frame` (its step, position, index, progress) by changing the artists' data (only when dynamic)."""
 
+    def marks(self) -> list[Artist]:
+        """Artists marking points (a path's heads, its start and goal) that the compiler lifts above every line
+        and collection of the panel, whatever layer drew it, so that no line hides them."""
+        return []
+
     def legend_handles(self) -> list[Artist]:
         """Artists that should appear in the panel's legend."""
         label = getattr(self.spec, "label", None)
