@@ -103,6 +103,11 @@ class LayerSpec(SpecModel):
         """
         return max((size.per_step for size in sizes.values()), default=0)
 
+    def fixed_texts(self) -> dict[str, str]:
+        """Key -> the literal part of a template this layer fills in per frame (a counter's `format`), so that the
+        fonts chosen before drawing cover its characters too."""
+        return {}
+
     def usages(self) -> tuple[Usage, ...]:
         """Other budgets this layer's own settings draw on (a spline's `samples`), keys relative to the layer."""
         return ()

@@ -85,6 +85,9 @@ class CounterLayer(ColorChecked):
         parse_template(value, NAMES, SAMPLES)
         return value
 
+    def fixed_texts(self) -> dict[str, str]:
+        return {"format": "".join(literal for literal, _, _ in parse_template(self.format, NAMES, SAMPLES))}
+
 
 class CounterPainter(Painter[CounterLayer]):
     def __init__(self, spec: CounterLayer, fields: Mapping[str, TraceField]) -> None:

@@ -103,6 +103,12 @@ class PathLayer(ColorChecked):
             parse_template(value, HEAD_LABEL_NAMES, HEAD_LABEL_SAMPLES)
         return value
 
+    def fixed_texts(self) -> dict[str, str]:
+        if self.head_label is None:
+            return {}
+        parts = parse_template(self.head_label, HEAD_LABEL_NAMES, HEAD_LABEL_SAMPLES)
+        return {"head_label": "".join(literal for literal, _, _ in parts)}
+
     @model_validator(mode="after")
     def _goal_fits_the_panel(self) -> PathLayer:
         three_d = self.z is not None
