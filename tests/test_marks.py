@@ -143,6 +143,23 @@ def test_a_goal_must_match_the_paths_dimensions(tmp_path: Path) -> None:
     assert_located(caught.value, spec, line_of(text, "goal"), "panels[0].layers[0]", "give [x, y]")
 
 
+@pytest.mark.parametrize(
+    ("keys", "message"),
+    [
+        (', head_label = "{name} {value}"', "head_label writes {value}: bind `head_value`"),
+        (', head_value = "g.ploss"', "head_value is written by head_label"),
+        (', head_label = "{loss}"', "{loss} is not one of {name}, {value}, {step}"),
+        (', goal_label = "there"', "goal_label labels the goal: set `goal` too"),
+    ],
+)
+def test_head_label_and_goal_mistakes_are_located(tmp_path: Path, keys: str, message: str) -> None:
+    spec, text = write_scene(tmp_path, PATH + keys + " }")
+    with pytest.raises(SpecError) as caught:
+        load_and_validate(spec)
+    assert message in str(caught.value)
+    assert str(caught.value).startswith(f"{spec}:{line_of(text, 'g.px')}: panels[0].layers[0]")
+
+
 def test_heads_are_drawn_above_every_line_of_the_panel(tmp_path: Path) -> None:
     graph, _ = compiled(
         tmp_path,
