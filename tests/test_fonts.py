@@ -263,6 +263,14 @@ def test_text_layer_templates_are_checked_by_their_literal_parts() -> None:
     assert "'\\ue000 cost {fit.loss:.2f}'" in spec_warnings[0]
 
 
+def test_counter_and_head_label_templates_are_checked_by_their_literal_parts() -> None:
+    race = RACE.replace('names = "race.names" }', 'names = "race.names", head_label = "\ue000 {name}" }')
+    race = race.replace("layers = [{", 'layers = [{ kind = "counter", format = "\ue001 {value}" }, {')
+    _, spec_warnings, _ = drawn(scenespec.load(race))
+    keys = sorted(w.split(": no installed font")[0] for w in spec_warnings)
+    assert keys == ["panels[0].layers[0].format", "panels[0].layers[1].head_label"]
+
+
 RACE = """
 [sources.race]
 kind = "optimizer"

@@ -121,6 +121,17 @@ def test_text_is_filled_with_the_frames_values(tmp_path: Path) -> None:
     each_frame(prepared, graph, check)
 
 
+def test_counter_counts_the_frames_recorded_value(tmp_path: Path) -> None:
+    layer = '{ kind = "counter", value = "run.loss", format = "loss {value:.6f} at {step}, last {last:.6f}" }'
+    prepared, graph, a, painter = compiled(tmp_path, layer)
+    (text,) = painter.artists
+
+    def check(row: int, frame: Frame) -> None:
+        assert text.get_text() == f"loss {a['loss'][row]:.6f} at {STEPS[row]}, last {a['loss'][-1]:.6f}"
+
+    each_frame(prepared, graph, check)
+
+
 def test_metric_grows_to_the_step_with_a_dot_at_the_current_value(tmp_path: Path) -> None:
     prepared, graph, a, painter = compiled(tmp_path, '{ kind = "metric", y = "run.loss", smooth = 2 }')
     line, dot = painter.artists
@@ -175,9 +186,13 @@ def test_quiver_moves_its_arrows_and_their_points(tmp_path: Path) -> None:
 
 
 def test_path_grows_to_the_step_with_its_head_at_the_current_point(tmp_path: Path) -> None:
-    layer = '{ kind = "path", x = "run.rx", y = "run.ry", names = "run.names" }'
+    layer = (
+        '{ kind = "path", x = "run.rx", y = "run.ry", names = "run.names", head_label = "{name} {value:.5f}", '
+        'head_value = "run.ry" }'
+    )
     prepared, graph, a, painter = compiled(tmp_path, layer)
     assert len(painter.lines) == len(painter.heads) == 2
+    labels = painter.head_labels
 
     def check(row: int, frame: Frame) -> None:
         for i, (line, head) in enumerate(zip(painter.lines, painter.heads, strict=True)):
@@ -185,6 +200,10 @@ def test_path_grows_to_the_step_with_its_head_at_the_current_point(tmp_path: Pat
             np.testing.assert_array_equal(line.get_ydata(), a["ry"][: row + 1, i])
             np.testing.assert_array_equal(head.get_xdata(), [a["rx"][row, i]])
             np.testing.assert_array_equal(head.get_ydata(), [a["ry"][row, i]])
+            assert labels.texts[i].get_text() == f"{a['names'][i]} {a['ry'][row, i]:.5f}"
+            np.testing.assert_array_equal(
+                labels.paths[i], np.column_stack([a["rx"][: row + 1, i], a["ry"][: row + 1, i]])
+            )
 
     each_frame(prepared, graph, check)
 
@@ -275,6 +294,7 @@ TESTED = {
     "band": test_band_is_the_prediction_plus_minus_the_scaled_spread,
     "spline": test_spline_reveals_the_pchip_curve_up_to_the_step,
     "text": test_text_is_filled_with_the_frames_values,
+    "counter": test_counter_counts_the_frames_recorded_value,
     "metric": test_metric_grows_to_the_step_with_a_dot_at_the_current_value,
     "contour": test_contour_lines_lie_on_the_frames_plane,
     "quiver": test_quiver_moves_its_arrows_and_their_points,

@@ -9,7 +9,9 @@ from typing import Any
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import Collection
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.typing import HashableList
 from mpl_toolkits.mplot3d import Axes3D
 
@@ -156,6 +158,8 @@ def compile_scene(
                 painter.build(BuildContext(target, frame_steps, x_data), frames[0])
             keep_layer_order(painter, len(nodes))
             nodes.append(LayerNode(painter, index, painter.spec.twin, painter.dynamic))
+        for on_twin in (False, True):
+            lift_marks([p for p in painters if p.spec.twin == on_twin])
         _legend(panel, [p for p in painters if not p.spec.twin] + [p for p in painters if p.spec.twin])
     _fix_layout(figure)
     return ArtistGraph(figure, panels, nodes, styling=styling_of(scene, traces), frame_count=len(frames))
@@ -183,6 +187,28 @@ def keep_layer_order(painter: Painter[Any], index: int) -> None:
         return
     for artist in painter.artists:
         artist.set_zorder(artist.get_zorder() + index * LAYER_ORDER_STEP)
+
+
+MARK_LIFT = 0.01
+"""How far above the panel's top line or collection marks are lifted (less than the step to texts' zorder 3)."""
+
+
+def lift_marks(painters: Sequence[Painter[Any]]) -> None:
+    """Give the marks (`Painter.marks`) of painters drawing on one axes zorders above every line and collection
+    of those painters, keeping their order: a head is never hidden under another layer's or path's line."""
+    marks = [mark for painter in painters for mark in painter.marks()]
+    if not marks:
+        return
+    chosen = set(marks)
+    lines = [
+        artist.get_zorder()
+        for painter in painters
+        for artist in painter.artists
+        if artist not in chosen and isinstance(artist, Line2D | Collection)
+    ]
+    top = max(lines, default=min(mark.get_zorder() for mark in marks))
+    for rank, mark in enumerate(marks):
+        mark.set_zorder(max(mark.get_zorder(), top + MARK_LIFT + rank * LAYER_ORDER_STEP))
 
 
 ZOOM_3D = 0.9

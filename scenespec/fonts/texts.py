@@ -2,7 +2,8 @@
 
 Every field typed `Label` (titles, axis labels, legend entries, colorbar labels, class names, an optimizer's
 label), wherever it is in the spec, so a new layer or source kind's texts are found too; the literal parts of
-text layers' templates; and text held by the trace fields a layer binds (`names = "race.names"`), known once the
+text layers' templates and of the templates other layers fill in (`LayerSpec.fixed_texts`: a counter's `format`,
+a path's `head_label`); and text held by the trace fields a layer binds (`names = "race.names"`), known once the
 sources have run. Math (`$…$`) is left out: matplotlib's mathtext draws it with its own fonts.
 """
 
@@ -20,6 +21,7 @@ from matplotlib import cbook
 from pydantic import AfterValidator, BaseModel
 
 from scenespec.errors import KeyPath
+from scenespec.layers.base import LayerSpec
 from scenespec.layers.text import TextLayer, template_fields
 from scenespec.resolve.trace import TraceLike
 from scenespec.validate.base import split_binding
@@ -83,6 +85,9 @@ def _walk(value: Any, path: KeyPath) -> Iterator[SceneText]:
     if isinstance(value, TextLayer):
         literals = "".join(literal for literal, _, _ in template_fields(value.text))
         yield SceneText((*path, "text"), value.text, fixed=literals)
+    if isinstance(value, LayerSpec):
+        for key, fixed in value.fixed_texts().items():
+            yield SceneText((*path, key), getattr(value, key), fixed=fixed)
     if isinstance(value, BaseModel):
         labels = label_fields(type(value))
         for name, info in type(value).model_fields.items():

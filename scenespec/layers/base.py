@@ -103,6 +103,11 @@ class LayerSpec(SpecModel):
         """
         return max((size.per_step for size in sizes.values()), default=0)
 
+    def fixed_texts(self) -> dict[str, str]:
+        """Key -> the literal part of a template this layer fills in per frame (a counter's `format`), so that the
+        fonts chosen before drawing cover its characters too."""
+        return {}
+
     def usages(self) -> tuple[Usage, ...]:
         """Other budgets this layer's own settings draw on (a spline's `samples`), keys relative to the layer."""
         return ()
@@ -322,6 +327,11 @@ class Painter(Generic[S]):
 
     def update(self, frame: Frame) -> None:
         """Show `frame` (its step, position, index, progress) by changing the artists' data (only when dynamic)."""
+
+    def marks(self) -> list[Artist]:
+        """Artists marking points (a path's heads, its start and goal) that the compiler lifts above every line
+        and collection of the panel, whatever layer drew it, so that no line hides them."""
+        return []
 
     def legend_handles(self) -> list[Artist]:
         """Artists that should appear in the panel's legend."""
