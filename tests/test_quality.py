@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helpers import SPEC, run_cli_many, spec_variant, write_spec
+from helpers import run_cli_many, spec_variant, write_spec
 from PIL import Image
 
 import scenespec
@@ -100,9 +100,7 @@ def test_thinning_keeps_first_and_last_and_the_total_time() -> None:
     assert sum(f.duration_ms for f in kept) == sum(f.duration_ms for f in frames)
 
 
-def test_a_budget_below_the_full_gif_takes_fewer_colours_or_a_lower_scale(
-    spec: scenespec.Spec, tmp_path: Path
-) -> None:
+def test_a_budget_below_the_full_gif_takes_fewer_colours_or_a_lower_scale(spec: scenespec.Spec, tmp_path: Path) -> None:
     full = len(spec.render(workers=1).to_bytes("gif"))
     scales = []
     for budget in (full - 1, full // 3):

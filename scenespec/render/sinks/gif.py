@@ -262,14 +262,14 @@ class GifSink(FileSink):
         self._reset()
         super().abort()
 
-    def _encode(self, handle: BinaryIO, colours: int) -> None:
-        """Replay the recorded frames into `handle` with a palette of at most `colours` (the canvas ends as frame 0
+    def _encode(self, handle: BinaryIO, most: int) -> None:
+        """Replay the recorded frames into `handle` with a palette of at most `most` colours (the canvas ends as frame 0
         or, dithered, the last frame: either way the next replay starts from the recorded first frame)."""
         canvas = self._canvas
         assert canvas is not None
-        palette = choose_palette(self._census.keys, self._census.peak, colours)
+        palette = choose_palette(self._census.keys, self._census.peak, most)
         height, width = canvas.shape[:2]
-        exact = len(self._census.keys) <= colours
+        exact = len(self._census.keys) <= most
         transparent = len(palette)  # the first index after the colours
         handle.write(gif_header(width, height, palette, transparent + 1, self.loop))
         lookup = np.zeros(1 << 24, np.uint8)
