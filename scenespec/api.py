@@ -298,7 +298,8 @@ class Spec:
     def with_quality(self, quality: str, dpi: int | None = None) -> Spec:
         """A new Spec at a quality preset (`--quality`): `draft`, `standard`, `high` or `4k`, with the dpi and fps
         of the table in docs/animation.md computed from this spec's own; `dpi` (`--dpi`) wins over the preset's."""
-        values = quality_values(self.scene, quality) | ({} if dpi is None else {"scene.dpi": dpi})
+        scene = self.points()[0].scene if self.split else self.scene  # --split: each point is one output
+        values = quality_values(scene, quality) | ({} if dpi is None else {"scene.dpi": dpi})
         overrides = [Override.of(key, value, origin=f"quality {quality!r}") for key, value in values.items()]
         return checked(with_overrides(self.origin or self.loaded, overrides), split=self.split)
 

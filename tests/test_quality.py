@@ -9,14 +9,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helpers import run_cli_many, spec_variant, write_spec
+from helpers import REPO, run_cli_many, spec_variant, write_spec
 from PIL import Image
 
 import scenespec
 from scenespec.errors import RenderError, SpecError
 from scenespec.frame import Frame
 from scenespec.size_budget import COLOURS, SCALES, thinned
-from scenespec.sizes import parse_size
+from scenespec.sizes import parse_size, show_size
 
 # 11 frames (the first 10 epochs and the last) at 20 dpi, 128×96 px, 20 fps: each frame shows 50 ms.
 SMALL = spec_variant(("dpi = 50", "dpi = 20"), ("fps = 5", "fps = 20"), ("end_pause = 2.0", "end_pause = 0.5"))
@@ -71,6 +71,14 @@ def test_4k_of_a_narrow_figure_is_refused_by_the_dpi_limit(tmp_path: Path) -> No
     with pytest.raises(SpecError) as caught:
         narrow.with_quality("4k")  # 3840 px / 3 in = 1280 dpi, above scene.dpi's 1000
     assert "quality '4k'" in str(caught.value) and "scene.dpi" in str(caught.value)
+
+
+def test_4k_of_a_sweep_is_the_width_of_its_output() -> None:
+    sweep = REPO / "specs" / "linreg_lr_sweep.toml"  # three 4 in panels side by side
+    multiples = scenespec.load(sweep).with_quality("4k").scene.scene
+    assert (multiples.size[0], multiples.dpi) == (12.0, 320)  # one 3840 px image
+    points = scenespec.load(sweep, split=True).with_quality("4k").points()
+    assert len(points) == 3 and {(p.scene.scene.size[0], p.scene.scene.dpi) for p in points} == {(4.0, 960)}
 
 
 def test_explicit_dpi_wins_over_the_preset(spec: scenespec.Spec) -> None:
@@ -137,12 +145,13 @@ def test_only_a_gif_has_a_budget(spec: scenespec.Spec, tmp_path: Path) -> None:
     assert not (tmp_path / "poster.png").exists()
 
 
-def test_command_line_quality_dpi_and_budget(tmp_path: Path) -> None:
+def test_command_line_quality_dpi_and_budget(spec: scenespec.Spec, tmp_path: Path) -> None:
     path = write_spec(tmp_path, SMALL)
+    budget = len(spec.render(workers=1).to_bytes("gif")) - 1  # met with fewer colours: frames drawn once
     (tmp_path / "tiny.gif").write_bytes(b"kept")
     draft, fit, tiny, bad = run_cli_many([
         (["render", str(path), "-o", "draft.gif", "--quality", "draft", "--dpi", "30", "--workers", "1"], tmp_path),
-        (["render", str(path), "-o", "fit.gif", "--max-size", "4kB", "--workers", "1"], tmp_path),
+        (["render", str(path), "-o", "fit.gif", "--max-size", str(budget), "--workers", "1"], tmp_path),
         (["render", str(path), "-o", "tiny.gif", "--max-size", "100", "--workers", "1"], tmp_path),
         (["render", str(path), "-o", "bad.gif", "--max-size", "5 parsecs"], tmp_path),
     ])  # fmt: skip
@@ -151,9 +160,8 @@ def test_command_line_quality_dpi_and_budget(tmp_path: Path) -> None:
     assert size == (192, 144)  # --dpi 30 wins over draft's 10
     assert durations[0] == 100  # draft's 10 fps still holds
     assert fit.returncode == 0, fit.stderr
-    written = (tmp_path / "fit.gif").stat().st_size
-    assert written <= 4000
-    assert "(fit 4 kB: " in fit.stdout
+    assert (tmp_path / "fit.gif").stat().st_size <= budget
+    assert f"(fit {show_size(budget)}: 127 colours)" in fit.stdout
     size, _, _ = gif_facts(tmp_path / "fit.gif")
     assert f"{size[0]}×{size[1]} px" in fit.stdout
     assert tiny.returncode == 1 and "nothing was written" in tiny.stderr and "Traceback" not in tiny.stderr
