@@ -33,6 +33,7 @@ from scenespec.pipeline import (
     InMemory,
     Prepared,
     RenderResult,
+    check_budget_format,
     check_scene,
     check_scene_waiting,
     check_spec,
@@ -44,12 +45,14 @@ from scenespec.pipeline import (
     sweep_points,
     write_output,
 )
+from scenespec.quality import quality_values
 from scenespec.render.executors import Executor, SerialExecutor
 from scenespec.render.sinks import screen
 from scenespec.render.sinks.base import sink_for
 from scenespec.resolve.resolve import resolve_sources, used_sources
 from scenespec.resolve.stream import StreamingTrace
 from scenespec.resolve.trace import Trace
+from scenespec.sizes import parse_size
 from scenespec.split import render_split
 from scenespec.tasks import TaskRunner
 from scenespec.transform.apply import DerivedTrace
@@ -257,26 +260,48 @@ class Spec:
         progress: bool | None = False,
         cache: bool = True,
         runner: TaskRunner | None = None,
+        quality: str | None = None,
+        max_size: int | str | None = None,
     ) -> Animation:
         """Resolve and schedule, and with `out` write the output; returns the `Animation`.
 
         With no `out` nothing is written: the Animation renders when asked (`save`, `to_bytes`, `frames`,
         or shown in a notebook). `format="screen"` plays it in a window. `traces={"fit": trace}` binds a
         source to an in-memory `Trace` instead of running it. `frame`: only that frame (negative from the end).
+        `quality`: `draft`, `standard`, `high` or `4k` (`with_quality`). `max_size`: a GIF `out`'s size budget,
+        bytes or `"5MB"`, met by fewer colours, a lower scale, then a lower fps (`animation.result.fit` says which).
         """
+        if quality is not None and quality != "standard":
+            return self.with_quality(quality).render(
+                out, format, traces, frame=frame, workers=workers, executor=executor, progress=progress,
+                cache=cache, runner=runner, max_size=max_size,
+            )  # fmt: skip
         started = time.perf_counter()
+        budget = parse_size(max_size) if isinstance(max_size, str) else max_size
         target = None
         if format == "screen" or out is not None:
             target = resolve_target(self.scene, self.loaded, None if out is None else str(out), format, frame)
             if target.format == "screen":
                 screen.require_display()
+            if budget is not None:
+                check_budget_format(target.format)
+        elif budget is not None:
+            raise RenderError("max_size: a size budget needs an output file (out)")
         if self.split and self.origin is not None:
             raise RenderError("this sweep was loaded with split=True: render it with render_split()")
         prepared = self.prepare(traces, cache=cache, progress=progress, runner=runner)
         animation = Animation(self, prepared, frame=frame, workers=workers, executor=executor, progress=progress)
         if target is not None:
-            animation.result = animation._write(target, started)
+            animation.result = animation._write(target, started, budget)
         return animation
+
+    def with_quality(self, quality: str, dpi: int | None = None) -> Spec:
+        """A new Spec at a quality preset (`--quality`): `draft`, `standard`, `high` or `4k`, with the dpi and fps
+        of the table in docs/animation.md computed from this spec's own; `dpi` (`--dpi`) wins over the preset's."""
+        scene = self.points()[0].scene if self.split else self.scene  # --split: each point is one output
+        values = quality_values(scene, quality) | ({} if dpi is None else {"scene.dpi": dpi})
+        overrides = [Override.of(key, value, origin=f"quality {quality!r}") for key, value in values.items()]
+        return checked(with_overrides(self.origin or self.loaded, overrides), split=self.split)
 
 
 def _scene_waiting(loaded: LoadedSpec) -> tuple[Scene, frozenset[str]]:
@@ -349,7 +374,7 @@ class Animation:
             self._bytes[format] = sink.getvalue()
         return self._bytes[format]
 
-    def _write(self, target: Target, started: float) -> RenderResult:
+    def _write(self, target: Target, started: float, max_size: int | None = None) -> RenderResult:
         return write_output(
             self.prepared,
             target,
@@ -358,6 +383,7 @@ class Animation:
             executor=self.executor,
             workers=self.workers,
             progress=self.progress,
+            max_size=max_size,
         )
 
     # --- notebooks ---------------------------------------------------------------------------------------

@@ -18,7 +18,9 @@ from typing import TYPE_CHECKING, Any, TextIO
 from scenespec import __version__
 from scenespec.errors import PluginError, RenderError, SpecError, SpecWarning, did_you_mean
 from scenespec.interrupt import description, exit_status, interrupts_raise, raise_if_interrupted
+from scenespec.quality import PRESETS
 from scenespec.render.sinks.base import output_formats, sink_kinds
+from scenespec.sizes import parse_size
 from scenespec.tasks import EXECUTORS
 
 if TYPE_CHECKING:
@@ -59,7 +61,20 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument("spec", help=SPEC_HELP)
     render.add_argument("-o", "--output", help="output path (default: the spec's [output] or <spec name>.gif)")
     render.add_argument("--format", choices=output_formats(), help="output format (default: from the output path)")
-    render.add_argument("--dpi", type=int, help="override scene.dpi (pixels = size × dpi)")
+    render.add_argument("--dpi", type=int, help="override scene.dpi (pixels = size × dpi); wins over --quality")
+    render.add_argument(
+        "--quality",
+        choices=list(PRESETS),
+        help="draft: half the pixels, at most 10 fps; standard: the spec as written; high: twice the pixels per side; "
+        "4k: 3840 px wide (see docs/animation.md)",
+    )
+    render.add_argument(
+        "--max-size",
+        type=_size,
+        metavar="SIZE",
+        help="GIF: fit under this many bytes (5MB, 500kB, 2MiB, 1000000) by fewer colours, then a lower scale, "
+        "then a lower fps; nothing is written if even the smallest is too big",
+    )
     render.add_argument(
         "--frame", type=int, metavar="N", help="write only frame N as a PNG (negative counts from the end)"
     )
@@ -202,6 +217,13 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _size(text: str) -> int:
+    try:
+        return parse_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _add_overrides(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--set",
@@ -255,6 +277,11 @@ def _cmd_render(args: argparse.Namespace) -> int:
     overrides = list(args.overrides) + ([f"scene.dpi={args.dpi}"] if args.dpi is not None else [])
     overrides += ["output.dither=true"] if args.dither else []
     spec = load(Path(args.spec), overrides, split=args.split)
+    if args.quality not in (None, "standard"):
+        spec = spec.with_quality(args.quality, dpi=args.dpi)
+    if args.max_size is not None and (args.split or executor == "dask"):
+        print("error: --max-size renders here, one output: not with --split or --executor dask", file=sys.stderr)
+        return EXIT_RENDER_ERROR
     with ExitStack() as stack:
         # a sweep's points (--split) or sources (small multiples) are tasks, on the cluster with --executor dask
         runner = None
@@ -274,6 +301,7 @@ def _cmd_render(args: argparse.Namespace) -> int:
                 cache=args.cache,
                 workers=args.workers,
                 runner=runner,
+                max_size=args.max_size,
             )
             assert animation.result is not None
             result = animation.result
@@ -282,7 +310,7 @@ def _cmd_render(args: argparse.Namespace) -> int:
         noun = "frame" if result.frames == 1 else "frames"
         print(
             f"wrote {result.target.path} ({result.target.format}): {result.frames} {noun}, "
-            f"{width}×{height} px, in {result.seconds:.1f} s"
+            f"{width}×{height} px, in {result.seconds:.1f} s" + (f" ({result.fit.describe()})" if result.fit else "")
         )
     return 0
 

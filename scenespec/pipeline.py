@@ -38,6 +38,7 @@ from scenespec.resolve.resolve import context, resolve_sources, source_fields, s
 from scenespec.resolve.stream import StreamingTrace
 from scenespec.resolve.trace import Trace, save_traces
 from scenespec.schedule import schedule
+from scenespec.size_budget import Drawer, Fit, fit_gif
 from scenespec.sources._inputs import provided_inputs
 from scenespec.tasks import TaskRunner, task_runner
 from scenespec.transform.apply import DerivedTrace, apply_transforms
@@ -360,6 +361,8 @@ class RenderResult:
     frames: int
     pixels: tuple[int, int]
     seconds: float
+    fit: Fit | None = None
+    """What `--max-size` chose to fit its budget (None without one)."""
 
 
 def pick_frame(frames: list[Frame], index: int) -> list[Frame]:
@@ -388,15 +391,44 @@ def write_output(
     executor: Executor | None = None,
     workers: int | None = None,
     progress: bool | None = None,
+    max_size: int | None = None,
 ) -> RenderResult:
-    """Draw the frames `target` shows (all, `frame`, or the poster) into its file, or play them on the screen."""
+    """Draw the frames `target` shows (all, `frame`, or the poster) into its file, or play them on the screen.
+
+    `max_size`: a GIF's size budget in bytes, met by fewer colours, scale and fps (scenespec/size_budget.py)."""
     frames = output_frames(prepared, target.format, frame)
+    if max_size is not None:
+        return _write_within(prepared, target, frames, max_size, started, Drawer(executor, workers))
     if target.format == "screen":
         size = show_on_screen(prepared, frames)
     else:
         sink = sink_for(target.format, target.path, sink_settings(prepared.scene))
         size = render_into(prepared, frames, sink, executor=executor, workers=workers, progress=progress)
     return RenderResult(target, len(frames), size, time.perf_counter() - started)
+
+
+def check_budget_format(fmt: str) -> None:
+    """A size budget is met by changing a GIF's palette, scale and fps: other formats have none."""
+    if fmt != "gif":
+        raise RenderError(f"--max-size: only a GIF output has a size budget, and this output is {fmt}")
+
+
+def _write_within(
+    prepared: Prepared, target: Target, frames: list[Frame], budget: int, started: float, draw: Drawer
+) -> RenderResult:
+    """The GIF that fits `budget`, written in place only once it is known to fit."""
+    check_budget_format(target.format)
+    assert target.path is not None
+    settings = sink_settings(prepared.scene)
+    fit = fit_gif(prepared, frames, budget, loop=settings.loop, dither=settings.dither, draw=draw)
+    temp = temp_file_for(target.path)
+    try:
+        temp.write_bytes(fit.data)
+        commit_file(temp, target.path)
+    except BaseException:
+        discard(temp)
+        raise
+    return RenderResult(target, fit.frames, fit.pixels, time.perf_counter() - started, fit)
 
 
 def show_on_screen(prepared: Prepared, frames: list[Frame]) -> tuple[int, int]:

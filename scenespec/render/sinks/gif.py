@@ -35,6 +35,7 @@ and more than 255 colours, frames go through Pillow's Floyd–Steinberg instead,
 
 from __future__ import annotations
 
+import io
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -244,20 +245,31 @@ class GifSink(FileSink):
     def finish(self) -> None:
         if self._canvas is None:
             raise ValueError("a GIF needs at least one frame")
-        palette = choose_palette(self._census.keys, self._census.peak)
         with self.output() as handle:
-            self._encode(handle, palette)
+            self._encode(handle, PALETTE_COLOURS)
         self._reset()
+
+    def encoded(self, colours: int) -> bytes:
+        """The GIF of the frames written so far with a palette of at most `colours` (before `finish`): a size
+        budget tries several palettes on one set of drawn frames (scenespec/size_budget.py)."""
+        if self._canvas is None:
+            raise ValueError("a GIF needs at least one frame")
+        buffer = io.BytesIO()
+        self._encode(buffer, colours)
+        return buffer.getvalue()
 
     def abort(self) -> None:
         self._reset()
         super().abort()
 
-    def _encode(self, handle: BinaryIO, palette: np.ndarray) -> None:
+    def _encode(self, handle: BinaryIO, most: int) -> None:
+        """Replay the recorded frames into `handle` with a palette of at most `most` colours (the canvas ends as frame 0
+        or, dithered, the last frame: either way the next replay starts from the recorded first frame)."""
         canvas = self._canvas
         assert canvas is not None
+        palette = choose_palette(self._census.keys, self._census.peak, most)
         height, width = canvas.shape[:2]
-        exact = len(self._census.keys) <= PALETTE_COLOURS
+        exact = len(self._census.keys) <= most
         transparent = len(palette)  # the first index after the colours
         handle.write(gif_header(width, height, palette, transparent + 1, self.loop))
         lookup = np.zeros(1 << 24, np.uint8)
