@@ -24,7 +24,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from scenespec.compile import recipe
 from scenespec.gallery import build_gallery
-from scenespec.gallery.reader import builtin_folder, reader_text, spec_reference
+from scenespec.gallery.reader import reader_text, spec_packages, spec_reference
 from scenespec.packages import packaged_file
 from scenespec.pipeline import render
 from scenespec.render import renderer
@@ -160,9 +160,10 @@ def test_the_reader_gets_the_spec_without_the_repository_schema_line(built: Buil
 
 
 def test_scenespecs_own_specs_are_rendered_by_package_name() -> None:
-    linreg = packaged_file("scenespec:linreg")
-    assert spec_reference(linreg, "linreg.toml", builtin_folder()) == "scenespec:linreg"
-    assert spec_reference(REPO / "tests" / "linreg.toml", "linreg.toml", builtin_folder()) == "linreg.toml"
+    packages = spec_packages()
+    assert packages[packaged_file("scenespec:linreg").resolve().parent] == "scenespec"
+    assert spec_reference(packaged_file("scenespec:linreg"), "linreg.toml", packages) == "scenespec:linreg"
+    assert spec_reference(REPO / "tests" / "linreg.toml", "linreg.toml", packages) == "linreg.toml"
 
 
 SCHEMA = "#:schema ../docs/scenespec.schema.json\n"
@@ -374,8 +375,7 @@ def test_gallery_in_chromium(built: Built, server: str, browser: Browser | None)
 
         # A spec's page: one player, playing by itself, the GIF inside it never fetched; the spec beside it.
         page.locator("#linreg h2 a").click()
-        page.wait_for_load_state("load")
-        assert page.url == f"{server}/linreg/index.html"
+        page.wait_for_url(f"{server}/linreg/index.html", wait_until="load")  # not the index's own "load"
         page.wait_for_function(VIDEO_PLAYING, timeout=30_000)
         video = page.evaluate(
             "() => { const v = document.querySelector('video');"
@@ -396,30 +396,35 @@ def test_gallery_in_chromium(built: Built, server: str, browser: Browser | None)
         page.set_viewport_size({"width": 1280, "height": 900})
 
         # Copy buttons put the text shown on the clipboard: the downloaded spec (its title a script tag, as text).
-        page.goto(f"{server}/xss/index.html", wait_until="load")
-        page.locator('button.copy[data-copy="spec"]').click()
-        expect(page.locator('button.copy[data-copy="spec"]')).to_have_text("Copied")
-        copied = page.evaluate("() => navigator.clipboard.readText()")
+        # A second context: its cache has no MP4 (the fallback below), its clock is stopped (the "Copied" stays).
+        fresh = browser_for(browser).new_context(viewport={"width": 1280, "height": 900})
+        fresh.grant_permissions(["clipboard-read", "clipboard-write"], origin=server)
+        fresh.clock.install()
+        second = fresh.new_page()
+        second.on("pageerror", lambda error: errors.append(str(error)))
+        second.goto(f"{server}/xss/index.html", wait_until="load")
+        second.locator('button.copy[data-copy="spec"]').click()
+        expect(second.locator('button.copy[data-copy="spec"]')).to_have_text("Copied")
+        copied = second.evaluate("() => navigator.clipboard.readText()")
         assert copied == (built.out / "xss" / "xss.toml").read_text(encoding="utf-8")
         assert f'title = "{SCRIPT_TITLE}"' in copied
-        page.locator('button.copy[data-copy="command"]').click()
-        expect(page.locator('button.copy[data-copy="command"]')).to_have_text("Copied")
-        assert page.evaluate("() => navigator.clipboard.readText()") == "scenespec render xss.toml"
+        second.locator('button.copy[data-copy="command"]').click()
+        expect(second.locator('button.copy[data-copy="command"]')).to_have_text("Copied")
+        assert second.evaluate("() => navigator.clipboard.readText()") == "scenespec render xss.toml"
 
         # Where the MP4 cannot be played, the GIF takes the video's place.
-        page.route("**/animation.mp4", lambda route: route.abort())
-        page.goto(f"{server}/linreg/index.html", wait_until="load")
-        page.wait_for_function(ALL_IMAGES_LOADED, timeout=30_000)
-        assert page.evaluate(IMAGE_WIDTHS) == [["animation.gif", 320]]
-        assert page.locator("video").count() == 0 and page.locator(".player > img").is_visible()
-        page.unroute("**/animation.mp4")
-        errors.clear()  # the refused MP4's load error
+        second.route("**/animation.mp4", lambda route: route.abort())
+        second.goto(f"{server}/linreg/index.html", wait_until="load")
+        second.wait_for_function(ALL_IMAGES_LOADED, timeout=30_000)
+        assert second.evaluate(IMAGE_WIDTHS) == [["animation.gif", 320]]
+        assert second.locator("video").count() == 0 and second.locator(".player > img").is_visible()
+        fresh.close()
 
         # From file://, without a server: the filters and the copy buttons work the same.
         page.goto((built.out / "index.html").as_uri(), wait_until="load")
         assert tick(page, "layers", "path") == ["bowl_paths"]
         page.locator("#bowl_paths h2 a").click()
-        page.wait_for_load_state("load")
+        page.wait_for_url((built.out / "bowl_paths" / "index.html").as_uri(), wait_until="load")
         page.wait_for_function(VIDEO_PLAYING, timeout=30_000)
         assert page.evaluate("() => document.querySelector('video').error") is None
         assert page.locator('button.copy[data-copy="spec"]').is_visible()

@@ -24,7 +24,7 @@ from markupsafe import Markup, escape
 
 from scenespec import __version__
 from scenespec.errors import RenderError, SpecError
-from scenespec.gallery.reader import builtin_folder, reader_text, spec_reference
+from scenespec.gallery.reader import reader_text, spec_packages, spec_reference
 from scenespec.gallery.task import ANIMATION, POSTER, SpecTask, render_spec
 from scenespec.render.atomic import commit_file, discard, temp_file_for
 from scenespec.tasks import TaskRunner
@@ -336,7 +336,7 @@ def _write_site(out: Path, entries: list[Entry]) -> None:
         _write_text(out / asset, text)
     template = env.get_template("page.html")
     shown = [entry for entry in entries if entry.error is None]
-    builtin = builtin_folder()
+    packages = spec_packages()
     for i, entry in enumerate(shown):
         language = "json" if entry.path.suffix.lower() == ".json" else "toml"
         original = entry.path.read_text(encoding="utf-8", errors="replace")
@@ -349,7 +349,7 @@ def _write_site(out: Path, entries: list[Entry]) -> None:
             source=highlight_toml(text) if language == "toml" else Markup(escape(text)),
             language=language,
             download=download,
-            reference=spec_reference(entry.path, download, builtin),
+            reference=spec_reference(entry.path, download, packages),
             schema_dropped=text != original,
             prev=shown[i - 1] if i > 0 else None,
             next=shown[i + 1] if i + 1 < len(shown) else None,

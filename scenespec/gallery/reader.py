@@ -58,16 +58,24 @@ def _json_without_schema(text: str) -> str:
     return json.dumps(expected, indent=2, ensure_ascii=False) + "\n"
 
 
-def spec_reference(spec: Path, download: str, builtin: Path) -> str:
-    """What a reader's command names: `scenespec:NAME` for one of scenespec's own specs (found, with the data files
-    it reads, in any install), else the downloaded copy's file name."""
-    if spec.resolve().parent == builtin.resolve():
-        return f"scenespec:{spec.stem}"
-    return download
+def spec_reference(spec: Path, download: str, packages: dict[Path, str]) -> str:
+    """What a reader's command names: `PACKAGE:NAME` for a spec an installed package ships (scenespec's own are
+    `scenespec:NAME`), found with the data files it reads in any install, else the downloaded copy's file name."""
+    package = packages.get(spec.resolve().parent)
+    return f"{package}:{spec.stem}" if package is not None else download
 
 
-def builtin_folder() -> Path:
-    """The folder of scenespec's own specs (the installed package's, or a checkout's `specs/`)."""
-    from scenespec.packages import BUILTIN, package_folders
+def spec_packages() -> dict[Path, str]:
+    """The folders of the installed spec packages (resolved) and their short names. A package whose entry point
+    does not load is left out: its specs' pages name their files, and rendering them reports the package."""
+    from scenespec.errors import PluginError, SpecError
+    from scenespec.packages import installed, package_folders
 
-    return package_folders(BUILTIN)[0]
+    folders: dict[Path, str] = {}
+    for package in installed():
+        try:
+            found = package_folders(package)
+        except (PluginError, SpecError):
+            continue
+        folders.update({folder.resolve(): package for folder in found})
+    return folders
