@@ -101,7 +101,9 @@ def test_a_gallery_of_a_package_spec(site: Path, tmp_path: Path) -> None:
     assert result.stdout.splitlines()[-1] == "gallery: 1 specs (1 rendered, 0 unchanged, 0 failed) -> site/index.html"
     with Image.open(tmp_path / "site" / "rising" / "animation.gif") as gif:
         assert gif.n_frames == 4
-    assert "height {heights.height:.1f}" in (tmp_path / "site" / "rising" / "index.html").read_text()
+    page = (tmp_path / "site" / "rising" / "index.html").read_text()
+    assert "height {heights.height:.1f}" in page
+    assert '<code id="command">scenespec render demo:rising</code>' in page  # works in the reader's install too
 
 
 def test_unknown_package_and_name_list_what_is_installed(site: Path, tmp_path: Path) -> None:

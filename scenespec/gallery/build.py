@@ -24,6 +24,7 @@ from markupsafe import Markup, escape
 
 from scenespec import __version__
 from scenespec.errors import RenderError, SpecError
+from scenespec.gallery.reader import reader_text, spec_packages, spec_reference
 from scenespec.gallery.task import ANIMATION, POSTER, SpecTask, render_spec
 from scenespec.render.atomic import commit_file, discard, temp_file_for
 from scenespec.tasks import TaskRunner
@@ -36,6 +37,8 @@ if TYPE_CHECKING:
 
 MANIFEST = ".gallery.json"
 STYLE = "style.css"
+SCRIPT = "gallery.js"
+SPEC_SUFFIXES = (".toml", ".json")
 
 
 @dataclass
@@ -99,7 +102,7 @@ def _remove_spec_folder(out: Path, name: object) -> None:
     folder = out / name
     if folder.is_symlink() or not folder.is_dir() or folder.resolve().parent != out.resolve():
         return
-    for file in GALLERY_FILES:
+    for file in (*GALLERY_FILES, *(name + suffix for suffix in SPEC_SUFFIXES)):
         with contextlib.suppress(OSError):
             (folder / file).unlink(missing_ok=True)
     with contextlib.suppress(OSError):
@@ -128,7 +131,8 @@ def _write_manifest(out: Path, specs: dict[str, Any]) -> None:
 
 
 GALLERY_FILES = (*ANIMATION, POSTER, "index.html")
-"""Every file the gallery writes in a spec's folder: all that it ever deletes there."""
+"""The files the gallery writes in every spec's folder; with the reader's copy of the spec (`<name>.toml` or
+`<name>.json`), all that it ever deletes there."""
 
 
 def _outputs(facts: dict[str, Any]) -> list[str]:
@@ -312,20 +316,51 @@ def _write_text(path: Path, text: str) -> None:
     temp.replace(path)
 
 
+@dataclass(frozen=True)
+class _Page:
+    """What a spec's page shows beyond its entry: the spec as the reader gets it and how to render it again."""
+
+    source: Markup  # the reader's text, highlighted and escaped
+    language: str
+    download: str  # the reader's copy's file name, in the spec's folder
+    reference: str  # what `scenespec render` and `scenespec init --from` are given: a file name or PACKAGE:NAME
+    schema_dropped: bool
+    prev: Entry | None
+    next: Entry | None
+
+
 def _write_site(out: Path, entries: list[Entry]) -> None:
     env = _environment()
-    style = resources.files("scenespec.gallery").joinpath("templates", STYLE).read_text(encoding="utf-8")
-    _write_text(out / STYLE, style)
-    page = env.get_template("page.html")
-    for entry in entries:
-        if entry.error is not None:
-            continue
-        source = entry.path.read_text(encoding="utf-8", errors="replace")
+    for asset in (STYLE, SCRIPT):
+        text = resources.files("scenespec.gallery").joinpath("templates", asset).read_text(encoding="utf-8")
+        _write_text(out / asset, text)
+    template = env.get_template("page.html")
+    shown = [entry for entry in entries if entry.error is None]
+    packages = spec_packages()
+    for i, entry in enumerate(shown):
         language = "json" if entry.path.suffix.lower() == ".json" else "toml"
-        code = highlight_toml(source) if language == "toml" else source
-        html = page.render(entry=entry, source=code, language=language, version=__version__, root="../")
-        _write_text(out / entry.name / "index.html", html)
-    html = env.get_template("index.html").render(entries=entries, version=__version__, root="")
+        original = entry.path.read_text(encoding="utf-8", errors="replace")
+        text = reader_text(original, language)
+        download = entry.name + (".json" if language == "json" else ".toml")
+        folder = out / entry.name
+        _write_text(folder / download, text)
+        (folder / (entry.name + (".toml" if language == "json" else ".json"))).unlink(missing_ok=True)
+        page = _Page(
+            source=highlight_toml(text) if language == "toml" else Markup(escape(text)),
+            language=language,
+            download=download,
+            reference=spec_reference(entry.path, download, packages),
+            schema_dropped=text != original,
+            prev=shown[i - 1] if i > 0 else None,
+            next=shown[i + 1] if i + 1 < len(shown) else None,
+        )
+        html = template.render(entry=entry, page=page, version=__version__, root="../")
+        _write_text(folder / "index.html", html)
+    sources = sorted({kind for entry in entries for kind in entry.source_kinds})
+    layers = sorted({kind for entry in entries for kind in entry.layer_kinds})
+    html = env.get_template("index.html").render(
+        entries=entries, sources=sources, layers=layers, version=__version__, root=""
+    )
     _write_text(out / "index.html", html)
 
 
