@@ -22,7 +22,7 @@ from scenespec.pipeline import (
     render_into,
     sink_settings,
 )
-from scenespec.render.atomic import commit_file, discard, temp_file_for
+from scenespec.render.atomic import write_file
 from scenespec.render.sinks.base import sink_for, sink_kinds
 from scenespec.tasks import TaskRunner, task_runner
 from scenespec.tasks.payload import SpecPayload, payload_for, prepare_payload
@@ -116,19 +116,9 @@ def render_split(
     try:
         for target, output in zip(targets, runner.map(render_point, tasks), strict=True):
             assert target.path is not None
-            write_atomically(target.path, output.data)
+            write_file(target.path, output.data)
             results.append(RenderResult(target, output.frames, output.pixels, time.perf_counter() - started))
     finally:
         if own:
             runner.close()
     return results
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    temp = temp_file_for(path)
-    try:
-        temp.write_bytes(data)
-        commit_file(temp, path)
-    except BaseException:
-        discard(temp)
-        raise

@@ -350,15 +350,7 @@ def expand(loaded: LoadedSpec, sweep: Sweep, binding_keys: Any) -> SweptSpec:
         out["frames"] = {**frames, "source": names[0][0][frames["source"]]}  # the first copy: steps of all copies count
     return SweptSpec(
         data=out,
-        file=loaded.file,
-        base_dir=loaded.base_dir,
-        name=loaded.name,
-        text=loaded.text,
-        locations=loaded.locations,
-        overrides=loaded.overrides,
-        files=loaded.files,
-        folders=loaded.folders,
-        reference=loaded.reference,
+        **_carried(loaded),
         origin=loaded,
         sweep=sweep,
         renamed=renamed,
@@ -464,7 +456,7 @@ class PointSpec(LoadedSpec):
     def _origin(self) -> LoadedSpec:
         if self.origin is not None:
             return self.origin
-        return LoadedSpec(**{item.name: getattr(self, item.name) for item in fields(LoadedSpec)})
+        return LoadedSpec(data=self.data, **_carried(self))
 
 
 def _holds(loaded: LoadedSpec, path: KeyPath) -> bool:
@@ -483,15 +475,12 @@ def point_spec(loaded: LoadedSpec, point: SweepPoint) -> PointSpec:
     """The spec at `point`, as its own loaded spec (named like the spec: outputs add the point's slug)."""
     return PointSpec(
         data=point_data(loaded.data, point),
-        file=loaded.file,
-        base_dir=loaded.base_dir,
-        name=loaded.name,
-        text=loaded.text,
-        locations=loaded.locations,
-        overrides=loaded.overrides,
-        files=loaded.files,
-        folders=loaded.folders,
-        reference=loaded.reference,
+        **_carried(loaded),
         origin=loaded,
         point=point,
     )
+
+
+def _carried(loaded: LoadedSpec) -> dict[str, Any]:
+    """Where a loaded spec came from (all its fields but the data), for a spec made from it."""
+    return {item.name: getattr(loaded, item.name) for item in fields(LoadedSpec) if item.name != "data"}

@@ -68,3 +68,15 @@ def discard(temp: Path) -> None:
         shutil.rmtree(temp, ignore_errors=True)
     else:
         temp.unlink(missing_ok=True)
+
+
+def write_file(target: Path, data: bytes) -> None:
+    """Write `data` to `target` atomically: all of it or, on any failure or interrupt, nothing (an earlier file at
+    `target` stays)."""
+    temp = temp_file_for(target)
+    try:
+        temp.write_bytes(data)
+        commit_file(temp, target)
+    except BaseException:
+        discard(temp)
+        raise

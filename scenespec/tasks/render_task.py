@@ -19,7 +19,7 @@ from scenespec.errors import RenderError
 from scenespec.load import LoadedSpec
 from scenespec.output import Target
 from scenespec.pipeline import RenderResult, output_frames, render_into, sink_settings
-from scenespec.render.atomic import commit_dir, commit_file, discard, temp_dir_for, temp_file_for
+from scenespec.render.atomic import commit_dir, discard, temp_dir_for, write_file
 from scenespec.render.sinks.base import sink_for, sink_kinds
 from scenespec.tasks import TaskRunner
 from scenespec.tasks.payload import SpecPayload, payload_for, prepare_payload
@@ -80,10 +80,4 @@ def write_rendered(path: Path, fmt: str, data: bytes) -> None:
             discard(temp)
             raise
         return
-    temp = temp_file_for(path)
-    try:
-        temp.write_bytes(data)
-        commit_file(temp, path)
-    except BaseException:
-        discard(temp)
-        raise
+    write_file(path, data)
