@@ -28,7 +28,7 @@ from scenespec.load import LoadedSpec
 from scenespec.load.loader import open_spec
 from scenespec.load.sweep import SWEEP, PointSpec, SweptSpec, expand, read_sweep
 from scenespec.output import Target, check_writable, resolve_target
-from scenespec.render.atomic import commit_file, discard, temp_file_for
+from scenespec.render.atomic import commit_file, discard, temp_file_for, write_file
 from scenespec.render.executors import Executor, available_cores, default_executor
 from scenespec.render.progress import Phase, Progress
 from scenespec.render.renderer import write_frames
@@ -398,7 +398,7 @@ def write_output(
     `max_size`: a GIF's size budget in bytes, met by fewer colours, scale and fps (scenespec/size_budget.py)."""
     frames = output_frames(prepared, target.format, frame)
     if max_size is not None:
-        return _write_within(prepared, target, frames, max_size, started, Drawer(executor, workers))
+        return _write_within(prepared, target, frames, max_size, started, _scaled_drawer(prepared, executor, workers))
     if target.format == "screen":
         size = show_on_screen(prepared, frames)
     else:
@@ -420,15 +420,24 @@ def _write_within(
     check_budget_format(target.format)
     assert target.path is not None
     settings = sink_settings(prepared.scene)
-    fit = fit_gif(prepared, frames, budget, loop=settings.loop, dither=settings.dither, draw=draw)
-    temp = temp_file_for(target.path)
-    try:
-        temp.write_bytes(fit.data)
-        commit_file(temp, target.path)
-    except BaseException:
-        discard(temp)
-        raise
+    fps = prepared.scene.frames.fps
+    fit = fit_gif(frames, budget, fps=fps, loop=settings.loop, dither=settings.dither, draw=draw)
+    write_file(target.path, fit.data)
     return RenderResult(target, fit.frames, fit.pixels, time.perf_counter() - started, fit)
+
+
+def _scaled_drawer(prepared: Prepared, executor: Executor | None, workers: int | None) -> Drawer:
+    """Draws frames of `prepared` at a scale of its dpi (what a size budget tries), with the render's executor."""
+
+    def draw(scale: float, frames: list[Frame], sink: Sink) -> tuple[int, int]:
+        meta = prepared.scene.scene
+        dpi = max(10, round(meta.dpi * scale))
+        scene = prepared.scene.model_copy(update={"scene": meta.model_copy(update={"dpi": dpi})})
+        return render_into(
+            replace(prepared, scene=scene), frames, sink, executor=executor, workers=workers, progress=False
+        )
+
+    return draw
 
 
 def show_on_screen(prepared: Prepared, frames: list[Frame]) -> tuple[int, int]:

@@ -16,6 +16,7 @@ big, nothing is written.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -25,8 +26,10 @@ from scenespec.sizes import show_size
 
 if TYPE_CHECKING:
     from scenespec.frame import Frame
-    from scenespec.pipeline import Prepared
-    from scenespec.render.executors import Executor
+
+Drawer = Callable[[float, "list[Frame]", GifSink], tuple[int, int]]
+"""Draws frames at a scale of the scene's dpi into a sink, returning the frame size (the pipeline's render, with
+its executor): the budget chooses settings, the pipeline draws."""
 
 COLOURS = (PALETTE_COLOURS, 127, 63, 31)
 SCALES = (1.0, 0.9, 0.75, 0.6, 0.5, 0.4, 0.3, 0.25)
@@ -73,8 +76,8 @@ def thinned(frames: list[Frame], every: int) -> list[Frame]:
 class _Trials:
     """Draws the frames at a scale and frame step once, and encodes them with any palette."""
 
-    def __init__(self, prepared: Prepared, frames: list[Frame], loop: bool, dither: bool, draw: Drawer) -> None:
-        self.prepared, self.frames, self.loop, self.dither, self.draw = prepared, frames, loop, dither, draw
+    def __init__(self, frames: list[Frame], loop: bool, dither: bool, draw: Drawer) -> None:
+        self.frames, self.loop, self.dither, self.draw = frames, loop, dither, draw
         self._drawn: dict[tuple[float, int], tuple[_Recorder, tuple[int, int], int]] = {}
 
     def size(self, scale: float, every: int, colours: int) -> tuple[bytes, tuple[int, int], int]:
@@ -82,12 +85,9 @@ class _Trials:
         key = (scale, every)
         if key not in self._drawn:
             self._drawn.clear()  # keep one drawn set at a time: they hold every frame's changes
-            meta = self.prepared.scene.scene
-            dpi = max(10, round(meta.dpi * scale))
-            scene = self.prepared.scene.model_copy(update={"scene": meta.model_copy(update={"dpi": dpi})})
             frames = thinned(self.frames, every)
             recorder = _Recorder(None, loop=self.loop, dither=self.dither)
-            pixels = self.draw(replace(self.prepared, scene=scene), frames, recorder)
+            pixels = self.draw(scale, frames, recorder)
             self._drawn[key] = (recorder, pixels, len(frames))
         recorder, pixels, count = self._drawn[key]
         return recorder.encoded(colours), pixels, count
@@ -104,23 +104,10 @@ class _Recorder(GifSink):
         self._buffer = None
 
 
-class Drawer:
-    """Draws `frames` of `prepared` into a sink (the render stage's `render_into`, with its executor)."""
-
-    def __init__(self, executor: Executor | None = None, workers: int | None = None) -> None:
-        self.executor, self.workers = executor, workers
-
-    def __call__(self, prepared: Prepared, frames: list[Frame], sink: GifSink) -> tuple[int, int]:
-        from scenespec.pipeline import render_into
-
-        return render_into(prepared, frames, sink, executor=self.executor, workers=self.workers, progress=False)
-
-
-def fit_gif(prepared: Prepared, frames: list[Frame], budget: int, *, loop: bool, dither: bool, draw: Drawer) -> Fit:
+def fit_gif(frames: list[Frame], budget: int, *, fps: float, loop: bool, dither: bool, draw: Drawer) -> Fit:
     """The best GIF of `frames` within `budget` bytes (see the module's order), or a RenderError saying the
     smallest one tried and its size."""
-    trials = _Trials(prepared, frames, loop, dither, draw)
-    fps = prepared.scene.frames.fps
+    trials = _Trials(frames, loop, dither, draw)
 
     def fits(scale: float, every: int, colours: int) -> Fit | None:
         data, pixels, count = trials.size(scale, every, colours)
