@@ -48,7 +48,8 @@ class SceneCallback(keras.callbacks.Callback):
     - `data`: `(x, y)`, the data the whole-dataset `loss` is computed on (usually the training data); gives
       the static fields `x` and `y`.
     - `x_eval`, `y_eval`: where `pred` is drawn. By default `eval_points` points of `data` evenly spaced in
-      x, as the built-in trainer takes them; `error` = (y_eval − pred)² needs `y_eval`.
+      x, as the built-in trainer takes them; `error` = (y_eval − pred)² and `abs_error` = |y_eval − pred|
+      need `y_eval`.
     - `layers`: names of layers whose activations on `sample` (default `x_eval`) are recorded as
       `act_<name>` (sample × units per step).
     - `out`: the file written at the end of `fit` (None: render only; `animation` holds the result).
@@ -105,7 +106,7 @@ class SceneCallback(keras.callbacks.Callback):
     def _stepped_names(self, has_data: bool) -> list[str]:
         names = ["pred", "batch_loss", "batch", "epoch"]
         if self._y_eval is not None:
-            names.append("error")
+            names += ["error", "abs_error"]
         if has_data:
             names.append("loss")
         return names + [ACT_PREFIX + name for name in self.layer_names]
@@ -175,6 +176,7 @@ class SceneCallback(keras.callbacks.Callback):
         row: dict[str, Any] = {"pred": pred, "batch_loss": batch_loss, "batch": batch, "epoch": self._epoch}
         if self._y_eval is not None:
             row["error"] = (self._y_eval - pred) ** 2
+            row["abs_error"] = np.abs(self._y_eval - pred)
         if self._data is not None:
             row["loss"] = self._whole_loss()
         for name, probe in self._probes.items():

@@ -117,6 +117,8 @@ def test_loss_and_error_are_recomputed_from_the_predictions(run) -> None:
         np.testing.assert_allclose(scene.trace.stepped["loss"][row], np.mean((y - pred) ** 2), rtol=1e-4)
         error = (eval_y - scene.trace.stepped["pred"][row]) ** 2
         np.testing.assert_allclose(scene.trace.stepped["error"][row], error, rtol=1e-6)
+        _, eval_pred = forward(weights.after[batch], scene.trace.static["eval_x"][:, None])
+        np.testing.assert_allclose(scene.trace.stepped["abs_error"][row], np.abs(eval_y - eval_pred), atol=1e-5)
     np.testing.assert_array_equal(scene.trace.static["x"], x[:, 0])
     np.testing.assert_array_equal(scene.trace.static["y"], y)
 

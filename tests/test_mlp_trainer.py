@@ -142,6 +142,21 @@ def test_every_batch_matches_an_independent_partial_fit_replay(
         assert trace.stepped["epoch"][row] == epoch
 
 
+def test_abs_error_is_the_absolute_residual_of_an_independent_replay(tmp_path: Path) -> None:
+    """`abs_error` is |y - pred| at the evaluation sample, in y units, with pred from a replay of the training."""
+    trace = resolve(tmp_path, "batch_size = 32", "epochs = 2", "seed = 4", "eval_points = 30")
+    x, y = trace.static["x"], trace.static["y"]
+    expected = replay(x, y, batch=32, epochs=2, seed=4)
+    eval_positions = np.argsort(x, kind="stable")[[round(i * (len(x) - 1) / 29) for i in range(30)]]
+    assert trace.stepped["abs_error"].shape == (len(trace.steps), 30)
+    for row, step in enumerate(trace.steps):
+        full = expected[int(step)][0]
+        by_hand = np.abs(y[eval_positions] - full[eval_positions])
+        np.testing.assert_allclose(trace.stepped["abs_error"][row], by_hand, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(trace.stepped["error"][row], by_hand**2, rtol=1e-12, atol=1e-15)
+    assert trace.stepped["abs_error"][-1].max() > 0
+
+
 def test_defaults_batch_32_shuffled_every_batch_recorded(tmp_path: Path) -> None:
     trace = resolve(tmp_path, "epochs = 2")
     x, y = trace.static["x"], trace.static["y"]
@@ -182,7 +197,7 @@ def test_record_every_n_keeps_first_and_last(tmp_path: Path) -> None:
     np.testing.assert_array_equal(every.stepped["epoch"], [1, 1, 2, 2, 3, 3, 4, 4])
     full = resolve(tmp_path, "epochs = 4", name="full.toml")
     rows = every.steps - 1
-    for name in ("pred", "error", "loss", "batch_loss", "epoch"):
+    for name in ("pred", "error", "abs_error", "loss", "batch_loss", "epoch"):
         np.testing.assert_array_equal(every.stepped[name], full.stepped[name][rows])
 
 
@@ -245,6 +260,7 @@ def test_fields_are_known_per_model_before_training() -> None:
         "eval_y": False,
         "pred": True,
         "error": True,
+        "abs_error": True,
         "loss": True,
         "batch_loss": True,
         "batch": True,

@@ -1,5 +1,10 @@
 """Layer `band`: a shaded area around a line, e.g. the model's prediction ± its per-point loss (article 002).
 
+Which loss is the spec's choice, by the field it binds: the `trainer` records both the squared error
+(`error`, the article's) and the absolute error in y units (`abs_error`). The squared error of a
+fitted model is tiny (0.01 for a residual of 0.1), so its band vanishes under the line; the
+absolute error keeps a band as wide as the misfit.
+
 The spread can be smoothed by a centred moving average computed exactly like the
 article, ``np.convolve(spread, np.ones(w) / w, mode="same")``: it shows which part
 of the model contributes most to the loss. The smoothing is the `moving_average`
@@ -32,7 +37,11 @@ class BandLayer(XYLayer):
     kind: Literal["band"]
     x: Binding = Field(description="x of the centre line, one per point, e.g. `net.eval_x` (sorted).")
     y: Binding = Field(description="y of the centre line, e.g. `net.pred`.")
-    spread: Binding = Field(description="Half-height of the band at each point, e.g. `net.error` (squared error).")
+    spread: Binding = Field(
+        description="Half-height of the band at each point, in y units: `net.error` is article 002's squared error "
+        "(it shrinks quadratically and soon becomes thinner than the line), `net.abs_error` the absolute error "
+        "|y − pred| (the band stays as wide as the misfit it shows)."
+    )
     smooth: int = Field(
         1,
         ge=1,

@@ -113,6 +113,7 @@ MLP_FIELDS = {
     "eval_y": False,
     "pred": True,
     "error": True,
+    "abs_error": True,
     "loss": True,
     "batch_loss": True,
     "batch": True,
@@ -272,8 +273,9 @@ class MlpTrainer(TrainerSource):
     always recorded. Trace fields: `x`, `y` (static: all the data); `eval_x`, `eval_y`
     (static: the evaluation sample, `eval_points` points evenly spaced in x-sorted order,
     sorted by x; its size does not depend on the data's); recorded per step: `pred`
-    (prediction at `eval_x`), `error` ((eval_y − pred)² per point: the loss vector a band
-    draws), `loss` (mean squared error over the whole data set), `batch_loss` (mean
+    (prediction at `eval_x`), `error` ((eval_y − pred)² per point: the loss vector article 002's
+    band draws), `abs_error` (|eval_y − pred| per point, in y units: a band that stays as wide
+    as the misfit it shows once the squared error has become tiny), `loss` (mean squared error over the whole data set), `batch_loss` (mean
     squared error on the batch just trained, by the model after that batch's update),
     `batch` (the step) and `epoch` (from 1). Each record predicts on the whole data set;
     with `record = { change = … }` that is done after every batch.
@@ -324,7 +326,7 @@ record = { every = 10 }
         steps = self.recorded_batches(int(usage.amount))
         shown = min(self.eval_points, n)
         static = {"x": (n,), "y": (n,), "eval_x": (shown,), "eval_y": (shown,)}
-        stepped = {"pred": (shown,), "error": (shown,), "loss": (), "batch_loss": (), "batch": (), "epoch": ()}
+        stepped = {"pred": (shown,), "error": (shown,), "abs_error": (shown,), "loss": (), "batch_loss": (), "batch": (), "epoch": ()}
         return TraceShape.of(steps, static, stepped, ("record",), (usage,))
 
     def mlp_settings(self, n: int) -> MlpSettings:
@@ -368,6 +370,7 @@ record = { every = 10 }
             stepped={
                 "pred": run.pred,
                 "error": run.error,
+                "abs_error": run.abs_error,
                 "loss": run.loss,
                 "batch_loss": run.batch_loss,
                 "batch": run.steps.copy(),

@@ -75,6 +75,7 @@ class MlpRun:
     steps: np.ndarray
     pred: np.ndarray
     error: np.ndarray
+    abs_error: np.ndarray
     loss: np.ndarray
     batch_loss: np.ndarray
     epoch: np.ndarray
@@ -110,7 +111,7 @@ def eval_indices(x: np.ndarray, points: int) -> np.ndarray:
 
 
 def train_mlp(x: np.ndarray, y: np.ndarray, settings: MlpSettings, rule: RecordRule, eval_idx: np.ndarray) -> MlpRun:
-    """Train batch by batch and record pred/error on `x[eval_idx]` and the losses at the planned batches.
+    """Train batch by batch and record pred/error/abs_error on `x[eval_idx]` and the losses at the planned batches.
 
     Recording costs one prediction on the whole data set (the loss needs it; the evaluation sample is
     a subset of it). With `rule.change` that prediction is made after every batch, to decide.
@@ -128,7 +129,7 @@ def train_mlp(x: np.ndarray, y: np.ndarray, settings: MlpSettings, rule: RecordR
     eval_y = target[eval_idx]
     model = settings.network()
     steps: list[int] = []
-    rows: dict[str, list[Any]] = {"pred": [], "error": [], "loss": [], "batch_loss": [], "epoch": []}
+    rows: dict[str, list[Any]] = {"pred": [], "error": [], "abs_error": [], "loss": [], "batch_loss": [], "epoch": []}
     # One BLAS thread: these matrices are small (batch × 32), and threads cost more than they give
     # (a prediction on 5,000 points took 12 ms with two OpenBLAS threads, 0.5 ms with one).
     with warnings.catch_warnings(), np.errstate(all="ignore"), threadpool_limits(limits=1, user_api="blas"):
@@ -152,6 +153,7 @@ def train_mlp(x: np.ndarray, y: np.ndarray, settings: MlpSettings, rule: RecordR
             steps.append(number)
             rows["pred"].append(pred)
             rows["error"].append((eval_y - pred) ** 2)
+            rows["abs_error"].append(np.abs(eval_y - pred))
             rows["loss"].append(loss)
             rows["batch_loss"].append(float(np.mean((yb - model.predict(xb)) ** 2)))
             rows["epoch"].append(epoch)
@@ -159,6 +161,7 @@ def train_mlp(x: np.ndarray, y: np.ndarray, settings: MlpSettings, rule: RecordR
         steps=np.asarray(steps, dtype=np.int64),
         pred=np.asarray(rows["pred"], dtype=np.float64).reshape(len(steps), len(eval_idx)),
         error=np.asarray(rows["error"], dtype=np.float64).reshape(len(steps), len(eval_idx)),
+        abs_error=np.asarray(rows["abs_error"], dtype=np.float64).reshape(len(steps), len(eval_idx)),
         loss=np.asarray(rows["loss"], dtype=np.float64),
         batch_loss=np.asarray(rows["batch_loss"], dtype=np.float64),
         epoch=np.asarray(rows["epoch"], dtype=np.int64),
