@@ -17,6 +17,7 @@ from mpl_toolkits.mplot3d import Axes3D
 
 from scenespec.compile.graph import ArtistGraph, LayerNode, PanelNode
 from scenespec.compile.limits import axis_limits, data_range
+from scenespec.compile.log_labels import space_log_labels
 from scenespec.compile.style import styling_of
 from scenespec.errors import KeyPath, Problem, SpecError
 from scenespec.frame import Frame
@@ -279,6 +280,8 @@ def _configure_axes(
     else:
         ax.set_xscale(spec.xscale)
         ax.set_yscale(spec.yscale)
+        space_log_labels(ax.xaxis)
+        space_log_labels(ax.yaxis)
         ax.set_aspect(spec.aspect)
     if spec.grid and not three_d:  # 3D panels always show their panes' grid
         ax.grid(True, alpha=0.4)
@@ -299,6 +302,7 @@ def _configure_axes(
     if panel.twin_ax is not None:
         twin_ax = panel.twin_ax
         twin_ax.set_yscale(spec.twin_yscale)
+        space_log_labels(twin_ax.yaxis)
         if spec.twin_ylabel:
             twin_ax.set_ylabel(spec.twin_ylabel)
         twin_log = spec.twin_yscale == "log"

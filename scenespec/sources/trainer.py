@@ -275,8 +275,9 @@ class MlpTrainer(TrainerSource):
     sorted by x; its size does not depend on the data's); recorded per step: `pred`
     (prediction at `eval_x`), `error` ((eval_y − pred)² per point: the loss vector article 002's
     band draws), `abs_error` (|eval_y − pred| per point, in y units: a band that stays as wide
-    as the misfit it shows once the squared error has become tiny), `loss` (mean squared error over the whole data set), `batch_loss` (mean
-    squared error on the batch just trained, by the model after that batch's update),
+    as the misfit it shows once the squared error has become tiny), `loss` (mean squared
+    error over the whole data set), `batch_loss` (mean squared error on the batch just
+    trained, by the model after that batch's update),
     `batch` (the step) and `epoch` (from 1). Each record predicts on the whole data set;
     with `record = { change = … }` that is done after every batch.
     """
@@ -326,7 +327,15 @@ record = { every = 10 }
         steps = self.recorded_batches(int(usage.amount))
         shown = min(self.eval_points, n)
         static = {"x": (n,), "y": (n,), "eval_x": (shown,), "eval_y": (shown,)}
-        stepped = {"pred": (shown,), "error": (shown,), "abs_error": (shown,), "loss": (), "batch_loss": (), "batch": (), "epoch": ()}
+        stepped = {
+            "pred": (shown,),
+            "error": (shown,),
+            "abs_error": (shown,),
+            "loss": (),
+            "batch_loss": (),
+            "batch": (),
+            "epoch": (),
+        }
         return TraceShape.of(steps, static, stepped, ("record",), (usage,))
 
     def mlp_settings(self, n: int) -> MlpSettings:
