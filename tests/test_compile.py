@@ -7,6 +7,7 @@ from pathlib import Path
 import matplotlib
 import numpy as np
 import pytest
+from matplotlib.legend import Legend
 
 from scenespec.compile import ArtistGraph
 from scenespec.pipeline import Prepared, build, prepare, scene_style
@@ -124,12 +125,35 @@ def test_spline_along_steps_on_its_own_axis(linreg_path: Path) -> None:
     assert curve.get_xdata()[-1] == pytest.approx(60, abs=0.5)
 
 
+def legend_texts(ax) -> list[str]:
+    legend = ax.get_legend()
+    return [] if legend is None else [t.get_text() for t in legend.get_texts()]
+
+
 def test_legend_gathers_both_axes_on_top(linreg_path: Path) -> None:
-    _, graph = linreg(linreg_path)
+    prepared, graph = linreg(linreg_path)
     panel = graph.panels[0]
-    legend = panel.twin_ax.get_legend()
-    assert [t.get_text() for t in legend.get_texts()] == ["Original data", "Fitting line", "Cost line"]
+    graph.show(prepared.frames[-1])
+    assert legend_texts(panel.twin_ax) == ["Original data", "Fitting line", "Cost line"]
     assert panel.ax.get_legend() is None
+
+
+def test_the_legend_lists_a_layer_from_the_frame_it_draws_something(linreg_path: Path) -> None:
+    """At frame 0 the cost line has one point and draws nothing: the legend does not name it yet. From frame 1 on
+    it is a line, and the legend, rebuilt, lists it in the layers' order; going back to frame 0 takes it out again
+    (each frame's legend depends on that frame alone)."""
+    prepared, graph = linreg(linreg_path)
+    twin = graph.panels[0].twin_ax
+    curve = layer(graph, "spline").painter.artists[0]
+    assert len(curve.get_xdata()) < 2
+    assert legend_texts(twin) == ["Original data", "Fitting line"]
+    for frame in prepared.frames[1:]:
+        graph.show(frame)
+        assert len(curve.get_xdata()) >= 2
+        assert legend_texts(twin) == ["Original data", "Fitting line", "Cost line"]
+    graph.show(prepared.frames[0])
+    assert legend_texts(twin) == ["Original data", "Fitting line"]
+    assert sum(isinstance(a, Legend) for a in twin.get_children()) == 1  # the old legends are gone
 
 
 def test_zorder_from_the_spec(linreg_path: Path) -> None:

@@ -16,6 +16,7 @@ from matplotlib.typing import HashableList
 from mpl_toolkits.mplot3d import Axes3D
 
 from scenespec.compile.graph import ArtistGraph, LayerNode, PanelNode
+from scenespec.compile.legend import PanelLegend
 from scenespec.compile.limits import axis_limits, data_range
 from scenespec.compile.log_labels import space_log_labels
 from scenespec.compile.style import styling_of
@@ -161,7 +162,7 @@ def compile_scene(
             nodes.append(LayerNode(painter, index, painter.spec.twin, painter.dynamic))
         for on_twin in (False, True):
             lift_marks([p for p in painters if p.spec.twin == on_twin])
-        _legend(panel, [p for p in painters if not p.spec.twin] + [p for p in painters if p.spec.twin])
+        panel.legend = _legend(panel, [p for p in painters if not p.spec.twin] + [p for p in painters if p.spec.twin])
     _fix_layout(figure)
     return ArtistGraph(figure, panels, nodes, styling=styling_of(scene, traces), frame_count=len(frames))
 
@@ -318,15 +319,18 @@ def _set_limits(
         setter(*limits)
 
 
-def _legend(panel: PanelNode, painters: list[Painter[Any]]) -> None:
-    """One legend per panel with the entries of both y axes, on top of both."""
-    handles = [h for p in painters for h in p.legend_handles()]
-    if not handles or panel.spec.legend is False:
-        return
+def _legend(panel: PanelNode, painters: list[Painter[Any]]) -> PanelLegend | None:
+    """One legend per panel with the entries of both y axes, on top of both; it lists the layers that have drawn
+    something at the frame shown (`compile/legend.py`)."""
+    entries = [(p, handles) for p in painters if (handles := p.legend_handles())]
+    if not entries or panel.spec.legend is False:
+        return None
     loc = "best" if panel.spec.legend is True else panel.spec.legend
     assert is_legend_location(loc), loc  # checked when validating
     host = panel.twin_ax if panel.twin_ax is not None else panel.ax
-    host.legend(handles=handles, loc=loc)
+    legend = PanelLegend(host, loc, entries)
+    legend.rebuild()
+    return legend
 
 
 def _fix_layout(figure: Figure) -> None:

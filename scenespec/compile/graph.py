@@ -11,6 +11,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from scenespec.compile.legend import PanelLegend
 from scenespec.compile.limits import data_range, widened
 from scenespec.compile.style import Styling, style_context
 from scenespec.frame import Frame
@@ -40,6 +41,8 @@ class PanelNode:
     painters: list[Painter[Any]] = field(default_factory=list)
     peers: list[PanelNode] = field(default_factory=list)
     """The panels sharing this one's limits (`share`), itself included; empty: itself alone."""
+    legend: PanelLegend | None = None
+    """The panel's legend, listing the layers that have drawn something (None: the panel has none)."""
 
     def grow(self, frame: Frame) -> None:
         """Widen each axis whose data at `frame` leaves its limits (the frame engine then redraws its background)."""
@@ -88,16 +91,24 @@ class ArtistGraph:
     rotating_panels: list[PanelNode] = field(init=False)
     """3D panels whose camera turns over the animation: every pixel of them changes per frame."""
     growing_panels: list[PanelNode] = field(init=False)
+    legends: list[PanelLegend] = field(init=False)
 
     def __post_init__(self) -> None:
         self.dynamic_layers = [node for node in self.layers if node.dynamic]
         self.growing_panels = [p for p in self.panels if p.grows]
+        self.legends = [p.legend for p in self.panels if p.legend is not None]
         self.rotating_panels = [p for p in self.panels if p.spec.projection == "3d" and p.spec.camera.rotate != 0]
 
     def show(self, frame: Frame) -> None:
-        """Update every dynamic layer's artists to the frame, and turn rotating cameras."""
+        """Update every dynamic layer's artists to the frame, list in each legend the layers now drawing
+        something, and turn rotating cameras."""
         for node in self.dynamic_layers:
             node.painter.update(frame)
+        changed = [legend for legend in self.legends if legend.changed]
+        if changed:
+            with self.styled():  # a legend takes its fonts and colours from the scene's style when it is made
+                for legend in changed:
+                    legend.rebuild()
         for panel in self.growing_panels:
             panel.grow(frame)
         for panel in self.rotating_panels:

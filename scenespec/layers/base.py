@@ -20,6 +20,9 @@ import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.cm import ScalarMappable
+from matplotlib.collections import Collection, PathCollection
+from matplotlib.lines import Line2D
+from matplotlib.text import Text
 from mpl_toolkits.mplot3d import Axes3D
 from pydantic import ConfigDict, Field, field_validator
 
@@ -333,10 +336,35 @@ class Painter(Generic[S]):
         and collection of the panel, whatever layer drew it, so that no line hides them."""
         return []
 
+    def draws_something(self) -> bool:
+        """Whether the frame shown puts anything of this layer on screen: a panel's legend lists the layer only
+        then (a cost line is not named before it is drawn). By default, whether any of its artists shows."""
+        return any(shows_something(artist) for artist in self.artists)
+
     def legend_handles(self) -> list[Artist]:
         """Artists that should appear in the panel's legend."""
         label = getattr(self.spec, "label", None)
         return self.artists[:1] if label else []
+
+
+NO_MARKERS = (None, "", " ", "None", "none")
+
+
+def shows_something(artist: Artist) -> bool:
+    """Whether a visible artist puts anything on screen: a line of two points (or one with a marker), a
+    collection with points or a non-empty outline, a non-empty text; any other kind of artist is taken to."""
+    if not artist.get_visible():
+        return False
+    if isinstance(artist, Line2D):
+        points = len(np.atleast_1d(artist.get_xdata()))
+        return points >= 2 or (points == 1 and artist.get_marker() not in NO_MARKERS)
+    if isinstance(artist, PathCollection):
+        return len(artist.get_offsets()) > 0
+    if isinstance(artist, Collection):
+        return any(len(path.vertices) > 0 for path in artist.get_paths())
+    if isinstance(artist, Text):
+        return bool(artist.get_text())
+    return True
 
 
 def redrawn(old: Artist, new: list[Artist]) -> None:

@@ -15,7 +15,8 @@ Per frame the background is restored, then each axes' foreground is drawn in the
 figure's order of axes, sorted as `Axes.draw` sorts. The moving artists are read from
 the painters every frame, since some painters replace their artists (contour,
 surface). If the split stops being valid (limits or camera changed, a moving artist
-sank below a background one) the background is drawn anew; if that keeps happening,
+sank below a background one, a static artist came or went: a legend built anew when
+the layers it lists change) the background is drawn anew; if that keeps happening,
 the engine redraws every frame in full.
 
 Where a scene cannot be split the engine draws each frame in full, like
@@ -95,6 +96,9 @@ class _Split:
     background: set[Artist] = field(default_factory=set)
     view: View = ()
     overlays: dict[tuple[int, ...], _Overlay] = field(default_factory=dict)
+    statics: frozenset[Artist] = frozenset()
+    """Every static artist the axes drew (visible or not): one added or removed (a legend built anew
+    when its entries change) invalidates the split."""
 
 
 def rgb(canvas: FigureCanvasAgg) -> np.ndarray:
@@ -248,6 +252,7 @@ class FrameEngine:
         for ax in self._axes_in_draw_order():
             split = _Split(ax, view=view_of(ax))
             dynamic = set(moving.get(ax, ()))
+            split.statics = _statics(ax, dynamic)
             if dynamic:
                 split.moving = True
                 order = [a for a in drawn_children(ax) if a.get_visible() or a in dynamic]
@@ -280,6 +285,8 @@ class FrameEngine:
             if view_of(split.ax) != split.view:
                 return False
             dynamic = set(moving.get(split.ax, ()))
+            if _statics(split.ax, dynamic) != split.statics:
+                return False
             if not dynamic:
                 continue
             if not split.moving:  # its foreground was drawn into the background
@@ -338,6 +345,11 @@ class FrameEngine:
             return
         for artist in run:
             artist.draw(renderer)
+
+
+def _statics(ax: Axes, dynamic: set[Artist]) -> frozenset[Artist]:
+    """The static artists among those the axes draws itself."""
+    return frozenset(a for a in drawn_children(ax) if a not in dynamic)
 
 
 def _static_runs(artists: list[Artist], dynamic: set[Artist]) -> list[list[Artist]]:
