@@ -247,6 +247,28 @@ def test_a_legend_above_the_moving_line_stays_on_top() -> None:
         assert mean_difference(line_on_top[rows, cols], pixels[rows, cols]) > 0
 
 
+def test_a_legend_kept_in_the_background_is_drawn_anew_when_its_entries_change(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The legend sits on the twin axes, where only the static scatter is drawn, so it is part of the background;
+    the cost curve, on the main axes, starts drawing at frame 1 and the legend gains its entry: the engine must see
+    the new legend and draw the background again, or later frames would keep the old legend. (The scatter is out of
+    the twin's view: the main axes' moving lines are blitted above all of the twin's background.)"""
+    prepared = prepare(
+        SPECS / "linreg.toml",
+        overrides(
+            "linreg",
+            "panels.0.layers.0.twin=true",
+            "panels.0.twin_ylim=[100,200]",
+            "panels.0.layers.2.twin=false",
+            "panels.0.layers.2.stretch=true",
+            "panels.0.ylim=[-10,5000]",
+        ),
+    )
+    engine = assert_engine_equals_plain_redraw(prepared, monkeypatch)
+    assert engine.blits and engine.backgrounds_drawn == 2
+
+
 def replace_on_update(monkeypatch: pytest.MonkeyPatch, graph: ArtistGraph) -> None:
     """Make linreg's line painter remove and recreate its line on every update, as contour painters do."""
     painter = next(node.painter for node in graph.layers if node.painter.spec.kind == "line")
