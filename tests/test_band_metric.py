@@ -370,18 +370,18 @@ def test_validation_errors_exit_2_from_the_command_line(tmp_path: Path) -> None:
 
 
 def test_learner_spec_draws_its_big_scatter_once() -> None:
-    """Article 002: the scatter of the data is static (drawn once); the model, band, metrics and text move."""
+    """Article 002: the scatter of the data is static (drawn once); the model, band, metrics and counter move."""
     prepared = prepare(Path(__file__).resolve().parents[1] / "specs" / "learner_linear.toml", ["sources.net.epochs=1"])
     with scene_style(prepared.scene):
         graph = build(prepared)
     roles = sorted((n.painter.spec.kind, n.dynamic) for n in graph.layers)
     assert roles == [
         ("band", True),
+        ("counter", True),
         ("line", True),
         ("metric", True),
         ("metric", True),
         ("scatter", False),
-        ("text", True),
     ]
     scatter = next(n.painter for n in graph.layers if n.painter.spec.kind == "scatter")
     assert len(scatter.artists[0].get_offsets()) == 1000  # max_points of 2,000 training points

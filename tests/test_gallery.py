@@ -212,7 +212,7 @@ def test_prev_and_next_follow_the_index(built: Built) -> None:
 def test_cards_carry_their_kinds_for_the_filters(built: Built) -> None:
     index = (built.out / "index.html").read_text(encoding="utf-8")
     cards = dict(re.findall(r'<article class="card[^"]*" id="([^"]+)"( data-[^>]*)>', index))
-    assert cards["linreg"] == ' data-sources="trainer" data-layers="line scatter spline text"'
+    assert cards["linreg"] == ' data-sources="trainer" data-layers="counter line scatter spline text"'
     assert cards["bowl_paths"] == ' data-sources="optimizer" data-layers="contour path text"'
     assert cards["broken"] == ' data-sources="" data-layers=""'  # an invalid spec matches no filter
     boxes = re.findall(r'<input type="checkbox" name="(\w+)" value="([^"]+)">', index)
@@ -220,6 +220,7 @@ def test_cards_carry_their_kinds_for_the_filters(built: Built) -> None:
         ("sources", "optimizer"),
         ("sources", "trainer"),
         ("layers", "contour"),
+        ("layers", "counter"),
         ("layers", "line"),
         ("layers", "path"),
         ("layers", "scatter"),
