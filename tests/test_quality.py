@@ -111,7 +111,9 @@ def test_thinning_keeps_first_and_last_and_the_total_time() -> None:
 def test_a_budget_below_the_full_gif_takes_fewer_colours_or_a_lower_scale(spec: scenespec.Spec, tmp_path: Path) -> None:
     full = len(spec.render(workers=1).to_bytes("gif"))
     scales = []
-    for budget in (full - 1, full // 3):
+    # two fifths: a third was met only to the byte, and the legend built anew at frame 1 (when the cost line
+    # starts) costs some bytes at small scales, where only dropping frames then fits
+    for budget in (full - 1, full * 2 // 5):
         out = tmp_path / f"fit{budget}.gif"
         result = spec.render(out, max_size=budget, workers=1).result
         assert result is not None and result.fit is not None
@@ -127,7 +129,7 @@ def test_a_budget_below_the_full_gif_takes_fewer_colours_or_a_lower_scale(spec: 
         with Image.open(out) as image:
             assert len(image.getpalette() or []) // 3 <= fit.colours + 1  # + the "unchanged" index
         scales.append(fit.scale)
-    assert scales[1] < 1  # a third of the bytes: colours alone cannot do it
+    assert scales[1] < 1  # two fifths of the bytes: colours alone cannot do it
 
 
 def test_a_budget_that_cannot_be_met_writes_nothing(spec: scenespec.Spec, tmp_path: Path) -> None:
