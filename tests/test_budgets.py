@@ -248,8 +248,11 @@ layers = [{ kind = "metric", y = "net.loss" }]
     messages = {format_path(p.path): p.message for p in error.problems}
     assert set(messages) == {"sources.net.epochs", "sources.net.record"}, str(error)
     assert messages["sources.net.epochs"].startswith("1,000 epochs × 1,000,000 batches")
+    # per step: pred, error and abs_error at the 200 evaluation points, and loss, batch_loss, batch, epoch
+    per_step = 3 * 200 + 4
+    assert per_step == 604 and 1e9 * per_step * 8 / 1e12 == pytest.approx(4.8, abs=0.05)
     assert messages["sources.net.record"].startswith(
-        "a trace of about 3.2 TB (1,000,000,000 recorded steps × 404 numbers per step × 8 bytes"
+        "a trace of about 4.8 TB (1,000,000,000 recorded steps × 604 numbers per step × 8 bytes"
     )
 
 
