@@ -203,6 +203,9 @@ class BuildContext:
     ax: Axes
     frame_steps: np.ndarray
     x_data_range: tuple[float, float] | None
+    panel: Sequence[Painter[Any]] = ()
+    """The painters of every layer of the panel, in spec order: a layer that draws in relation to others asks
+    them (a 3D path is depth-tested against the panel's surfaces through `Painter.occluder`)."""
 
 
 S = TypeVar("S", bound=LayerSpec)
@@ -327,6 +330,11 @@ class Painter(Generic[S]):
 
     def update(self, frame: Frame) -> None:
         """Show `frame` (its step, position, index, progress) by changing the artists' data (only when dynamic)."""
+
+    def occluder(self, step: int) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """The grids (x, y, z) of an opaque surface this layer draws at `step`, which can hide other layers'
+        lines from a 3D camera; None: it hides nothing."""
+        return None
 
     def marks(self) -> list[Artist]:
         """Artists marking points (a path's heads, its start and goal) that the compiler lifts above every line
