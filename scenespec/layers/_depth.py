@@ -3,8 +3,8 @@
 Matplotlib draws a 3D panel's artists one after the other, so it either paints a path over its surface or
 hides all of it: it has no depth test between a line and a surface. This module does that test for a surface
 that is a height grid z(x, y) on a rectilinear grid (what every grid source makes): from each point a ray goes
-toward the camera's eye, and the point is hidden when the ray crosses the surface, that is, when along the
-ray the height above the surface takes both signs (beyond a tolerance, as a path lies on its surface).
+toward the camera's eye, and the point is hidden when the ray crosses to the other side of the surface
+(beyond a tolerance, as a path lies on its surface, on its upper side).
 The eye comes from the panel's projection matrix, so a turning camera, a zoom or an orthographic projection
 are all seen as they are drawn. Everything is vectorised numpy: a few milliseconds for a thousand points.
 """
@@ -91,10 +91,10 @@ def eye_of(projection: np.ndarray) -> Eye:
 def hidden(points: np.ndarray, grid: HeightGrid, eye: Eye, tolerance: float) -> np.ndarray:
     """Whether each of `points` (n, 3) is hidden by the surface `grid` from `eye`.
 
-    A point is hidden when the ray from it to the eye, where it runs over the grid, passes both more than
-    `tolerance` above the surface and more than `tolerance` below it: it crosses the surface. A point on the
-    surface (within the tolerance) is hidden only by another part of it, or by its own underside when the
-    camera sees that side.
+    A point is hidden when the ray from it to the eye, where it runs over the grid, reaches the other side of
+    the surface by more than `tolerance`. A point on the surface (within the tolerance) is on its upper side, as
+    a path walking on a loss surface is: it is hidden by another part of the surface, and by its own sheet
+    when the camera sees that from below.
     """
     points = np.asarray(points, dtype=float).reshape(-1, 3)
     if len(points) == 0:
@@ -106,14 +106,17 @@ def hidden(points: np.ndarray, grid: HeightGrid, eye: Eye, tolerance: float) -> 
         towards = eye.at - points
         last = np.ones(len(points))
     enter, leave = _over_grid(points, towards, grid, last, 2 * tolerance)
+    runs = leave > enter
+    enter, leave = np.where(runs, enter, 0.0), np.where(runs, leave, 0.0)
     count = min(MAX_RAY_SAMPLES, RAY_SAMPLES_PER_CELL * max(len(grid.xs), len(grid.ys)))
     t = enter[:, None] + (leave - enter)[:, None] * np.linspace(0.0, 1.0, count)[None, :]
     ray = points[:, None, :] + t[..., None] * towards[:, None, :]
     x = np.clip(ray[..., 0], grid.xs[0], grid.xs[-1])
     y = np.clip(ray[..., 1], grid.ys[0], grid.ys[-1])
     above = ray[..., 2] - grid.height(x, y)
-    crosses = np.any(above > tolerance, axis=1) & np.any(above < -tolerance, axis=1)
-    return crosses & (leave > enter)
+    upper_side = ~(above[:, 0] < -tolerance)  # where the ray starts: the point, or where it comes over the grid
+    other_side = np.where(upper_side, np.any(above < -tolerance, axis=1), np.any(above > tolerance, axis=1))
+    return other_side & runs
 
 
 def _over_grid(

@@ -34,7 +34,7 @@ from scenespec.frame import Frame
 from scenespec.layers._depth import HeightGrid, eye_of, height_grid, hidden, subdivided
 from scenespec.layers._head_labels import HeadLabels
 from scenespec.layers._numbers import fill, parse_template
-from scenespec.layers._trail import HiddenStyle, TrailStyle, trail
+from scenespec.layers._trail import HiddenStyle, Trail, TrailStyle, trail
 from scenespec.layers.base import BuildContext, ColorChecked, Extent, Painter, as_3d, register_layer
 from scenespec.layers.channels import CYCLE, Channel, constant, theme
 from scenespec.layers.text import format_problem
@@ -352,6 +352,8 @@ class PathPainter(Painter[PathLayer]):
         tolerance = DEPTH_TOLERANCE * float(np.ptp(as_3d(self.ax).get_zlim())) if grid is not None else 0.0
         floor = as_3d(self.ax).get_zlim()[0] if self.shadows else 0.0
         style = TrailStyle(self.spec.fade, self.spec.fade_min, self.spec.hidden, self.spec.hidden_alpha)
+        self.drawn: list[Trail | None] = [None] * coords[0].shape[1]
+        """What the trail collections show, per path (in data coordinates, also on a 3D panel)."""
         for i in range(coords[0].shape[1]):
             points = np.column_stack([c[:, i] for c in coords])
             if self.shadows:
@@ -360,6 +362,7 @@ class PathPainter(Painter[PathLayer]):
                 continue
             fine, owner, segment_hidden, point_hidden = self._depth(points, grid, eye, tolerance)
             drawn = trail(fine, owner, segment_hidden, point_hidden, style)
+            self.drawn[i] = drawn
             colors = [(*self.rgba[i][:3], self.rgba[i][3] * self.base_alpha * a) for a in drawn.alphas]
             self.trails[i].set_segments(drawn.runs)
             self.trails[i].set_color(colors or [self.rgba[i]])
