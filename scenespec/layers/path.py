@@ -256,7 +256,7 @@ class PathPainter(Painter[PathLayer]):
         self.heads: list[Line2D] = []
         self.starts: list[Line2D] = []
         self.goal: list[Artist] = []
-        self.trails: list[Collection] = []
+        self.trails: list[LineCollection] = []
         self.dots: list[Collection] = []
         self.shadows: list[Line2D] = []
         self.occluders = [p for p in ctx.panel if p is not self] if self.spec.z is not None else []
@@ -319,13 +319,13 @@ class PathPainter(Painter[PathLayer]):
         self.artists = [*self.lines, *self.trails, *self.dots, *self.shadows, *self.mark_artists]
         self._draw_depth(coords)
 
-    def _build_trail(self, ctx: BuildContext, width: float, kwargs: dict[str, Any]) -> Collection:
+    def _build_trail(self, ctx: BuildContext, width: float, kwargs: dict[str, Any]) -> LineCollection:
         """An empty line collection (3D on a 3D panel) that `_draw_depth` fills with the path's runs."""
-        options = {"linewidths": width, "capstyle": "round", "joinstyle": "round"}
+        options: dict[str, Any] = {"linewidths": width, "capstyle": "round", "joinstyle": "round"}
         if "zorder" in kwargs:
             options["zorder"] = kwargs["zorder"]
         if self.spec.z is not None:
-            collection: Collection = Line3DCollection([], **options)
+            collection: LineCollection = Line3DCollection([], **options)
             as_3d(ctx.ax).add_collection3d(collection, autolim=False)
         else:
             collection = LineCollection([], **options)
@@ -336,7 +336,11 @@ class PathPainter(Painter[PathLayer]):
         self, ctx: BuildContext, column: list[np.ndarray], marker: str, size: float, kwargs: dict[str, Any]
     ) -> Collection:
         """The markers of the recorded points, each with its own opacity (fading, hidden)."""
-        options = {"s": size**2, "marker": marker, "linewidths": matplotlib.rcParams["lines.markeredgewidth"]}
+        options: dict[str, Any] = {
+            "s": size**2,
+            "marker": marker,
+            "linewidths": matplotlib.rcParams["lines.markeredgewidth"],
+        }
         if "zorder" in kwargs:
             options["zorder"] = kwargs["zorder"]
         if self.spec.z is not None:
@@ -363,16 +367,21 @@ class PathPainter(Painter[PathLayer]):
             fine, owner, segment_hidden, point_hidden = self._depth(points, grid, eye, tolerance)
             drawn = trail(fine, owner, segment_hidden, point_hidden, style)
             self.drawn[i] = drawn
-            colors = [(*self.rgba[i][:3], self.rgba[i][3] * self.base_alpha * a) for a in drawn.alphas]
+            colors = self._faded(i, drawn.alphas)
             self.trails[i].set_segments(drawn.runs)
-            self.trails[i].set_color(colors or [self.rgba[i]])
+            self.trails[i].set_color(colors if colors else [self.rgba[i]])
             self.trails[i].set_linestyle([HIDDEN_DASHES if d else "-" for d in drawn.dashed] or ["-"])
             if self.dots:
-                _set_dots(self.dots[i], points, [(*self.rgba[i][:3], self.rgba[i][3] * self.base_alpha * a)
-                                                 for a in drawn.point_alphas])  # fmt: skip
+                _set_dots(self.dots[i], points, self._faded(i, drawn.point_alphas))
             if self.heads:
                 head_alpha = style.hidden_factor() if point_hidden[-1] else 1.0
                 self.heads[i].set_alpha(self.base_alpha * head_alpha)
+
+    def _faded(self, path: int, factors: np.ndarray) -> list[Any]:
+        """RGBA colours of path `path` at each of the opacity `factors` (times the layer's alpha)."""
+        rgba = np.tile(np.asarray(self.rgba[path], dtype=float), (len(factors), 1))
+        rgba[:, 3] *= self.base_alpha * np.asarray(factors, dtype=float)
+        return rgba.tolist()
 
     def _grid(self) -> HeightGrid | None:
         """The first surface of the panel that can hide the path, as a height grid (None: nothing hides it)."""
@@ -464,7 +473,7 @@ def _shown_label(label: object) -> bool:
     return isinstance(label, str) and bool(label) and not label.startswith("_")
 
 
-def _set_dots(dots: Collection, points: np.ndarray, colors: list[tuple[float, ...]]) -> None:
+def _set_dots(dots: Collection, points: np.ndarray, colors: list[Any]) -> None:
     """Move a scatter's markers to `points` (2 or 3 columns) with one colour each."""
     dots.set_offsets(points[:, :2])
     dots.set_facecolor(colors)
