@@ -187,8 +187,8 @@ def test_the_3d_path_is_dashed_where_the_near_wall_hides_it(tmp_path: Path) -> N
     path = painter(graph, "path")
     ax = graph.panels[0].ax
     trace = prepared.traces["bowl"]
-    frame = next(f for f in prepared.frames if f.step == 12)
-    graph.show(frame)
+    graph.show(prepared.frames[-1])  # the camera turns 40° over the animation: the test sees the frame's camera
+    graph.show(next(f for f in prepared.frames if f.step == 12))
     runs = path.drawn[0].runs  # what the Line3DCollection was given
     colors = path.trails[0].get_color()
     dashed = [style[1] is not None for style in path.trails[0].get_linestyle()]
@@ -279,3 +279,19 @@ def test_3d_only_settings_on_a_2d_path_are_errors() -> None:
     with pytest.raises(ValidationError, match="hidden"):
         PathLayer.model_validate({**base, "hidden": "none"})
     PathLayer.model_validate({**base, "fade": 10})  # fading works in 2D
+
+
+def test_a_trail_with_a_tail_fades_within_what_the_tail_shows(tmp_path: Path) -> None:
+    spec = RACE_2D.replace("fade = 4, fade_min = 0.25", "fade = 3, fade_min = 0.4, tail = 5")
+    prepared, graph = compiled(write_spec(tmp_path, spec))
+    path = painter(graph, "path")
+    x = prepared.traces["race"].stepped["x"][:, 0]
+    for frame in prepared.frames[6:]:
+        graph.show(frame)
+        k = frame.step
+        runs = path.trails[0].get_segments()
+        np.testing.assert_allclose(runs[0][0, 0], x[k - 4])  # the tail's first point
+        # 4 segments: the oldest is 3 steps old (at fade_min), then 2, 1, 0 steps
+        np.testing.assert_allclose(path.trails[0].get_color()[:, 3], [0.4, 0.4 + 0.6 / 3, 0.4 + 1.2 / 3, 1.0])
+        ages = np.arange(4, -1, -1)
+        np.testing.assert_allclose(path.dots[0].get_facecolor()[:, 3], 0.4 + 0.6 * np.clip(1 - ages / 3, 0, 1))

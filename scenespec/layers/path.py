@@ -376,6 +376,10 @@ class PathPainter(Painter[PathLayer]):
             if self.heads:
                 head_alpha = style.hidden_factor() if point_hidden[-1] else 1.0
                 self.heads[i].set_alpha(self.base_alpha * head_alpha)
+            if self.starts and grid is not None and eye is not None:  # the first recorded point, even past a tail
+                start = np.array([[as_columns(self.fields[k].data)[0, i] for k in ("x", "y", "z")]])
+                start_hidden = hidden(start, grid, eye, tolerance)[0]
+                self.starts[i].set_alpha(self.base_alpha * (style.hidden_factor() if start_hidden else 1.0))
 
     def _faded(self, path: int, factors: np.ndarray) -> list[Any]:
         """RGBA colours of path `path` at each of the opacity `factors` (times the layer's alpha)."""
