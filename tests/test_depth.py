@@ -187,8 +187,9 @@ def test_the_3d_path_is_dashed_where_the_near_wall_hides_it(tmp_path: Path) -> N
     path = painter(graph, "path")
     ax = graph.panels[0].ax
     trace = prepared.traces["bowl"]
-    graph.show(prepared.frames[-1])  # the camera turns 40° over the animation: the test sees the frame's camera
-    graph.show(next(f for f in prepared.frames if f.step == 12))
+    for frame in (prepared.frames[-1], next(f for f in prepared.frames if f.step == 12)):
+        graph.show(frame)  # the camera turns 40° over the animation: the test sees the camera the frame is drawn with
+        graph.figure.canvas.draw()
     runs = path.drawn[0].runs  # what the Line3DCollection was given
     colors = path.trails[0].get_color()
     dashed = [style[1] is not None for style in path.trails[0].get_linestyle()]

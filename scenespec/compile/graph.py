@@ -96,14 +96,14 @@ class ArtistGraph:
 
     def show(self, frame: Frame) -> None:
         """Update every dynamic layer's artists to the frame, and turn rotating cameras."""
-        for panel in self.rotating_panels:  # first: a 3D path's depth test sees the frame's camera
-            camera = panel.spec.camera
-            turned = camera.rotate * frame.index / max(self.frame_count - 1, 1)
-            as_3d(panel.ax).view_init(elev=camera.elev, azim=camera.azim + turned, roll=camera.roll)
         for node in self.dynamic_layers:
             node.painter.update(frame)
         for panel in self.growing_panels:
             panel.grow(frame)
+        for panel in self.rotating_panels:
+            camera = panel.spec.camera
+            turned = camera.rotate * frame.index / max(self.frame_count - 1, 1)
+            as_3d(panel.ax).view_init(elev=camera.elev, azim=camera.azim + turned, roll=camera.roll)
 
     def styled(self) -> AbstractContextManager[None]:
         """The scene's style, to draw frames in."""

@@ -16,7 +16,7 @@ its head, as a legend that stays where the eye is.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
 import matplotlib
@@ -179,6 +179,9 @@ SHADOW_ALPHA = 0.6
 SHADOW_ZORDER = 0.6
 """A shadow is neutral grey, under the surface (zorder 1) and above the floor's contours."""
 
+DOTS_ABOVE = 1e-7
+"""A trail's markers lie just above its line (less than the compiler's step between layers)."""
+
 HIDDEN_DASHES = (0, (2.0, 2.0))
 """Dashes of a hidden stretch, in line widths: short, so that even a short stretch shows a gap."""
 
@@ -317,15 +320,19 @@ class PathPainter(Painter[PathLayer]):
         if self.head_labels is not None:
             self.mark_artists.append(self.head_labels)
         self.artists = [*self.lines, *self.trails, *self.dots, *self.shadows, *self.mark_artists]
-        self._draw_depth(coords)
+        self.shown = 0
+        self.styled_for: tuple[int, bytes] | None = None
+        self.drawn: list[Trail | None] = [None] * count
+        """What the trail collections show, per path, in data coordinates (on a 3D panel: as last drawn)."""
+        self._show(coords)
 
     def _build_trail(self, ctx: BuildContext, width: float, kwargs: dict[str, Any]) -> LineCollection:
-        """An empty line collection (3D on a 3D panel) that `_draw_depth` fills with the path's runs."""
+        """An empty line collection (3D on a 3D panel) that `restyle` fills with the path's runs."""
         options: dict[str, Any] = {"linewidths": width, "capstyle": "round", "joinstyle": "round"}
         if "zorder" in kwargs:
             options["zorder"] = kwargs["zorder"]
         if self.spec.z is not None:
-            collection: LineCollection = Line3DCollection([], **options)
+            collection: LineCollection = DepthLines(self.restyle, **options)
             as_3d(ctx.ax).add_collection3d(collection, autolim=False)
         else:
             collection = LineCollection([], **options)
@@ -344,26 +351,39 @@ class PathPainter(Painter[PathLayer]):
         if "zorder" in kwargs:
             options["zorder"] = kwargs["zorder"]
         if self.spec.z is not None:
-            return as_3d(ctx.ax).scatter(*column, depthshade=False, **options)
-        return ctx.ax.scatter(*column, **options)
+            dots: Collection = as_3d(ctx.ax).scatter(*column, depthshade=False, **options)
+        else:
+            dots = ctx.ax.scatter(*column, **options)
+        dots.set_zorder(self.trails[-1].get_zorder() + DOTS_ABOVE)  # drawn, and projected in 3D, after the trail
+        return dots
 
-    def _draw_depth(self, coords: list[np.ndarray]) -> None:
-        """Styled runs (fading, hidden stretches), dots, hidden heads and floor shadows, from the current camera."""
-        if not (self.styled or self.shadows):
+    def _show(self, coords: list[np.ndarray]) -> None:
+        """Keep the frame's coordinates for the trail, and lay the shadows on the floor. A 2D trail is styled now;
+        a 3D one when it is drawn (`DepthLines`), from the camera it is drawn with."""
+        self.coords = coords
+        self.shown += 1
+        if self.shadows:
+            floor = as_3d(self.ax).get_zlim()[0]
+            for i, shadow in enumerate(self.shadows):
+                x, y = coords[0][:, i], coords[1][:, i]
+                _set(shadow, [x, y, np.full(len(x), floor)])
+        if self.styled and self.spec.z is None:
+            self.restyle()
+
+    def restyle(self) -> None:
+        """Styled runs (fading, hidden stretches), dots, and hidden heads and starts, for the shown coordinates
+        and, on a 3D panel, the current camera; done again only when either changed."""
+        camera = as_3d(self.ax).get_proj().tobytes() if self.spec.z is not None else b""
+        if not self.styled or self.styled_for == (self.shown, camera):
             return
-        grid = self._grid() if self.styled else None
+        self.styled_for = (self.shown, camera)
+        coords = self.coords
+        grid = self._grid()
         eye = eye_of(as_3d(self.ax).get_proj()) if grid is not None else None
         tolerance = DEPTH_TOLERANCE * float(np.ptp(as_3d(self.ax).get_zlim())) if grid is not None else 0.0
-        floor = as_3d(self.ax).get_zlim()[0] if self.shadows else 0.0
         style = TrailStyle(self.spec.fade, self.spec.fade_min, self.spec.hidden, self.spec.hidden_alpha)
-        self.drawn: list[Trail | None] = [None] * coords[0].shape[1]
-        """What the trail collections show, per path (in data coordinates, also on a 3D panel)."""
         for i in range(coords[0].shape[1]):
             points = np.column_stack([c[:, i] for c in coords])
-            if self.shadows:
-                _set(self.shadows[i], [points[:, 0], points[:, 1], np.full(len(points), floor)])
-            if not self.styled:
-                continue
             fine, owner, segment_hidden, point_hidden = self._depth(points, grid, eye, tolerance)
             drawn = trail(fine, owner, segment_hidden, point_hidden, style)
             self.drawn[i] = drawn
@@ -465,7 +485,7 @@ class PathPainter(Painter[PathLayer]):
                 _set(self.heads[i], [c[-1:] for c in column])
         if self.head_labels is not None:
             self._label_heads(frame, coords)
-        self._draw_depth(coords)
+        self._show(coords)
 
     def legend_handles(self) -> list[Artist]:
         """Each labelled path's line, or, when a collection draws it, a plain line of its colour."""
@@ -475,6 +495,19 @@ class PathPainter(Painter[PathLayer]):
 def _shown_label(label: object) -> bool:
     """Whether a legend lists an artist with this label (matplotlib hides labels starting with `_`)."""
     return isinstance(label, str) and bool(label) and not label.startswith("_")
+
+
+class DepthLines(Line3DCollection):
+    """A 3D path's trail that is styled anew when matplotlib projects it for drawing: the depth test then sees
+    the camera the frame is drawn with, whoever turned it (a camera move, a window's mouse)."""
+
+    def __init__(self, restyle: Callable[[], None], **kwargs: Any) -> None:
+        super().__init__([], **kwargs)
+        self.restyle = restyle
+
+    def do_3d_projection(self) -> float:
+        self.restyle()
+        return super().do_3d_projection()
 
 
 def _set_dots(dots: Collection, points: np.ndarray, colors: list[Any]) -> None:
