@@ -275,9 +275,9 @@ def test_a_2d_trail_fades_with_age(tmp_path: Path) -> None:
 
 def test_3d_only_settings_on_a_2d_path_are_errors() -> None:
     base = {"kind": "path", "x": "r.x", "y": "r.y"}
-    with pytest.raises(ValidationError, match="shadow"):
+    with pytest.raises(ValidationError, match="shadow falls on the floor"):
         PathLayer.model_validate({**base, "shadow": True})
-    with pytest.raises(ValidationError, match="hidden"):
+    with pytest.raises(ValidationError, match="stretches a surface hides"):
         PathLayer.model_validate({**base, "hidden": "none"})
     PathLayer.model_validate({**base, "fade": 10})  # fading works in 2D
 

@@ -27,7 +27,15 @@ from matplotlib.collections import Collection, LineCollection
 from matplotlib.lines import Line2D
 from matplotlib.text import Text
 from mpl_toolkits.mplot3d.art3d import Line3D, Line3DCollection, Path3DCollection
-from pydantic import Field, NonNegativeFloat, PositiveFloat, PositiveInt, field_validator, model_validator
+from pydantic import (
+    Field,
+    NonNegativeFloat,
+    PositiveFloat,
+    PositiveInt,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from scenespec.errors import Problem, SpecError
 from scenespec.frame import Frame
@@ -122,6 +130,19 @@ class PathLayer(ColorChecked):
     def _valid_marker(cls, value: str | None) -> str | None:
         return check_marker(value)
 
+    @field_validator("shadow", "hidden", "hidden_alpha")
+    @classmethod
+    def _three_d_only(cls, value: object, info: ValidationInfo) -> object:
+        """Depth settings given to a 2D path are a mistake worth naming (a field set in the spec is checked)."""
+        if info.data.get("z") is None and "x" in info.data:
+            what = (
+                "a shadow falls on the floor of a 3D panel"
+                if info.field_name == "shadow"
+                else ("only a 3D path has stretches a surface hides")
+            )
+            raise ValueError(f"{what}: bind `z` too, or leave `{info.field_name}` out")
+        return value
+
     @field_validator("head_label")
     @classmethod
     def _valid_head_label(cls, value: str | None) -> str | None:
@@ -150,10 +171,6 @@ class PathLayer(ColorChecked):
         )
         if writes_value and self.head_value is None:
             raise ValueError("head_label writes {value}: bind `head_value`, e.g. head_value = 'race.loss'")
-        if not three_d and self.shadow:
-            raise ValueError("shadow is cast on the floor of a 3D panel: bind `z` too")
-        if not three_d and self.model_fields_set & {"hidden", "hidden_alpha"}:
-            raise ValueError("hidden and hidden_alpha style what a surface hides of a 3D path: bind `z` too")
         return self
 
     def projections(self) -> tuple[str, ...]:
