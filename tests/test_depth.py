@@ -296,3 +296,13 @@ def test_a_trail_with_a_tail_fades_within_what_the_tail_shows(tmp_path: Path) ->
         np.testing.assert_allclose(path.trails[0].get_color()[:, 3], [0.4, 0.4 + 0.6 / 3, 0.4 + 1.2 / 3, 1.0])
         ages = np.arange(4, -1, -1)
         np.testing.assert_allclose(path.dots[0].get_facecolor()[:, 3], 0.4 + 0.6 * np.clip(1 - ages / 3, 0, 1))
+
+
+def test_floor_contours_are_evenly_spaced_inside_the_surfaces_range(tmp_path: Path) -> None:
+    prepared, graph = compiled(SPECS / "bowl_path_3d.toml", SMALL_3D)
+    surface = painter(graph, "surface")
+    z = prepared.traces["bowl"].static["Z"]
+    floor_contours = surface.artists[1]
+    step = (z.max() - z.min()) / 11  # floor_contours = 10: ten levels strictly between the lowest and highest
+    np.testing.assert_allclose(floor_contours.levels, z.min() + step * np.arange(1, 11))
+    assert floor_contours.get_zorder() < surface.artists[0].get_zorder()

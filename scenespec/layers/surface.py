@@ -55,8 +55,8 @@ class SurfaceLayer(ColormapLayer):
         None,
         ge=1,
         le=100,
-        description="This many contour lines of z drawn on the floor of the box (the lower z limit), in a "
-        "neutral grey beneath everything: the map under the surface, as in a textbook figure.",
+        description="This many contour lines of z, evenly spaced between its lowest and highest value, drawn on the "
+        "floor of the box (the lower z limit) in a neutral grey beneath everything: the map under the surface.",
     )
 
     channels = (
@@ -106,8 +106,10 @@ class SurfacePainter(Painter[SurfaceLayer]):
         if s.floor_contours is not None:
             self.artists.append(self._floor(x, y, z, s.floor_contours))
 
-    def _floor(self, x: np.ndarray, y: np.ndarray, z: np.ndarray, levels: int) -> Collection:
-        """Contour lines of z on the floor of the box, grey and beneath the surface."""
+    def _floor(self, x: np.ndarray, y: np.ndarray, z: np.ndarray, count: int) -> Collection:
+        """`count` contour lines of z, evenly spaced strictly between its lowest and highest value (both would be
+        mere points or the rim), on the floor of the box, grey and beneath the surface."""
+        levels = np.linspace(np.nanmin(z), np.nanmax(z), count + 2)[1:-1]
         contours = self.ax.contour(
             x, y, z, levels=levels, zdir="z", offset=self.ax.get_zlim()[0], colors=FLOOR_COLOR,
             linewidths=FLOOR_LINEWIDTH, alpha=FLOOR_ALPHA,
