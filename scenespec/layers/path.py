@@ -54,6 +54,9 @@ from scenespec.validate.limits import FieldSize
 HEAD_LABEL_NAMES = ("name", "value", "step")
 """The fields a `head_label` template may use."""
 
+THREE_D_ONLY = {"shadow": "a shadow falls on the floor of a 3D panel"}
+"""Why a depth setting needs `z`, by setting (the others: what a surface hides)."""
+
 HEAD_LABEL_SAMPLES: dict[str, tuple[object, ...]] = {"name": ("a",), "value": (1.5, 2), "step": (1,)}
 
 
@@ -135,11 +138,7 @@ class PathLayer(ColorChecked):
     def _three_d_only(cls, value: object, info: ValidationInfo) -> object:
         """Depth settings given to a 2D path are a mistake worth naming (a field set in the spec is checked)."""
         if info.data.get("z") is None and "x" in info.data:
-            what = (
-                "a shadow falls on the floor of a 3D panel"
-                if info.field_name == "shadow"
-                else ("only a 3D path has stretches a surface hides")
-            )
+            what = THREE_D_ONLY.get(info.field_name or "", "only a 3D path has stretches a surface hides")
             raise ValueError(f"{what}: bind `z` too, or leave `{info.field_name}` out")
         return value
 
