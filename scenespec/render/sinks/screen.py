@@ -60,12 +60,15 @@ def play(graph: ArtistGraph, frames: list[Frame], loop: bool, block: bool = True
 
     def update(index: int) -> list[Artist]:
         graph.show(frames[index])
+        # frames last as long as the schedule says (a start pause, slow motion): matplotlib waits `_interval`
+        # after each frame it draws, so it is set to this frame's duration
+        animation._interval = frames[index].duration_ms
         return artists
 
-    interval = frames[0].duration_ms
-    pause = frames[-1].duration_ms - interval
+    # the first frame is drawn when the window is, then again at once (1 ms) by the timer, and lasts its duration;
+    # on a loop, the last frame's duration (its end pause included) passes before the first is drawn again
     animation = FuncAnimation(
-        graph.figure, update, frames=len(frames), interval=interval, repeat=loop, repeat_delay=pause, blit=False
+        graph.figure, update, frames=len(frames), interval=1, repeat=loop, repeat_delay=0, blit=False
     )
     plt.show(block=block)
     return animation
