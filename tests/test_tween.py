@@ -13,10 +13,12 @@ from helpers import assert_located, line_of, write_spec
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import scenespec
 from scenespec.easing import EASINGS, ease
 from scenespec.errors import Problem, SpecError
 from scenespec.frame import Frame
 from scenespec.pipeline import build, load_and_validate, prepare, scene_style
+from scenespec.resolve.stream import StreamingTrace
 from scenespec.resolve.trace import Trace, TraceField
 from scenespec.schedule import schedule
 from scenespec.schedule.incremental import FrameStream
@@ -441,3 +443,52 @@ def test_a_spline_along_frames_keeps_its_knots_and_grows_through_the_in_between_
         for frame, expected in zip(untweened.frames, (1, 31, 61), strict=True):
             plain.show(frame)
             assert len(reference.line.get_xdata()) == expected
+
+
+# --- a live render --------------------------------------------------------------------------------------------------
+
+LIVE_STEPS = np.arange(0, 13)
+LIVE_X = np.linspace(0, 10, 8)
+LIVE_SLOPES = 2 * (1 - np.exp(-LIVE_STEPS / 4))
+
+
+def live_spec() -> scenespec.Spec:
+    return scenespec.load({
+        "scene": {"size": [3.0, 3.0], "dpi": 30},
+        "sources": {"run": {"kind": "trainer", "model": "linear", "data": {"kind": "line"}}},  # stands in
+        "frames": {"steps": {"first": 2, "every": 4}, "fps": 10, "start_pause": 0.5, "end_pause": 1.0,
+                   "tween": {"between": 2, "ease": "expo-in-out"}, "slow": [{"start": 2, "stop": 8, "factor": 2}]},
+        "panels": [{"limits": "fixed", "xlim": [0, 10], "ylim": [-2, 22], "layers": [
+            {"kind": "scatter", "x": "run.x", "y": "run.pred", "color": "red"},
+            {"kind": "line", "x": "run.x", "y": "run.pred"},
+            {"kind": "counter", "value": "run.loss"},
+        ]}],
+    })  # fmt: skip
+
+
+def test_a_live_render_draws_the_frames_and_pixels_of_the_batch_render() -> None:
+    loss = (2 - LIVE_SLOPES) ** 2
+    whole = Trace(
+        steps=LIVE_STEPS,
+        static={"x": LIVE_X, "y": 2 * LIVE_X},
+        stepped={"pred": LIVE_SLOPES[:, None] * LIVE_X, "loss": loss},
+    )
+    batch = live_spec().render(traces={"run": whole}, workers=1)
+    frames, pixels = batch.frame_list(), list(batch.frames())
+    # shown steps 0, 1, 4, 8, 12: moves 1→4 and 4→8 pass through 2..8 (3 × 2 − 1 = 5 in between), the others 2
+    assert [f.step for f in frames if f.toward is None] == [0, 1, 4, 8, 12]
+    assert len(frames) == 5 + 2 + 5 + 5 + 2
+    assert frames[0].duration_ms == 100 + 500 and frames[-1].duration_ms == 100 + 1000
+    trace = StreamingTrace(static={"x": LIVE_X, "y": 2 * LIVE_X}, stepped=["pred", "loss"])
+    drawn: list = []
+    live_spec().live({"run": trace}, on_frame=lambda frame, rgb: drawn.append((frame, rgb)))
+    for step, slope, value in zip(LIVE_STEPS, LIVE_SLOPES, loss, strict=True):
+        trace.append(int(step), pred=slope * LIVE_X, loss=value)
+    trace.close()
+
+    def key(frame: Frame) -> tuple:
+        return (frame.index, frame.step, frame.position, frame.toward, frame.duration_ms, frame.elapsed_ms)
+
+    assert [key(f) for f, _ in drawn] == [key(f) for f in frames]
+    for (_, rgb), reference in zip(drawn, pixels, strict=True):
+        np.testing.assert_array_equal(rgb, reference)
