@@ -261,8 +261,9 @@ class FramesSpec(SpecModel):
     tween: TweenSpec | None = Field(
         None,
         description='In-between frames: `{ between = 4, ease = "cubic-in-out" }` draws 4 frames between each two '
-        "shown steps, at positions eased from one step to the next; layers that read positions (`line`, the "
-        "embedding layers) move their data there. Default: none.",
+        "shown steps, at positions eased from one step to the next; every layer whose data changes per step moves "
+        "there (points, lines and bands blend the two steps; paths and metric curves grow along the recorded steps; "
+        "a count, like the step, stays whole). Default: none.",
     )
     slow: list[SlowRange] = Field(
         [],
