@@ -492,3 +492,23 @@ def test_a_live_render_draws_the_frames_and_pixels_of_the_batch_render() -> None
     assert [key(f) for f, _ in drawn] == [key(f) for f in frames]
     for (_, rgb), reference in zip(drawn, pixels, strict=True):
         np.testing.assert_array_equal(rgb, reference)
+
+
+def test_the_window_waits_each_frames_own_duration_before_the_next(tmp_path: Path) -> None:
+    """The screen output's timer: after each frame it draws, it waits that frame's duration (start pause, slow
+    motion, end pause), read from the timer's public `interval` after matplotlib's own step."""
+    from scenespec.render.sinks.screen import TimedAnimation
+
+    moving_trace(tmp_path / "run.npz")
+    text = SPEC.replace('tween = { between = 2, ease = "cubic-in-out" }', "start_pause = 1.5\nend_pause = 2.0\n")
+    text = text.replace("[frames]\n", "[frames]\nfps = 5\nslow = [{ start = 3, stop = 9, factor = 2 }]\n")
+    prepared = prepare(write_spec(tmp_path, text))
+    assert [f.duration_ms for f in prepared.frames] == [200 + 1500, 400, 200 + 2000]
+    with scene_style(prepared.scene):
+        graph = build(prepared)
+        animation = TimedAnimation(graph, prepared.frames, loop=False)
+        waits = []
+        for _ in prepared.frames:
+            assert animation._step()  # draws the next frame, then sets the timer
+            waits.append(animation.event_source.interval)
+    assert waits == [1700, 400, 2200]
