@@ -512,3 +512,22 @@ def test_the_window_waits_each_frames_own_duration_before_the_next(tmp_path: Pat
             assert animation._step()  # draws the next frame, then sets the timer
             waits.append(animation.event_source.interval)
     assert waits == [1700, 400, 2200]
+
+
+def test_frames_are_counted_against_the_budget_before_they_are_made(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    moving_trace(tmp_path / "run.npz")  # recorded steps 0, 1, 2, 3, 6, 9: 5 moves
+    text = SPEC.replace("steps = [0, 3, 9]", 'steps = "all"\nslow = [{ start = 0, stop = 9, factor = 100 }]')
+    text += "\n[limits]\nmax_frames = 1500\n"
+    spec = write_spec(tmp_path, text)
+    load_and_validate(spec)  # the steps of a file's trace are not known before it is read
+
+    def never(*args: object) -> list[Frame]:
+        raise AssertionError("the frames were made before they were counted")
+
+    monkeypatch.setattr(scenespec.pipeline, "schedule", never)
+    with pytest.raises(SpecError) as info:
+        prepare(spec)
+    # every move slowed 100 times: 3 × 100 − 1 = 299 in-between frames each, 6 + 5 × 299 frames
+    assert_located(info.value, spec, line_of(text, 'steps = "all"'), "frames.steps", "1,501 frames")
