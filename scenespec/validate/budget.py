@@ -118,6 +118,9 @@ def check_traces(scene: Scene, shapes: Mapping[str, TraceShape | None], timeline
     shape = shapes.get(timeline) if timeline is not None else None
     frames: tuple[int, KeyPath, str] | None = None  # else known once the steps are scheduled: `check_drawing`
     tweened = "" if scene.frames.tween is None else f", with {scene.frames.tween.between} in between each two"
+    tweened += (
+        " and more in the stretches of frames.slow" if scene.frames.tween is not None and scene.frames.slow else ""
+    )
     if isinstance(steps, list):
         count = scene.frames.frame_count(sorted(set(steps)))
         if count is not None:
