@@ -319,9 +319,13 @@ class Painter(Generic[S]):
 
     def value_at(self, name: str, frame: Frame) -> np.ndarray:
         """The bound field `name` at the frame's continuous position, interpolated between recorded steps; an
-        in-between frame of `frames.tween` blends the values of the shown steps on either side (`Frame.toward`)."""
+        in-between frame of `frames.tween` blends the values of the shown steps on either side (`Frame.toward`).
+        At a shown step, the value shown there (`value`: the last recorded at or before it, so that a source
+        recorded more sparsely than the timeline shows what the axis limits cover)."""
         if frame.toward is not None:
             return self.fields[name].blend(frame.step, frame.toward, frame.position)
+        if frame.position == frame.step:
+            return self.value(name, frame.step)
         return self.fields[name].interpolate(frame.position)
 
     def build(self, ctx: BuildContext, frame: Frame) -> None:

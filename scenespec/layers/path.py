@@ -43,6 +43,7 @@ from scenespec.layers._depth import HeightGrid, eye_of, height_grid, hidden, sub
 from scenespec.layers._head_labels import HeadLabels
 from scenespec.layers._numbers import fill, parse_template
 from scenespec.layers._trail import HiddenStyle, Trail, TrailStyle, trail
+from scenespec.layers._tween import between_recorded, field_history, is_count
 from scenespec.layers.base import BuildContext, ColorChecked, Extent, Painter, as_3d, register_layer
 from scenespec.layers.channels import CYCLE, Channel, constant, theme
 from scenespec.layers.text import format_problem
@@ -231,10 +232,12 @@ class PathPainter(Painter[PathLayer]):
                 if problem is not None:
                     raise SpecError([Problem(f"path layer: {{value:{spec}}}: {problem}", ("head_label",))])
 
-    def _coords(self, step: int) -> list[np.ndarray]:
-        """x, y (and z) of every step up to `step`, limited to the tail, as (rows, paths) arrays."""
+    def _coords(self, frame: Frame) -> list[np.ndarray]:
+        """x, y (and z) of every step up to the frame's, limited to the tail, as (rows, paths) arrays. On an
+        in-between frame of `frames.tween`, the steps recorded up to its position and a last point interpolated
+        there, where the head is (`_tween.history`): the line grows along the recorded path, never cuts across it."""
         keys = ("x", "y", "z") if self.spec.z is not None else ("x", "y")
-        coords = [as_columns(self.fields[k].upto(step)[1]) for k in keys]
+        coords = [as_columns(field_history(self.fields[k], frame)) for k in keys]
         if self.spec.tail is not None:
             coords = [c[-self.spec.tail :] for c in coords]
         return coords
@@ -245,6 +248,13 @@ class PathPainter(Painter[PathLayer]):
         if self.spec.goal is not None:  # the goal is inside the view, even where no path reaches it
             full = [np.append(c.ravel(), g) for c, g in zip(full, self.spec.goal, strict=False)]
         return Extent(full[0], full[1], full[2] if self.spec.z is not None else None)
+
+    def frame_extent(self, frame: Frame) -> Extent:
+        """What the frame draws, the head between two steps included, for limits that grow with the data."""
+        shown = [c.ravel() for c in self._coords(frame)]
+        if self.spec.goal is not None:
+            shown = [np.append(c, g) for c, g in zip(shown, self.spec.goal, strict=False)]
+        return Extent(shown[0], shown[1], shown[2] if self.spec.z is not None else None)
 
     def colors(self, count: int) -> list[str]:
         """The spec's colour(s), else each optimizer's colour in the theme, else the colour cycle's, in turn."""
@@ -264,7 +274,7 @@ class PathPainter(Painter[PathLayer]):
 
     def build(self, ctx: BuildContext, frame: Frame) -> None:
         self.frame_step = frame.step
-        coords = self._coords(frame.step)
+        coords = self._coords(frame)
         count = coords[0].shape[1]
         marker, size, width = self.style("marker"), self.style("markersize"), self.style("linewidth")
         kwargs = self.common_kwargs(label=False)  # each path's label comes from `names` or `label`
@@ -476,16 +486,20 @@ class PathPainter(Painter[PathLayer]):
     def _label_heads(self, frame: Frame, coords: list[np.ndarray]) -> None:
         assert self.head_labels is not None
         count = coords[0].shape[1]
-        values = (
-            np.asarray(self.value("head_value", frame.step), dtype=float).ravel()
-            if "head_value" in self.fields
-            else np.full(count, np.nan)
-        )
+        values = self._head_values(frame) if "head_value" in self.fields else np.full(count, np.nan)
         labels = [
             fill(self.label_parts, {"name": self.names[i], "value": values[i].item(), "step": frame.step})
             for i in range(count)
         ]
         self.head_labels.set_paths([np.column_stack([c[:, i] for c in coords]) for i in range(count)], labels)
+
+    def _head_values(self, frame: Frame) -> np.ndarray:
+        """`head_value` where the heads are: interpolated along the recorded steps like them on an in-between
+        frame, unless it counts (whole numbers), which shows the value recorded at the shown step."""
+        field = self.fields["head_value"]
+        if between_recorded(frame) and not is_count(field):
+            return as_columns(field_history(field, frame))[-1]
+        return np.asarray(self.value("head_value", frame.step), dtype=float).ravel()
 
     def marks(self) -> list[Artist]:
         """Starts, goal, heads and head labels: drawn above every line of the panel."""
@@ -493,7 +507,7 @@ class PathPainter(Painter[PathLayer]):
 
     def update(self, frame: Frame) -> None:
         self.frame_step = frame.step
-        coords = self._coords(frame.step)
+        coords = self._coords(frame)
         for i, line in enumerate(self.lines):
             column = [c[:, i] for c in coords]
             _set(line, column)

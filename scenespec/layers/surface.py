@@ -84,13 +84,14 @@ class SurfacePainter(Painter[SurfaceLayer]):
 
     def build(self, ctx: BuildContext, frame: Frame) -> None:
         self.ax = as_3d(ctx.ax)
-        self._draw(frame.step)
+        self._draw(frame)
         if self.spec.style == "surface" and self.spec.color is None:
             add_colorbar(ctx.ax, self.surface, self.spec.colorbar)
 
-    def _draw(self, step: int) -> None:
+    def _draw(self, frame: Frame) -> None:
+        """The frame's grid: blended between two shown steps on an in-between frame of `frames.tween`."""
         s = self.spec
-        x, y, z = (np.asarray(self.value(k, step), dtype=float) for k in ("x", "y", "z"))
+        x, y, z = (np.asarray(self.value_at(k, frame), dtype=float) for k in ("x", "y", "z"))
         kwargs = self.common_kwargs()
         count = {"rcount": s.count, "ccount": s.count}
         width = self.style("linewidth")
@@ -129,7 +130,7 @@ class SurfacePainter(Painter[SurfaceLayer]):
         old = self.surface
         for artist in self.artists:
             artist.remove()
-        self._draw(frame.step)
+        self._draw(frame)
         redrawn(old, self.artists)
 
 
