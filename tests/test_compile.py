@@ -29,8 +29,8 @@ def layer(graph: ArtistGraph, kind: str):
 def test_static_layers_are_static_and_moving_ones_dynamic(linreg_path: Path) -> None:
     _, graph = linreg(linreg_path)
     roles = {node.painter.spec.kind: node.dynamic for node in graph.layers}
-    assert roles == {"scatter": False, "line": True, "spline": True, "text": True}
-    assert {n.painter.spec.kind for n in graph.dynamic_layers} == {"line", "spline", "text"}
+    assert roles == {"scatter": False, "line": True, "spline": True, "text": True, "counter": True}
+    assert {n.painter.spec.kind for n in graph.dynamic_layers} == {"line", "spline", "text", "counter"}
 
 
 def test_axes_never_jump_and_cover_every_frames_data(linreg_path: Path) -> None:
