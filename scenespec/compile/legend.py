@@ -36,6 +36,7 @@ class PanelLegend:
 
     @property
     def changed(self) -> bool:
+        """Whether the layers drawing something are not those the legend lists."""
         return self.listed() != self.shown
 
     def rebuild(self) -> Legend | None:
@@ -48,9 +49,3 @@ class PanelLegend:
         if not handles:
             return None
         return self.host.legend(handles=handles, loc=self.loc)
-
-    @property
-    def texts(self) -> list[str]:
-        """The entries' texts as the legend shows them now."""
-        legend = self.host.get_legend()
-        return [] if legend is None else [text.get_text() for text in legend.get_texts()]
