@@ -15,6 +15,7 @@ from matplotlib.lines import Line2D
 from matplotlib.typing import HashableList
 from mpl_toolkits.mplot3d import Axes3D
 
+from scenespec.compile.camera import look, view_at
 from scenespec.compile.graph import ArtistGraph, LayerNode, PanelNode
 from scenespec.compile.limits import axis_limits, data_range
 from scenespec.compile.style import styling_of
@@ -211,10 +212,6 @@ def lift_marks(painters: Sequence[Painter[Any]]) -> None:
         mark.set_zorder(max(mark.get_zorder(), top + MARK_LIFT + rank * LAYER_ORDER_STEP))
 
 
-ZOOM_3D = 0.9
-"""3D axes drawn slightly inside their box: constrained layout does not see their corner tick labels."""
-
-
 def _make_axes(figure: Figure, scene: Scene) -> list[Axes]:
     """One axes per panel, in the order of `scene.panels`; 3D where the panel's layers need it.
 
@@ -255,11 +252,9 @@ def _make_axes(figure: Figure, scene: Scene) -> list[Axes]:
 
 
 def _setup_3d(ax: Axes3D, panel: PanelSpec) -> None:
-    """Layer-order drawing, a slight zoom-out and the camera of a 3D panel."""
+    """Layer-order drawing and the camera's first view (slightly zoomed out: see `camera.BOX_ZOOM`)."""
     ax.computed_zorder = False  # draw in layer order, so a path stays visible above its surface
-    ax.set_box_aspect(None, zoom=ZOOM_3D)
-    camera = panel.camera
-    ax.view_init(elev=camera.elev, azim=camera.azim, roll=camera.roll)
+    look(ax, view_at(panel.camera, 0.0))
 
 
 def _configure_axes(

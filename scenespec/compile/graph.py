@@ -11,6 +11,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from scenespec.compile.camera import look, view_at
 from scenespec.compile.limits import data_range, widened
 from scenespec.compile.style import Styling, style_context
 from scenespec.frame import Frame
@@ -86,24 +87,22 @@ class ArtistGraph:
     frame_count: int = 1
     dynamic_layers: list[LayerNode] = field(init=False)
     rotating_panels: list[PanelNode] = field(init=False)
-    """3D panels whose camera turns over the animation: every pixel of them changes per frame."""
+    """3D panels whose camera moves over the animation (`rotate`, `keys`): every pixel of them changes per frame."""
     growing_panels: list[PanelNode] = field(init=False)
 
     def __post_init__(self) -> None:
         self.dynamic_layers = [node for node in self.layers if node.dynamic]
         self.growing_panels = [p for p in self.panels if p.grows]
-        self.rotating_panels = [p for p in self.panels if p.spec.projection == "3d" and p.spec.camera.rotate != 0]
+        self.rotating_panels = [p for p in self.panels if p.spec.projection == "3d" and p.spec.camera.moves]
 
     def show(self, frame: Frame) -> None:
-        """Update every dynamic layer's artists to the frame, and turn rotating cameras."""
+        """Update every dynamic layer's artists to the frame, and move cameras to their view at its progress."""
         for node in self.dynamic_layers:
             node.painter.update(frame)
         for panel in self.growing_panels:
             panel.grow(frame)
         for panel in self.rotating_panels:
-            camera = panel.spec.camera
-            turned = camera.rotate * frame.index / max(self.frame_count - 1, 1)
-            as_3d(panel.ax).view_init(elev=camera.elev, azim=camera.azim + turned, roll=camera.roll)
+            look(as_3d(panel.ax), view_at(panel.spec.camera, frame.progress))
 
     def styled(self) -> AbstractContextManager[None]:
         """The scene's style, to draw frames in."""
