@@ -19,6 +19,7 @@ from scenespec.compile.camera import look, view_at
 from scenespec.compile.graph import ArtistGraph, LayerNode, PanelNode
 from scenespec.compile.limits import axis_limits, data_range
 from scenespec.compile.style import styling_of
+from scenespec.compile.ticks3d import declutter_tick_labels
 from scenespec.errors import KeyPath, Problem, SpecError
 from scenespec.frame import Frame
 from scenespec.layers.base import LAYERS, BuildContext, Extent, LayerSpec, Painter, as_3d
@@ -163,6 +164,12 @@ def compile_scene(
             lift_marks([p for p in painters if p.spec.twin == on_twin])
         _legend(panel, [p for p in painters if not p.spec.twin] + [p for p in painters if p.spec.twin])
     _fix_layout(figure)
+    canvas = figure.canvas
+    assert isinstance(canvas, FigureCanvasAgg)  # new_figure gives every figure one
+    renderer = canvas.get_renderer()
+    for panel in panels:
+        if panel.spec.projection == "3d" and not panel.spec.camera.moves:  # a moving camera moves the corners
+            declutter_tick_labels(as_3d(panel.ax), renderer)
     return ArtistGraph(figure, panels, nodes, styling=styling_of(scene, traces), frame_count=len(frames))
 
 
