@@ -220,6 +220,7 @@ def test_cards_carry_their_kinds_for_the_filters(built: Built) -> None:
         ("sources", "optimizer"),
         ("sources", "trainer"),
         ("layers", "contour"),
+        ("layers", "counter"),
         ("layers", "line"),
         ("layers", "path"),
         ("layers", "scatter"),
