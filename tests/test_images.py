@@ -51,6 +51,7 @@ ARTICLE_004_FRAMES = [
     ("bowl_paths.toml", "middle"),  # the book's figure 6-8, animated
     ("bowl_sgd_zigzag.toml", "last"),  # the article's own SGD run
     ("bowl_path_3d.toml", "middle"),  # figure 6-9, animated, camera turning
+    ("bowl_camera_tour.toml", "middle"),  # the same run, the camera moved by eased keys
     ("race_rosenbrock.toml", "middle"),
 ]
 

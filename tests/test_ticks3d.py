@@ -14,12 +14,24 @@ SPECS = Path(__file__).resolve().parents[1] / "specs"
 GAP_POINTS = 2.0
 
 
-@pytest.mark.parametrize("name", ["bowl_surface", "bowl_wireframe"])
-def test_no_two_tick_labels_touch_on_the_last_frame(name: str) -> None:
-    prepared = prepare(SPECS / f"{name}.toml")
+TURNING_TO_THE_STILL_VIEW = ("panels.0.camera.azim=-100", "panels.0.camera.rotate=40")  # ends at azim -60
+CASES = [
+    ("bowl_surface", -1, ()),
+    ("bowl_wireframe", -1, ()),
+    ("bowl_wireframe", -1, TURNING_TO_THE_STILL_VIEW),  # a moving camera: labels laid out for the frame's view
+    ("bowl_camera_tour", 0, ()),
+    ("bowl_camera_tour", 12, ()),
+    ("bowl_camera_tour", 24, ()),
+    ("bowl_camera_tour", -1, ()),
+]
+
+
+@pytest.mark.parametrize(("name", "index", "overrides"), CASES)
+def test_no_two_tick_labels_touch(name: str, index: int, overrides: tuple[str, ...]) -> None:
+    prepared = prepare(SPECS / f"{name}.toml", overrides)
     with scene_style(prepared.scene):
         graph = build(prepared)
-        graph.show(prepared.frames[-1])
+        graph.show(prepared.frames[index])
         canvas = graph.figure.canvas
         canvas.draw()
         renderer = canvas.get_renderer()  # type: ignore[attr-defined]

@@ -9,11 +9,13 @@ from typing import Any
 
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from scenespec.compile.camera import look, view_at
 from scenespec.compile.limits import data_range, widened
 from scenespec.compile.style import Styling, style_context
+from scenespec.compile.ticks3d import declutter_view
 from scenespec.frame import Frame
 from scenespec.layers.base import Painter, as_3d
 from scenespec.validate.scene import PanelSpec
@@ -102,7 +104,11 @@ class ArtistGraph:
         for panel in self.growing_panels:
             panel.grow(frame)
         for panel in self.rotating_panels:
-            look(as_3d(panel.ax), view_at(panel.spec.camera, frame.progress))
+            ax = as_3d(panel.ax)
+            look(ax, view_at(panel.spec.camera, frame.progress))
+            canvas = self.figure.canvas
+            if isinstance(canvas, FigureCanvasAgg):  # frames are drawn on Agg; where not, labels stay as they are
+                declutter_view(ax, canvas.get_renderer())
 
     def styled(self) -> AbstractContextManager[None]:
         """The scene's style, to draw frames in."""

@@ -5,10 +5,14 @@ last label and the y axis' first one run into each other there (`10−10`), and 
 above them. Where the labels land is only known once matplotlib has projected the box, so the compiler measures
 them after its layout draw and blanks, axis by axis (x, then y, then z), each label that comes closer than
 `GAP` to one already kept. The tick stays; only its text goes, so the other labels keep their places.
+
+A camera that moves brings other corners to the front: its panel is laid out again for each frame's view
+(`declutter_view`, the axes alone, as `Axes3D.draw` lays them out) before the frame is drawn.
 """
 
 from __future__ import annotations
 
+import numpy as np
 from matplotlib.backend_bases import RendererBase
 from matplotlib.ticker import Formatter
 from matplotlib.transforms import Bbox
@@ -71,3 +75,20 @@ def declutter_tick_labels(ax: Axes3D, renderer: RendererBase) -> dict[str, list[
             axis.set_major_formatter(BlankedFormatter(axis.get_major_formatter(), set(hidden)))
             blanked[name] = hidden
     return blanked
+
+
+def declutter_view(ax: Axes3D, renderer: RendererBase) -> dict[str, list[float]]:
+    """Blank the labels that touch from the axes' current camera, after putting back those blanked for another.
+
+    The tick labels land where `Axes3D.draw` puts them: its projection for the current view, then each axis
+    drawn (here into the renderer the frame's own draw clears and draws again)."""
+    axes = (ax.xaxis, ax.yaxis, ax.zaxis)
+    for axis in axes:
+        formatter = axis.get_major_formatter()
+        if isinstance(formatter, BlankedFormatter):
+            axis.set_major_formatter(formatter.inner)
+    ax.M = ax.get_proj()
+    ax.invM = np.linalg.inv(ax.M)
+    for axis in axes:
+        axis.draw(renderer)
+    return declutter_tick_labels(ax, renderer)
