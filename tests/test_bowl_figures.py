@@ -9,7 +9,8 @@ from itertools import combinations
 from pathlib import Path
 
 import numpy as np
-from matplotlib.colors import to_hex
+import pytest
+from matplotlib.colors import to_hex, to_rgba
 
 from scenespec.layers.path import PathPainter
 from scenespec.pipeline import build, prepare, scene_style
@@ -102,3 +103,28 @@ def test_every_optimizer_shows_at_step_0_of_figure_6_8() -> None:
         assert not a.overlaps(b), (a.bounds, b.bounds)
     axes_box = graph.panels[0].ax.get_window_extent()
     assert all(axes_box.contains(b.x0, b.y0) and axes_box.contains(b.x1, b.y1) for b in boxes)
+
+
+def relative_luminance(rgb: np.ndarray) -> np.ndarray:
+    """WCAG 2 relative luminance of sRGB colours (rows)."""
+    linear = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    return linear @ np.array([0.2126, 0.7152, 0.0722])
+
+
+@pytest.mark.parametrize("name", ["bowl_paths", "bowl_paths_article"])
+def test_every_contour_level_stands_out_from_the_panel(name: str) -> None:
+    """The innermost levels were near-white (Greys): each level's line, as drawn, has >= 3:1 contrast on the panel."""
+    prepared = prepare(SPECS / f"{name}.toml")
+    with scene_style(prepared.scene):
+        graph = build(prepared)
+    for panel in graph.panels:
+        contour = next(p for p in panel.painters if p.spec.kind == "contour")
+        lines = contour.contours
+        assert list(lines.levels) == list(range(1, 10))  # the article's heights (0 is a point)
+        colours = np.asarray(lines.get_edgecolor())
+        assert len(colours) == len(lines.levels)
+        background = np.asarray(to_rgba(panel.ax.get_facecolor()))[:3]
+        seen = colours[:, :3] * colours[:, 3:] + background * (1 - colours[:, 3:])
+        lum, back = relative_luminance(seen), relative_luminance(background[None, :])[0]
+        ratios = (np.maximum(lum, back) + 0.05) / (np.minimum(lum, back) + 0.05)
+        assert ratios.min() >= 3.0, ratios
