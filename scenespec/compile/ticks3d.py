@@ -61,7 +61,7 @@ class BlankedFormatter(Formatter):
 
 def declutter_tick_labels(ax: Axes3D, renderer: RendererBase) -> dict[str, list[float]]:
     """Blank the tick labels that would touch one kept before them; returns the blanked values per axis."""
-    pad = GAP * renderer.points_to_pixels(1.0) / 2
+    pad = GAP * float(renderer.points_to_pixels(1.0)) / 2  # type: ignore[arg-type]  # a float for a float
     kept: list[Bbox] = []
     blanked: dict[str, list[float]] = {}
     for name, axis in (("x", ax.xaxis), ("y", ax.yaxis), ("z", ax.zaxis)):
