@@ -157,3 +157,17 @@ def test_bad_keys_are_errors_at_their_line(tmp_path: Path, camera: str, key: str
     with pytest.raises(SpecError) as caught:
         prepare(path)
     assert_located(caught.value, path, line_of(text, "camera = "), key, *fragments)
+
+
+def test_rotate_is_the_shorthand_of_one_linear_key(tmp_path: Path) -> None:
+    turned, by_rotate, _ = compiled(tmp_path, "camera = { elev = 35, azim = -70, rotate = 90 }")
+    (tmp_path / "keys").mkdir()
+    _, by_keys, _ = compiled(
+        tmp_path / "keys", 'camera = { elev = 35, azim = -70, keys = [{ at = 1, azim = 20, ease = "linear" }] }'
+    )
+    for index in (0, 4, 7, 12):
+        by_rotate.show(turned.frames[index])
+        by_keys.show(turned.frames[index])
+        expected = -70 + 90 * index / STEPS
+        assert by_rotate.panels[0].ax.azim == pytest.approx(expected)
+        assert by_keys.panels[0].ax.azim == pytest.approx(expected)
