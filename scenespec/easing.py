@@ -3,7 +3,9 @@
 Each maps the fraction of the way between two steps, t in [0, 1], to the fraction of the change shown, rising from
 0 to 1 without overshooting (so a tweened value stays between its two recorded values, within the axis limits
 that the recorded steps set). The usual families (Robert Penner's easing equations, as CSS and d3-ease name
-them): `in` starts slowly, `out` ends slowly, `in-out` does both.
+them): `in` starts slowly, `out` ends slowly, `in-out` does both. `expo` is the most pronounced: Penner's
+2^(10(t − 1)), which would leave 2^−10 at t = 0, is set to exactly 0 there, so every easing starts and ends exactly
+on a recorded step.
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ EaseName = Literal[
     "sine-in",
     "sine-out",
     "sine-in-out",
+    "expo-in",
+    "expo-out",
+    "expo-in-out",
 ]
 
 
@@ -40,6 +45,10 @@ def _sine_in(t: float) -> float:
     return 1 - math.cos(t * math.pi / 2)
 
 
+def _expo_in(t: float) -> float:
+    return 0.0 if t == 0 else 2 ** (10 * (t - 1))
+
+
 EASINGS: dict[str, Callable[[float], float]] = {
     "linear": lambda t: t,
     "quad-in": lambda t: t * t,
@@ -51,6 +60,9 @@ EASINGS: dict[str, Callable[[float], float]] = {
     "sine-in": _sine_in,
     "sine-out": _out(_sine_in),
     "sine-in-out": _in_out(_sine_in),
+    "expo-in": _expo_in,
+    "expo-out": _out(_expo_in),
+    "expo-in-out": _in_out(_expo_in),
 }
 assert set(EASINGS) == set(get_args(EaseName))
 

@@ -37,7 +37,7 @@ from scenespec.render.sinks.base import Sink, SinkSettings, sink_for
 from scenespec.resolve.resolve import context, resolve_sources, source_fields, source_shapes, used_sources
 from scenespec.resolve.stream import StreamingTrace
 from scenespec.resolve.trace import Trace, save_traces
-from scenespec.schedule import schedule
+from scenespec.schedule import schedule, select_steps
 from scenespec.size_budget import Drawer, Fit, fit_gif
 from scenespec.sources._inputs import provided_inputs
 from scenespec.tasks import TaskRunner, task_runner
@@ -225,13 +225,13 @@ def resolve_and_schedule(
     if timeline:  # a sweep's timeline is every copy's steps: a point with fewer steps holds its last
         copies = loaded.copies(timeline) if isinstance(loaded, SweptSpec) else []
         steps = np.unique(np.concatenate([used[name].steps for name in copies or [timeline] if name in used]))
-    frames = schedule(scene.frames, steps, loaded.problem)
+    # the frames are counted before they are made: in-between frames, more of them in slow motion, can be many
+    count = 1 if steps is None else scene.frames.frame_count(select_steps(scene.frames.steps, steps).tolist())
+    assert count is not None  # the steps are given, so they tell
     check_drawing(
-        scene,
-        (len(frames), ("frames", "steps"), "scheduled by frames.steps"),
-        trace_sizes(with_transforms),
-        loaded.problem,
+        scene, (count, ("frames", "steps"), "scheduled by frames.steps"), trace_sizes(with_transforms), loaded.problem
     )
+    frames = schedule(scene.frames, steps, loaded.problem)
     return Prepared(loaded, scene, with_transforms, frames)
 
 

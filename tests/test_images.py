@@ -140,3 +140,12 @@ def test_scripts_frame() -> Figure:
 def test_sweep_frame() -> Figure:
     """A sweep's small multiples: three learning rates side by side, axes shared (the middle frame)."""
     return frame_figure("linreg_lr_sweep.toml", "middle")
+
+
+@pytest.mark.mpl_image_compare(style="default", tolerance=TOLERANCE)
+def test_tweened_frame() -> Figure:
+    """momentum_glide's middle frame, an in-between frame of `frames.tween`: the head between two recorded steps,
+    the line reaching it, the head label's and the counter's loss blended, the step whole."""
+    prepared = prepare(SPECS / "momentum_glide.toml")
+    assert prepared.frames[len(prepared.frames) // 2].toward is not None
+    return frame_figure("momentum_glide.toml", "middle")

@@ -157,7 +157,7 @@ def compile_scene(
             target = panel.twin_ax if painter.spec.twin else panel.ax
             assert target is not None  # a panel with a layer on the twin axis has one
             with located(at, locate):
-                painter.build(BuildContext(target, frame_steps, x_data), frames[0])
+                painter.build(BuildContext(target, frame_steps, x_data, painters), frames[0])
             keep_layer_order(painter, len(nodes))
             nodes.append(LayerNode(painter, index, painter.spec.twin, painter.dynamic))
         for on_twin in (False, True):
@@ -219,6 +219,11 @@ def lift_marks(painters: Sequence[Painter[Any]]) -> None:
         mark.set_zorder(max(mark.get_zorder(), top + MARK_LIFT + rank * LAYER_ORDER_STEP))
 
 
+ZLABEL_PAD = 10.0
+"""Points between a 3D panel's z label and its axis: matplotlib's default (4) lets the label touch long tick
+labels (`17.5`) when the camera looks along the z axis's side."""
+
+
 def _make_axes(figure: Figure, scene: Scene) -> list[Axes]:
     """One axes per panel, in the order of `scene.panels`; 3D where the panel's layers need it.
 
@@ -277,7 +282,7 @@ def _configure_axes(
     three_d = ax3d is not None
     if ax3d is not None:
         if spec.zlabel:
-            ax3d.set_zlabel(spec.zlabel)
+            ax3d.set_zlabel(spec.zlabel, labelpad=ZLABEL_PAD)
     else:
         ax.set_xscale(spec.xscale)
         ax.set_yscale(spec.yscale)

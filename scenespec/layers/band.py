@@ -78,28 +78,30 @@ class BandPainter(Painter[BandLayer]):
                 ]
             )
 
-    def edges(self, step: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """x, lower and upper edge of the band at `step`."""
-        x = np.asarray(self.value("x", step), dtype=float).ravel()
-        y = np.asarray(self.value("y", step), dtype=float).ravel()
-        spread = self.spec.scale * moving_average(np.ravel(self.value("spread", step)), self.spec.smooth)
+    def edges(self, frame: Frame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """x, lower and upper edge of the band at the frame. On an in-between frame of `frames.tween`, x, y and the
+        spread are blended between the two shown steps (`Painter.value_at`); the smoothing and the scale are linear,
+        so each edge is the same blend of the two steps' edges, within the limits they set."""
+        x = np.asarray(self.value_at("x", frame), dtype=float).ravel()
+        y = np.asarray(self.value_at("y", frame), dtype=float).ravel()
+        spread = self.spec.scale * moving_average(np.ravel(self.value_at("spread", frame)), self.spec.smooth)
         return x, y - spread, y + spread
 
     def extent(self, frame_steps: np.ndarray) -> Extent:
         self.check()
-        shown = [self.edges(int(step)) for step in np.unique(frame_steps)]
+        shown = [self.edges(Frame(0, int(step), 0)) for step in np.unique(frame_steps)]
         xs = np.concatenate([x for x, _, _ in shown])
         ys = np.concatenate([np.concatenate([lo, hi]) for _, lo, hi in shown])
         return Extent(xs, ys)
 
     def build(self, ctx: BuildContext, frame: Frame) -> None:
         self.check()
-        self.band = ctx.ax.fill_between(*self.edges(frame.step), linewidth=0, **self.artist_kwargs(color="color"))
+        self.band = ctx.ax.fill_between(*self.edges(frame), linewidth=0, **self.artist_kwargs(color="color"))
         self.artists = [self.band]
 
     def update(self, frame: Frame) -> None:
         band = self.band
-        x, lower, upper = self.edges(frame.step)
+        x, lower, upper = self.edges(frame)
         if hasattr(band, "set_data"):  # FillBetweenPolyCollection, matplotlib >= 3.10
             band.set_data(x, lower, upper)
         else:  # a plain PolyCollection (matplotlib < 3.10): one polygon along the upper edge and back

@@ -203,6 +203,9 @@ class BuildContext:
     ax: Axes
     frame_steps: np.ndarray
     x_data_range: tuple[float, float] | None
+    panel: Sequence[Painter[Any]] = ()
+    """The painters of every layer of the panel, in spec order: a layer that draws in relation to others asks
+    them (a 3D path is depth-tested against the panel's surfaces through `Painter.occluder`)."""
 
 
 S = TypeVar("S", bound=LayerSpec)
@@ -316,9 +319,13 @@ class Painter(Generic[S]):
 
     def value_at(self, name: str, frame: Frame) -> np.ndarray:
         """The bound field `name` at the frame's continuous position, interpolated between recorded steps; an
-        in-between frame of `frames.tween` blends the values of the shown steps on either side (`Frame.toward`)."""
+        in-between frame of `frames.tween` blends the values of the shown steps on either side (`Frame.toward`).
+        At a shown step, the value shown there (`value`: the last recorded at or before it, so that a source
+        recorded more sparsely than the timeline shows what the axis limits cover)."""
         if frame.toward is not None:
             return self.fields[name].blend(frame.step, frame.toward, frame.position)
+        if frame.position == frame.step:
+            return self.value(name, frame.step)
         return self.fields[name].interpolate(frame.position)
 
     def build(self, ctx: BuildContext, frame: Frame) -> None:
@@ -327,6 +334,11 @@ class Painter(Generic[S]):
 
     def update(self, frame: Frame) -> None:
         """Show `frame` (its step, position, index, progress) by changing the artists' data (only when dynamic)."""
+
+    def occluder(self, step: int) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """The grids (x, y, z) of an opaque surface this layer draws at `step`, which can hide other layers'
+        lines from a 3D camera; None: it hides nothing."""
+        return None
 
     def marks(self) -> list[Artist]:
         """Artists marking points (a path's heads, its start and goal) that the compiler lifts above every line

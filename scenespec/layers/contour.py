@@ -133,12 +133,13 @@ class ContourPainter(Painter[ContourLayer]):
 
     def build(self, ctx: BuildContext, frame: Frame) -> None:
         self.ax = ctx.ax
-        self.contours = self._draw(frame.step)
+        self.contours = self._draw(frame)
         add_colorbar(ctx.ax, self.contours, self.spec.colorbar)
 
-    def _draw(self, step: int) -> ContourSet:
+    def _draw(self, frame: Frame) -> ContourSet:
+        """The contours of the frame's z: blended between two shown steps on an in-between frame of `frames.tween`."""
         s = self.spec
-        raw = np.asarray(self.value("z", step), dtype=float)
+        raw = np.asarray(self.value_at("z", frame), dtype=float)
         log = s.norm == "log"
         z = np.where(raw > 0, raw, np.nan) if log else raw  # a log axis has no place for z <= 0
         levels = contour_levels(z, s.levels, log, s.filled)
@@ -154,7 +155,7 @@ class ContourPainter(Painter[ContourLayer]):
         draw = self.ax.contourf if s.filled else self.ax.contour
         if not s.filled:
             kwargs["linewidths"] = self.style("linewidth")
-        contours = draw(self.value("x", step), self.value("y", step), z, levels=levels, **kwargs)
+        contours = draw(self.value_at("x", frame), self.value_at("y", frame), z, levels=levels, **kwargs)
         self.artists = [contours]
         if s.labels and not s.filled:
             self.artists += self.ax.clabel(contours, inline=True, fontsize=8, fmt=lambda v: format(v, s.label_format))
@@ -165,7 +166,7 @@ class ContourPainter(Painter[ContourLayer]):
         old = self.contours
         for artist in self.artists:
             artist.remove()
-        self.contours = self._draw(frame.step)
+        self.contours = self._draw(frame)
         redrawn(old, self.artists)
 
     def legend_handles(self) -> list[Artist]:

@@ -19,6 +19,7 @@ from pydantic import Field, field_validator
 from scenespec.errors import Problem, SpecError
 from scenespec.frame import Frame
 from scenespec.layers._numbers import fill, parse_template
+from scenespec.layers._tween import number_at
 from scenespec.layers.base import BuildContext, ColorChecked, Painter, register_layer
 from scenespec.layers.channels import Channel, constant, theme
 from scenespec.layers.text import PlacedText, format_problem
@@ -121,8 +122,16 @@ class CounterPainter(Painter[CounterLayer]):
             return step
         return np.asarray(self.value("value", step)).ravel()[0].item()
 
+    def count_at(self, frame: Frame) -> object:
+        """The count shown at `frame`. On an in-between frame of `frames.tween` a measurement (a loss) blends
+        between the two shown steps, as the data it describes moves; the step, and a field of whole numbers (an
+        epoch), stay what the shown step recorded (`_tween.number_at`)."""
+        if "value" not in self.fields:
+            return frame.step
+        return np.asarray(number_at(self.fields["value"], frame)).ravel()[0].item()
+
     def render_text(self, frame: Frame) -> str:
-        values = {"value": self.count(frame.step), "last": self.last, "name": self.name, "step": frame.step}
+        values = {"value": self.count_at(frame), "last": self.last, "name": self.name, "step": frame.step}
         return fill(self.parts, values)
 
     def build(self, ctx: BuildContext, frame: Frame) -> None:

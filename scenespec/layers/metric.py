@@ -16,6 +16,7 @@ from matplotlib.lines import Line2D
 from pydantic import Field, PositiveFloat, model_validator
 
 from scenespec.frame import Frame
+from scenespec.layers._tween import history
 from scenespec.layers.base import BuildContext, ColorChecked, Extent, Painter, register_layer
 from scenespec.layers.channels import CYCLE, Channel, constant, theme
 from scenespec.resolve.trace import TraceField
@@ -109,12 +110,13 @@ class MetricPainter(Painter[MetricLayer]):
     def dynamic(self) -> bool:
         return True
 
-    def shown(self, step: int) -> tuple[np.ndarray, np.ndarray]:
-        """x and (smoothed) y of every value recorded at or before `step`; hidden on a log axis if not > 0."""
-        end = int(np.searchsorted(self.steps, step, side="right"))
-        xs, ys = self.xs[:end], self.ys[:end]
+    def shown(self, frame: Frame) -> tuple[np.ndarray, np.ndarray]:
+        """x and (smoothed) y of every value recorded at or before the frame's step, or on an in-between frame
+        of `frames.tween` up to its position, ending at a point interpolated there (`_tween.history`); hidden
+        on a log axis if not > 0."""
+        xs, ys = history(self.steps, self.xs, frame), history(self.steps, self.ys, frame)
         if self.x_log or self.y_log:
-            keep = np.ones(end, dtype=bool)
+            keep = np.ones(len(xs), dtype=bool)
             if self.x_log:
                 keep &= xs > 0
             if self.y_log:
@@ -147,8 +149,12 @@ class MetricPainter(Painter[MetricLayer]):
         self.artists = [self.line] if self.dot is None else [self.line, self.dot]
         self.update(frame)
 
+    def frame_extent(self, frame: Frame) -> Extent:
+        """The curve as far as the frame draws it, for limits that grow with the data."""
+        return Extent(history(self.steps, self.xs, frame), history(self.steps, self.ys, frame))
+
     def update(self, frame: Frame) -> None:
-        xs, ys = self.shown(frame.step)
+        xs, ys = self.shown(frame)
         if self.spec.line:
             self.line.set_data(xs, ys)
         if self.dot is not None:

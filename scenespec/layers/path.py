@@ -2,8 +2,11 @@
 
 Each column of the bound fields is one trajectory (one optimizer of an `optimizer`
 source), with its own colour and legend entry. With `z` bound the path is drawn in
-3D, lifted onto the surface; it is drawn above the surface so it never disappears
-behind it (article 004's figure 6-9 loses it).
+3D, lifted onto the surface, and honest about depth: the stretches a surface of its panel
+hides from the current camera are found by a depth test (`_depth.py`) and drawn dashed
+(`hidden`), so the path neither disappears behind the surface (article 004's figure 6-9)
+nor reads as painted on the near wall. `shadow` draws its shadow on the floor of the box.
+`fade` lets older steps fade out (`_trail.py`), in 2D and 3D.
 
 Marks tell the reader where things are: a hollow circle at each start (`start`), a star at the `goal`,
 and the heads, which are lifted above every line of the panel (`Painter.marks`), so that one optimizer's
@@ -13,21 +16,34 @@ its head, as a legend that stays where the eye is.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
 import matplotlib
+import matplotlib.colors as mcolors
 import numpy as np
 from matplotlib.artist import Artist
+from matplotlib.collections import Collection, LineCollection
 from matplotlib.lines import Line2D
 from matplotlib.text import Text
-from mpl_toolkits.mplot3d.art3d import Line3D
-from pydantic import Field, NonNegativeFloat, PositiveFloat, PositiveInt, field_validator, model_validator
+from mpl_toolkits.mplot3d.art3d import Line3D, Line3DCollection, Path3DCollection
+from pydantic import (
+    Field,
+    NonNegativeFloat,
+    PositiveFloat,
+    PositiveInt,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from scenespec.errors import Problem, SpecError
 from scenespec.frame import Frame
+from scenespec.layers._depth import HeightGrid, eye_of, height_grid, hidden, subdivided
 from scenespec.layers._head_labels import HeadLabels
 from scenespec.layers._numbers import fill, parse_template
+from scenespec.layers._trail import HiddenStyle, Trail, TrailStyle, trail
+from scenespec.layers._tween import between_recorded, field_history, is_count
 from scenespec.layers.base import BuildContext, ColorChecked, Extent, Painter, as_3d, register_layer
 from scenespec.layers.channels import CYCLE, Channel, constant, theme
 from scenespec.layers.text import format_problem
@@ -38,6 +54,9 @@ from scenespec.validate.limits import FieldSize
 
 HEAD_LABEL_NAMES = ("name", "value", "step")
 """The fields a `head_label` template may use."""
+
+THREE_D_ONLY = {"shadow": "a shadow falls on the floor of a 3D panel"}
+"""Why a depth setting needs `z`, by setting (the others: what a surface hides)."""
 
 HEAD_LABEL_SAMPLES: dict[str, tuple[object, ...]] = {"name": ("a",), "value": (1.5, 2), "step": (1,)}
 
@@ -77,6 +96,25 @@ class PathLayer(ColorChecked):
     head_value: Binding | None = Field(
         None, description="The value `{value}` writes in `head_label`, one per path per step, e.g. `race.loss`."
     )
+    hidden: HiddenStyle = Field(
+        "dashed",
+        description="3D path: how the stretches a `surface` layer of the panel hides from the camera are drawn "
+        "(found by a depth test against the surface grid, anew whenever the camera turns): `dashed` (at "
+        "`hidden_alpha`), `faded` (solid at `hidden_alpha`), `none` (not drawn), or `solid` (as if seen: the "
+        "path painted over the surface).",
+    )
+    hidden_alpha: float = Field(
+        0.45, ge=0, le=1, description="Opacity factor of hidden stretches, their markers and a hidden head."
+    )
+    fade: PositiveInt | None = Field(
+        None,
+        description="Older steps fade out: the newest segment is opaque, one `fade` steps old or older is drawn at "
+        "`fade_min`, linearly in between (markers too). Works with `tail`.",
+    )
+    fade_min: float = Field(0.15, ge=0, le=1, description="Opacity factor of the oldest steps of a fading trail.")
+    shadow: bool = Field(
+        False, description="3D path: its shadow on the floor of the box (the lower z limit), in a neutral grey."
+    )
 
     channels = (
         Channel("x", "columns", "stepped", required=True),
@@ -95,6 +133,15 @@ class PathLayer(ColorChecked):
     @classmethod
     def _valid_marker(cls, value: str | None) -> str | None:
         return check_marker(value)
+
+    @field_validator("shadow", "hidden", "hidden_alpha")
+    @classmethod
+    def _three_d_only(cls, value: object, info: ValidationInfo) -> object:
+        """Depth settings given to a 2D path are a mistake worth naming (a field set in the spec is checked)."""
+        if info.data.get("z") is None and "x" in info.data:
+            what = THREE_D_ONLY.get(info.field_name or "", "only a 3D path has stretches a surface hides")
+            raise ValueError(f"{what}: bind `z` too, or leave `{info.field_name}` out")
+        return value
 
     @field_validator("head_label")
     @classmethod
@@ -144,6 +191,24 @@ def as_columns(values: np.ndarray) -> np.ndarray:
     return values[:, None] if values.ndim == 1 else values.reshape(len(values), -1)
 
 
+SHADOW_COLOR = "0.5"
+SHADOW_ALPHA = 0.6
+SHADOW_ZORDER = 0.6
+"""A shadow is neutral grey, under the surface (zorder 1) and above the floor's contours."""
+
+DOTS_ABOVE = 1e-7
+"""A trail's markers lie just above its line (less than the compiler's step between layers)."""
+
+HIDDEN_DASHES = (0, (2.0, 2.0))
+"""Dashes of a hidden stretch, in line widths: short, so that even a short stretch shows a gap."""
+
+DEPTH_TOLERANCE = 2e-3
+"""How far (a fraction of the z range) a ray may pass below or above the surface without crossing it: the path
+lies on its surface, and the surface drawn is a mesh of flat faces."""
+
+DEPTH_PIECE = 1 / 120
+"""Longest piece (a fraction of the box) a 3D path is cut into for its depth test."""
+
 GOAL_COLOR = "gold"
 """The goal star's fill: bright on light and dark themes alike; its edge is the theme's text colour."""
 
@@ -167,10 +232,12 @@ class PathPainter(Painter[PathLayer]):
                 if problem is not None:
                     raise SpecError([Problem(f"path layer: {{value:{spec}}}: {problem}", ("head_label",))])
 
-    def _coords(self, step: int) -> list[np.ndarray]:
-        """x, y (and z) of every step up to `step`, limited to the tail, as (rows, paths) arrays."""
+    def _coords(self, frame: Frame) -> list[np.ndarray]:
+        """x, y (and z) of every step up to the frame's, limited to the tail, as (rows, paths) arrays. On an
+        in-between frame of `frames.tween`, the steps recorded up to its position and a last point interpolated
+        there, where the head is (`_tween.history`): the line grows along the recorded path, never cuts across it."""
         keys = ("x", "y", "z") if self.spec.z is not None else ("x", "y")
-        coords = [as_columns(self.fields[k].upto(step)[1]) for k in keys]
+        coords = [as_columns(field_history(self.fields[k], frame)) for k in keys]
         if self.spec.tail is not None:
             coords = [c[-self.spec.tail :] for c in coords]
         return coords
@@ -181,6 +248,13 @@ class PathPainter(Painter[PathLayer]):
         if self.spec.goal is not None:  # the goal is inside the view, even where no path reaches it
             full = [np.append(c.ravel(), g) for c, g in zip(full, self.spec.goal, strict=False)]
         return Extent(full[0], full[1], full[2] if self.spec.z is not None else None)
+
+    def frame_extent(self, frame: Frame) -> Extent:
+        """What the frame draws, the head between two steps included, for limits that grow with the data."""
+        shown = [c.ravel() for c in self._coords(frame)]
+        if self.spec.goal is not None:
+            shown = [np.append(c, g) for c, g in zip(shown, self.spec.goal, strict=False)]
+        return Extent(shown[0], shown[1], shown[2] if self.spec.z is not None else None)
 
     def colors(self, count: int) -> list[str]:
         """The spec's colour(s), else each optimizer's colour in the theme, else the colour cycle's, in turn."""
@@ -199,20 +273,44 @@ class PathPainter(Painter[PathLayer]):
         return [self.spec.label if count == 1 else None] + [None] * (count - 1)
 
     def build(self, ctx: BuildContext, frame: Frame) -> None:
-        coords = self._coords(frame.step)
+        self.frame_step = frame.step
+        coords = self._coords(frame)
         count = coords[0].shape[1]
         marker, size, width = self.style("marker"), self.style("markersize"), self.style("linewidth")
         kwargs = self.common_kwargs(label=False)  # each path's label comes from `names` or `label`
         colors, labels = self.colors(count), self.labels(count)
         head_size = max(2.2 * size, 7.0)
+        self.ax = ctx.ax
         self.lines: list[Line2D] = []
         self.heads: list[Line2D] = []
         self.starts: list[Line2D] = []
         self.goal: list[Artist] = []
+        self.trails: list[LineCollection] = []
+        self.dots: list[Collection] = []
+        self.shadows: list[Line2D] = []
+        self.occluders = [p for p in ctx.panel if p is not self] if self.spec.z is not None else []
+        self.styled = self.spec.fade is not None or (
+            self.spec.hidden != "solid" and any(p.occluder(frame.step) is not None for p in self.occluders)
+        )
+        self.rgba = [mcolors.to_rgba(color) for color in colors]
+        self.base_alpha = kwargs.get("alpha", 1.0)
+        self.handles: list[Line2D] = []
         for i, (color, label) in enumerate(zip(colors, labels, strict=True)):
             column = [c[:, i] for c in coords]
             (line,) = ctx.ax.plot(*column, color=color, marker=marker or None, ms=size, lw=width, label=label, **kwargs)
             self.lines.append(line)
+            if self.styled:  # the line keeps the data; a collection draws it, segment by segment
+                line.set_visible(False)
+                self.handles.append(
+                    Line2D([], [], color=color, marker=marker or None, ms=size, lw=width, label=label, **kwargs)
+                )
+                self.trails.append(self._build_trail(ctx, width, kwargs))
+                if marker:
+                    self.dots.append(self._build_dots(ctx, column, marker, size, kwargs))
+            if self.spec.shadow:
+                (shade,) = ctx.ax.plot(*column, color=SHADOW_COLOR, alpha=SHADOW_ALPHA, lw=0.8 * width)
+                shade.set_zorder(SHADOW_ZORDER)
+                self.shadows.append(shade)
         if self.spec.start:  # the first recorded point, even when a tail no longer shows it
             first = [as_columns(self.fields[k].data)[:1] for k in ("x", "y", "z") if k in self.fields]
             for i, color in enumerate(colors):
@@ -244,9 +342,126 @@ class PathPainter(Painter[PathLayer]):
                 self.head_labels.set_zorder(kwargs["zorder"])
             ctx.ax.add_artist(self.head_labels)
             self._label_heads(frame, coords)
-        self.artists = [*self.lines, *self.starts, *self.goal, *self.heads]
+        self.mark_artists: list[Artist] = [*self.starts, *self.goal, *self.heads]
         if self.head_labels is not None:
-            self.artists.append(self.head_labels)
+            self.mark_artists.append(self.head_labels)
+        self.artists = [*self.lines, *self.trails, *self.dots, *self.shadows, *self.mark_artists]
+        self.shown = 0
+        self.styled_for: tuple[int, bytes] | None = None
+        self.drawn: list[Trail | None] = [None] * count
+        """What the trail collections show, per path, in data coordinates (on a 3D panel: as last drawn)."""
+        self._show(coords)
+
+    def _build_trail(self, ctx: BuildContext, width: float, kwargs: dict[str, Any]) -> LineCollection:
+        """An empty line collection (3D on a 3D panel) that `restyle` fills with the path's runs."""
+        options: dict[str, Any] = {"linewidths": width, "capstyle": "round", "joinstyle": "round"}
+        if "zorder" in kwargs:
+            options["zorder"] = kwargs["zorder"]
+        if self.spec.z is not None:
+            collection: LineCollection = DepthLines(self.restyle, **options)
+            as_3d(ctx.ax).add_collection3d(collection, autolim=False)
+        else:
+            collection = LineCollection([], **options)
+            ctx.ax.add_collection(collection, autolim=False)
+        return collection
+
+    def _build_dots(
+        self, ctx: BuildContext, column: list[np.ndarray], marker: str, size: float, kwargs: dict[str, Any]
+    ) -> Collection:
+        """The markers of the recorded points, each with its own opacity (fading, hidden)."""
+        options: dict[str, Any] = {
+            "s": size**2,
+            "marker": marker,
+            "linewidths": matplotlib.rcParams["lines.markeredgewidth"],
+        }
+        if "zorder" in kwargs:
+            options["zorder"] = kwargs["zorder"]
+        if self.spec.z is not None:
+            dots: Collection = as_3d(ctx.ax).scatter(*column, depthshade=False, **options)
+        else:
+            dots = ctx.ax.scatter(*column, **options)
+        dots.set_zorder(self.trails[-1].get_zorder() + DOTS_ABOVE)  # drawn, and projected in 3D, after the trail
+        return dots
+
+    def _show(self, coords: list[np.ndarray]) -> None:
+        """Keep the frame's coordinates for the trail, and lay the shadows on the floor. A 2D trail is styled now;
+        a 3D one when it is drawn (`DepthLines`), from the camera it is drawn with."""
+        self.coords = coords
+        self.shown += 1
+        if self.shadows:
+            floor = as_3d(self.ax).get_zlim()[0]
+            for i, shadow in enumerate(self.shadows):
+                x, y = coords[0][:, i], coords[1][:, i]
+                _set(shadow, [x, y, np.full(len(x), floor)])
+        if self.styled and self.spec.z is None:
+            self.restyle()
+
+    def restyle(self) -> None:
+        """Styled runs (fading, hidden stretches), dots, and hidden heads and starts, for the shown coordinates
+        and, on a 3D panel, the current camera; done again only when either changed."""
+        camera = as_3d(self.ax).get_proj().tobytes() if self.spec.z is not None else b""
+        if not self.styled or self.styled_for == (self.shown, camera):
+            return
+        self.styled_for = (self.shown, camera)
+        coords = self.coords
+        grid = self._grid()
+        eye = eye_of(as_3d(self.ax).get_proj()) if grid is not None else None
+        tolerance = DEPTH_TOLERANCE * float(np.ptp(as_3d(self.ax).get_zlim())) if grid is not None else 0.0
+        style = TrailStyle(self.spec.fade, self.spec.fade_min, self.spec.hidden, self.spec.hidden_alpha)
+        for i in range(coords[0].shape[1]):
+            points = np.column_stack([c[:, i] for c in coords])
+            fine, owner, segment_hidden, point_hidden = self._depth(points, grid, eye, tolerance)
+            drawn = trail(fine, owner, segment_hidden, point_hidden, style)
+            self.drawn[i] = drawn
+            colors = self._faded(i, drawn.alphas)
+            self.trails[i].set_segments(drawn.runs)
+            self.trails[i].set_color(colors if colors else [self.rgba[i]])
+            self.trails[i].set_linestyle([HIDDEN_DASHES if d else "-" for d in drawn.dashed] or ["-"])
+            if self.dots:
+                _set_dots(self.dots[i], points, self._faded(i, drawn.point_alphas))
+            if self.heads:
+                head_alpha = style.hidden_factor() if point_hidden[-1] else 1.0
+                self.heads[i].set_alpha(self.base_alpha * head_alpha)
+            if self.starts and grid is not None and eye is not None:  # the first recorded point, even past a tail
+                start = np.array([[as_columns(self.fields[k].data)[0, i] for k in ("x", "y", "z")]])
+                start_hidden = hidden(start, grid, eye, tolerance)[0]
+                self.starts[i].set_alpha(self.base_alpha * (style.hidden_factor() if start_hidden else 1.0))
+
+    def _faded(self, path: int, factors: np.ndarray) -> list[Any]:
+        """RGBA colours of path `path` at each of the opacity `factors` (times the layer's alpha)."""
+        rgba = np.tile(np.asarray(self.rgba[path], dtype=float), (len(factors), 1))
+        rgba[:, 3] *= self.base_alpha * np.asarray(factors, dtype=float)
+        return rgba.tolist()
+
+    def _grid(self) -> HeightGrid | None:
+        """The first surface of the panel that can hide the path, as a height grid (None: nothing hides it)."""
+        if self.spec.z is None or self.spec.hidden == "solid":
+            return None
+        step = self.frame_step
+        for painter in self.occluders:
+            surface = painter.occluder(step)
+            if surface is not None:
+                grid = height_grid(*surface)
+                if grid is not None:
+                    return grid
+        return None
+
+    def _depth(
+        self, points: np.ndarray, grid: HeightGrid | None, eye: Any, tolerance: float
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The path cut into short pieces (in the box's proportions), and which pieces and points are hidden."""
+        if grid is None or eye is None:
+            owner = np.arange(max(len(points) - 1, 0))
+            return points, owner, np.zeros(len(owner), dtype=bool), np.zeros(len(points), dtype=bool)
+        ax = as_3d(self.ax)
+        low = np.array([ax.get_xlim()[0], ax.get_ylim()[0], ax.get_zlim()[0]])
+        span = np.array([np.ptp(ax.get_xlim()), np.ptp(ax.get_ylim()), np.ptp(ax.get_zlim())])
+        fine, owner = subdivided((points - low) / span, DEPTH_PIECE)
+        fine = fine * span + low
+        middles = (fine[:-1] + fine[1:]) / 2
+        segment_hidden = hidden(middles, grid, eye, tolerance)
+        point_hidden = hidden(points, grid, eye, tolerance)
+        return fine, owner, segment_hidden, point_hidden
 
     def _build_goal(self, ctx: BuildContext, head_size: float, kwargs: dict[str, Any]) -> list[Artist]:
         """The goal's star and, if asked for, its label beside it."""
@@ -271,23 +486,28 @@ class PathPainter(Painter[PathLayer]):
     def _label_heads(self, frame: Frame, coords: list[np.ndarray]) -> None:
         assert self.head_labels is not None
         count = coords[0].shape[1]
-        values = (
-            np.asarray(self.value("head_value", frame.step), dtype=float).ravel()
-            if "head_value" in self.fields
-            else np.full(count, np.nan)
-        )
+        values = self._head_values(frame) if "head_value" in self.fields else np.full(count, np.nan)
         labels = [
             fill(self.label_parts, {"name": self.names[i], "value": values[i].item(), "step": frame.step})
             for i in range(count)
         ]
         self.head_labels.set_paths([np.column_stack([c[:, i] for c in coords]) for i in range(count)], labels)
 
+    def _head_values(self, frame: Frame) -> np.ndarray:
+        """`head_value` where the heads are: interpolated along the recorded steps like them on an in-between
+        frame, unless it counts (whole numbers), which shows the value recorded at the shown step."""
+        field = self.fields["head_value"]
+        if between_recorded(frame) and not is_count(field):
+            return as_columns(field_history(field, frame))[-1]
+        return np.asarray(self.value("head_value", frame.step), dtype=float).ravel()
+
     def marks(self) -> list[Artist]:
         """Starts, goal, heads and head labels: drawn above every line of the panel."""
-        return self.artists[len(self.lines) :]
+        return self.mark_artists
 
     def update(self, frame: Frame) -> None:
-        coords = self._coords(frame.step)
+        self.frame_step = frame.step
+        coords = self._coords(frame)
         for i, line in enumerate(self.lines):
             column = [c[:, i] for c in coords]
             _set(line, column)
@@ -295,14 +515,38 @@ class PathPainter(Painter[PathLayer]):
                 _set(self.heads[i], [c[-1:] for c in column])
         if self.head_labels is not None:
             self._label_heads(frame, coords)
+        self._show(coords)
 
     def legend_handles(self) -> list[Artist]:
-        return [line for line in self.lines if _shown_label(line.get_label())]
+        """Each labelled path's line, or, when a collection draws it, a plain line of its colour."""
+        return [line for line in self.handles or self.lines if _shown_label(line.get_label())]
 
 
 def _shown_label(label: object) -> bool:
     """Whether a legend lists an artist with this label (matplotlib hides labels starting with `_`)."""
     return isinstance(label, str) and bool(label) and not label.startswith("_")
+
+
+class DepthLines(Line3DCollection):
+    """A 3D path's trail that is styled anew when matplotlib projects it for drawing: the depth test then sees
+    the camera the frame is drawn with, whoever turned it (a camera move, a window's mouse)."""
+
+    def __init__(self, restyle: Callable[[], None], **kwargs: Any) -> None:
+        super().__init__([], **kwargs)
+        self.restyle = restyle
+
+    def do_3d_projection(self) -> float:
+        self.restyle()
+        return super().do_3d_projection()
+
+
+def _set_dots(dots: Collection, points: np.ndarray, colors: list[Any]) -> None:
+    """Move a scatter's markers to `points` (2 or 3 columns) with one colour each."""
+    dots.set_offsets(points[:, :2])
+    dots.set_facecolor(colors)
+    dots.set_edgecolor(colors)
+    if isinstance(dots, Path3DCollection):
+        dots.set_3d_properties(points[:, 2], "z")
 
 
 def _set(line: Line2D, column: list[np.ndarray]) -> None:

@@ -1,4 +1,5 @@
-"""Layer `scatter`: points, e.g. the training data (drawn once when its data is static)."""
+"""Layer `scatter`: points, e.g. the training data (drawn once when its data is static; stepped points move, and
+glide between shown steps on the in-between frames of `frames.tween`)."""
 
 from __future__ import annotations
 
@@ -64,19 +65,21 @@ class ScatterPainter(Painter[ScatterLayer]):
         index = subsample(values.shape[-1], self.spec.max_points) if values.ndim else None
         return values if index is None else values[..., index]
 
-    def points(self, name: str, step: int) -> np.ndarray:
-        return self._thin(np.ravel(self.value(name, step)))
+    def points(self, name: str, frame: Frame) -> np.ndarray:
+        """The drawn points' `name` coordinates at the frame: blended between two shown steps on an in-between
+        frame of `frames.tween` (`Painter.value_at`)."""
+        return self._thin(np.ravel(self.value_at(name, frame)))
 
     def extent(self, frame_steps: np.ndarray) -> Extent:
         return Extent(self._thin(self.fields["x"].over(frame_steps)), self._thin(self.fields["y"].over(frame_steps)))
 
     def build(self, ctx: BuildContext, frame: Frame) -> None:
         kwargs = self.artist_kwargs(color="color", edgecolors="edgecolor", s="size", marker="marker")
-        self.dots = ctx.ax.scatter(self.points("x", frame.step), self.points("y", frame.step), **kwargs)
+        self.dots = ctx.ax.scatter(self.points("x", frame), self.points("y", frame), **kwargs)
         self.artists = [self.dots]
 
     def update(self, frame: Frame) -> None:
-        self.dots.set_offsets(np.column_stack([self.points("x", frame.step), self.points("y", frame.step)]))
+        self.dots.set_offsets(np.column_stack([self.points("x", frame), self.points("y", frame)]))
 
 
 register_layer(ScatterLayer, ScatterPainter)

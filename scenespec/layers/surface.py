@@ -23,6 +23,12 @@ from scenespec.layers.channels import ByField, Channel, constant, theme
 from scenespec.validate.base import Binding
 from scenespec.validate.drawable import Label
 
+FLOOR_COLOR = "0.5"
+FLOOR_ALPHA = 0.6
+FLOOR_LINEWIDTH = 0.6
+FLOOR_ZORDER = 0.5
+"""Floor contours: neutral grey, drawn first (the surface's faces have zorder 1), so nothing hides under them."""
+
 
 class SurfaceLayer(ColormapLayer):
     """z over the grid (x, y) in a 3D panel; the panel becomes 3D when it holds a surface."""
@@ -45,6 +51,13 @@ class SurfaceLayer(ColormapLayer):
         None, description="Width of the grid lines in points (default: 0 for a surface, 1 for a wireframe)."
     )
     label: Label | None = Field(None, description="Legend entry.")
+    floor_contours: int | None = Field(
+        None,
+        ge=1,
+        le=100,
+        description="This many contour lines of z, evenly spaced between its lowest and highest value, drawn on the "
+        "floor of the box (the lower z limit) in a neutral grey beneath everything: the map under the surface.",
+    )
 
     channels = (
         Channel("x", "grid", required=True),
@@ -71,13 +84,14 @@ class SurfacePainter(Painter[SurfaceLayer]):
 
     def build(self, ctx: BuildContext, frame: Frame) -> None:
         self.ax = as_3d(ctx.ax)
-        self._draw(frame.step)
+        self._draw(frame)
         if self.spec.style == "surface" and self.spec.color is None:
             add_colorbar(ctx.ax, self.surface, self.spec.colorbar)
 
-    def _draw(self, step: int) -> None:
+    def _draw(self, frame: Frame) -> None:
+        """The frame's grid: blended between two shown steps on an in-between frame of `frames.tween`."""
         s = self.spec
-        x, y, z = (np.asarray(self.value(k, step), dtype=float) for k in ("x", "y", "z"))
+        x, y, z = (np.asarray(self.value_at(k, frame), dtype=float) for k in ("x", "y", "z"))
         kwargs = self.common_kwargs()
         count = {"rcount": s.count, "ccount": s.count}
         width = self.style("linewidth")
@@ -90,13 +104,33 @@ class SurfacePainter(Painter[SurfaceLayer]):
             artist = self.ax.plot_surface(x, y, z, linewidth=width, antialiased=width > 0, **colour, **count, **kwargs)
         self.surface = artist  # a Poly3DCollection (colormapped) or, for a wireframe, a Line3DCollection
         self.artists = [artist]
+        if s.floor_contours is not None:
+            self.artists.append(self._floor(x, y, z, s.floor_contours))
+
+    def _floor(self, x: np.ndarray, y: np.ndarray, z: np.ndarray, count: int) -> Collection:
+        """`count` contour lines of z, evenly spaced strictly between its lowest and highest value (both would be
+        mere points or the rim), on the floor of the box, grey and beneath the surface."""
+        levels = np.linspace(np.nanmin(z), np.nanmax(z), count + 2)[1:-1]
+        contours = self.ax.contour(
+            x, y, z, levels=levels, zdir="z", offset=self.ax.get_zlim()[0], colors=FLOOR_COLOR,
+            linewidths=FLOOR_LINEWIDTH, alpha=FLOOR_ALPHA,
+        )  # fmt: skip
+        contours.set_zorder(FLOOR_ZORDER)
+        return contours
+
+    def occluder(self, step: int) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """Coloured faces hide what is behind them (a wireframe's grid lines do not)."""
+        if self.spec.style != "surface":
+            return None
+        x, y, z = (np.asarray(self.value(k, step), dtype=float) for k in ("x", "y", "z"))
+        return x, y, z
 
     def update(self, frame: Frame) -> None:
         """A height that changes per step is drawn anew (3D polygons cannot be edited in place)."""
         old = self.surface
         for artist in self.artists:
             artist.remove()
-        self._draw(frame.step)
+        self._draw(frame)
         redrawn(old, self.artists)
 
 

@@ -20,6 +20,7 @@ from pydantic import Field, field_validator
 
 from scenespec.errors import Problem, SpecError
 from scenespec.frame import Frame
+from scenespec.layers._tween import number_at
 from scenespec.layers.base import BuildContext, ColorChecked, Painter, register_layer
 from scenespec.layers.channels import constant, theme
 from scenespec.resolve.trace import TraceField
@@ -152,7 +153,8 @@ class TextPainter(Painter[TextLayer]):
         return None
 
     def render_text(self, frame: Frame) -> str:
-        """The template filled in for `frame`: `{step}` and `{frame}` come from the frame context."""
+        """The template filled in for `frame`: `{step}` and `{frame}` come from the frame context; a bound number
+        blends between the shown steps on an in-between frame of `frames.tween` unless it counts (whole numbers)."""
         step = frame.step
         out = []
         for literal, name, spec in self.parts:
@@ -161,8 +163,8 @@ class TextPainter(Painter[TextLayer]):
                 out.append(format(step, spec))
             elif name == "frame":
                 out.append(format(frame.index, spec))
-            elif name:
-                value = np.asarray(self.value(name, step))
+            elif name:  # on an in-between frame, a measurement blends and a count stays (`_tween.number_at`)
+                value = np.asarray(number_at(self.fields[name], frame))
                 if value.size == 1:
                     out.append(format(value.item(), spec))
                 else:  # one value per column (e.g. per optimizer): each formatted, as a list

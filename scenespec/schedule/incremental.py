@@ -5,7 +5,8 @@ A chosen frame is held back until the next one is chosen or the stream ends, bec
 whether it is the last frame (which holds for `end_pause`, and which `last = true` adds when the rule did not
 pick it). Fed every step of a trace and finished, it gives exactly the frames `schedule` gives for the whole
 trace (the frame count, unknown while streaming, is the count so far). With `frames.tween`, the in-between frames
-towards a newly chosen step follow the held frame as soon as that step is recorded: both ends are known then.
+towards a newly chosen step follow the held frame as soon as that step is recorded: both ends are known then, and
+so is whether the move passes through a stretch of `frames.slow`. The first frame holds for `start_pause`.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Callable
 
 from scenespec.errors import KeyPath, Problem, SpecError
 from scenespec.frame import Frame
-from scenespec.schedule.frames import tweened
+from scenespec.schedule.frames import Place, frame_ms, move
 from scenespec.validate.scene import FramesSpec
 
 
@@ -24,8 +25,10 @@ class FrameStream:
     def __init__(self, spec: FramesSpec, locate: Callable[[str, KeyPath], Problem] | None = None) -> None:
         self.spec = spec
         self.locate = locate or (lambda message, path: Problem(message, path))
-        self.base_ms = round(1000 / spec.fps)
+        self.base_ms = frame_ms(spec)
+        self.start_ms = round(spec.start_pause * 1000)
         self.emitted = 0
+        self.elapsed_ms = 0  # when the next frame appears
         self.held: int | None = None  # a chosen step not yet emitted
         self.latest: int | None = None  # the last step fed, chosen or not
         self.inside = 0  # steps fed inside the start/stop window
@@ -48,20 +51,18 @@ class FrameStream:
             return True
         return (rule.start is None or step >= rule.start) and (rule.stop is None or step <= rule.stop)
 
-    def _frame(self, step: int, duration_ms: int, position: float | None = None, toward: int | None = None) -> Frame:
+    def _frame(self, place: Place) -> Frame:
         index = self.emitted
+        duration = place.duration_ms + (self.start_ms if index == 0 else 0)
+        frame = Frame(index, place.step, duration, place.position, index + 1, self.elapsed_ms, place.toward)
         self.emitted += 1
-        return Frame(
-            index, step, duration_ms, position, count=index + 1, elapsed_ms=self.base_ms * index, toward=toward
-        )
+        self.elapsed_ms += duration
+        return frame
 
     def _towards(self, step: int) -> list[Frame]:
         """The held frame and the in-between frames from it to `step`, the next chosen step."""
         assert self.held is not None
-        held = self.held
-        return [self._frame(held, self.base_ms)] + [
-            self._frame(held, self.base_ms, position, step) for position in tweened(held, step, self.spec)
-        ]
+        return [self._frame(place) for place in move(self.held, step, self.spec)]
 
     def feed(self, step: int) -> list[Frame]:
         """Tell the stream that `step` was recorded; returns the frames now known to be final."""
@@ -81,7 +82,8 @@ class FrameStream:
         if self.held is None:
             return None
         index = self.emitted
-        return Frame(index, self.held, self.base_ms, count=index + 1, elapsed_ms=self.base_ms * index)
+        duration = self.base_ms + (self.start_ms if index == 0 else 0)
+        return Frame(index, self.held, duration, count=index + 1, elapsed_ms=self.elapsed_ms)
 
     def finish(self) -> list[Frame]:
         """The stream ended: the last frame (with the end pause), adding the final step if `last` asks for it."""
@@ -98,6 +100,6 @@ class FrameStream:
             self.held = self.latest
         if self.held is None:
             raise SpecError([self.locate("selects no frames from the steps recorded", ("frames", "steps"))])
-        out.append(self._frame(self.held, self.base_ms + round(self.spec.end_pause * 1000)))
+        out.append(self._frame(Place(self.held, None, None, self.base_ms + round(self.spec.end_pause * 1000))))
         self.held = None
         return out

@@ -118,12 +118,17 @@ def check_traces(scene: Scene, shapes: Mapping[str, TraceShape | None], timeline
     shape = shapes.get(timeline) if timeline is not None else None
     frames: tuple[int, KeyPath, str] | None = None  # else known once the steps are scheduled: `check_drawing`
     tweened = "" if scene.frames.tween is None else f", with {scene.frames.tween.between} in between each two"
+    tweened += (
+        " and more in the stretches of frames.slow" if scene.frames.tween is not None and scene.frames.slow else ""
+    )
     if isinstance(steps, list):
-        count = scene.frames.frame_count(len(steps))
-        frames = (count, ("frames", "steps"), f"listed in frames.steps{tweened}")
+        count = scene.frames.frame_count(sorted(set(steps)))
+        if count is not None:
+            frames = (count, ("frames", "steps"), f"listed in frames.steps{tweened}")
     elif steps == "all" and scene.frames.key == "step" and timeline is not None and shape is not None:
-        count = scene.frames.frame_count(shape.steps)
-        frames = (count, ("sources", timeline, *shape.key), f"every recorded step of {timeline!r}{tweened}")
+        count = scene.frames.frame_count(shape.steps)  # None with slow motion: the steps themselves tell
+        if count is not None:
+            frames = (count, ("sources", timeline, *shape.key), f"every recorded step of {timeline!r}{tweened}")
     check_drawing(scene, frames, _shape_sizes(shapes, scene.transforms), locate)
 
 

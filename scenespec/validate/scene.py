@@ -6,7 +6,9 @@ new kind or format appears here by registering itself.
 
 from __future__ import annotations
 
+import itertools
 import re
+from collections.abc import Sequence
 from functools import cache
 from itertools import pairwise
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias, TypeGuard, Union
@@ -191,13 +193,43 @@ class TweenSpec(SpecModel):
     )
     ease: EaseName = Field(
         "linear",
-        description="How the in-between frames move: `linear`, or `quad`, `cubic`, `sine` with `-in` (start "
-        "slowly), `-out` (end slowly) or `-in-out` (both), e.g. `cubic-in-out`.",
+        description="How the in-between frames move: `linear`, or `quad`, `cubic`, `sine`, `expo` with `-in` "
+        "(start slowly), `-out` (end slowly) or `-in-out` (both), e.g. `cubic-in-out`.",
     )
 
     def frame_count(self, shown: int) -> int:
         """Frames for `shown` steps: each step, and `between` frames between each two in a row."""
         return shown + max(shown - 1, 0) * self.between
+
+
+MAX_SLOW = 100.0
+"""The largest slow-motion factor: with `tween`, a move slowed by it has 100 times the frames."""
+
+
+class SlowRange(SpecModel):
+    """A stretch of the timeline played slower (or faster): every move between two shown steps that passes
+    through `start`..`stop`."""
+
+    start: int = Field(ge=0, description="First step of the stretch (in the timeline's units, see `frames.key`).")
+    stop: int = Field(ge=0, description="Last step of the stretch.")
+    factor: PositiveFloat = Field(
+        le=MAX_SLOW,
+        description="How many times slower the moves through the stretch play, e.g. 3 (below 1: faster). With "
+        "`tween`, a move gets about `factor` times the frames (smooth); without, its frame stays `factor` times "
+        "as long.",
+    )
+
+    @model_validator(mode="after")
+    def _start_before_stop(self) -> SlowRange:
+        if self.start >= self.stop:
+            raise ValueError(
+                f"start = {self.start} must be before stop = {self.stop}: the animation moves slowly from start to stop"
+            )
+        return self
+
+    def slows(self, before: int, after: int) -> bool:
+        """Whether the move from shown step `before` to shown step `after` passes through this stretch."""
+        return before < self.stop and after > self.start
 
 
 class FramesSpec(SpecModel):
@@ -220,6 +252,9 @@ class FramesSpec(SpecModel):
         "all", description="`all`, a rule `{ first = 10, every = 40 }`, or an explicit list of step numbers."
     )
     fps: PositiveFloat = Field(10.0, le=100, description="Frames per second.")
+    start_pause: NonNegativeFloat = Field(
+        0.0, le=3600, description="Seconds the first frame stays before the animation moves (added to its frame)."
+    )
     end_pause: NonNegativeFloat = Field(
         0.0, description="Seconds the last frame stays before the animation ends or loops."
     )
@@ -227,13 +262,52 @@ class FramesSpec(SpecModel):
     tween: TweenSpec | None = Field(
         None,
         description='In-between frames: `{ between = 4, ease = "cubic-in-out" }` draws 4 frames between each two '
-        "shown steps, at positions eased from one step to the next; layers that read positions (`line`, the "
-        "embedding layers) move their data there. Default: none.",
+        "shown steps, at positions eased from one step to the next; every layer whose data changes per step moves "
+        "there (points, lines and bands blend the two steps; paths and metric curves grow along the recorded steps; "
+        "a count, like the step, stays whole). Default: none.",
+    )
+    slow: list[SlowRange] = Field(
+        [],
+        description="Slow motion over chosen steps: `[{ start = 0, stop = 20, factor = 3 }]` plays every move "
+        "between two shown steps that passes through steps 0..20 three times slower: with `tween`, with three "
+        "times the in-between frames (as smooth, at the same fps); without, each of its frames shown three "
+        "times as long. Stretches may touch but not overlap.",
     )
 
-    def frame_count(self, shown: int) -> int:
-        """How many frames `shown` chosen steps make."""
-        return shown if self.tween is None else self.tween.frame_count(shown)
+    @field_validator("slow")
+    @classmethod
+    def _stretches_apart(cls, value: list[SlowRange]) -> list[SlowRange]:
+        ordered = sorted(range(len(value)), key=lambda i: value[i].start)
+        for a, b in itertools.pairwise(ordered):
+            if value[b].start < value[a].stop:
+                first, second = value[a], value[b]
+                raise ValueError(
+                    f"slow[{a}] (steps {first.start}..{first.stop}) and slow[{b}] (steps {second.start}.."
+                    f"{second.stop}) overlap: give each step one factor (stretches may touch, e.g. 0..20 and 20..40)"
+                )
+        return value
+
+    def factor(self, before: int, after: int) -> float:
+        """How many times slower the move from shown step `before` to `after` plays: the slowest stretch it
+        passes through (two, when it spans where they touch), else 1."""
+        return max((r.factor for r in self.slow if r.slows(before, after)), default=1.0)
+
+    def in_between(self, before: int, after: int) -> int:
+        """In-between frames of the move from shown step `before` to `after`: `tween.between`, times its slow-motion
+        factor in frames per move (`between + 1` frames make a move; a slowed move has `factor` times as many)."""
+        if self.tween is None:
+            return 0
+        return max(round((self.tween.between + 1) * self.factor(before, after)) - 1, 0)
+
+    def frame_count(self, shown: int | Sequence[int]) -> int | None:
+        """How many frames the chosen steps make: `shown` is their count, or the steps themselves (with `slow`,
+        only the steps tell; None if only their count is given)."""
+        if isinstance(shown, int):
+            if self.slow and self.tween is not None:
+                return None
+            return shown if self.tween is None else self.tween.frame_count(shown)
+        steps = [int(step) for step in shown]
+        return len(steps) + sum(self.in_between(a, b) for a, b in itertools.pairwise(steps))
 
 
 MAX_ZOOM = 10.0
@@ -262,7 +336,7 @@ class CameraKey(SpecModel):
     ease: EaseName = Field(
         "cubic-in-out",
         description="How the camera moves from the key before (or the starting view) into this one: `linear`, or "
-        "`quad`, `cubic`, `sine` with `-in`, `-out` or `-in-out`; the default starts and stops gently.",
+        "`quad`, `cubic`, `sine`, `expo` with `-in`, `-out` or `-in-out`; the default starts and stops gently.",
     )
 
     @model_validator(mode="after")

@@ -11,6 +11,7 @@ import os
 import sys
 from typing import Any
 
+from matplotlib.animation import FuncAnimation
 from matplotlib.artist import Artist
 from matplotlib.figure import Figure
 
@@ -51,22 +52,30 @@ def window_figure(size: tuple[float, float], dpi: int) -> Figure:
     )
 
 
+class TimedAnimation(FuncAnimation):
+    """Plays frames each for its own duration (a start pause, slow motion, the end pause), where FuncAnimation
+    waits one interval after every frame: after drawing a frame, matplotlib waits `_interval`, so each frame's
+    drawing sets it to that frame's duration."""
+
+    def __init__(self, graph: ArtistGraph, frames: list[Frame], loop: bool) -> None:
+        self.graph, self.shown_frames = graph, frames
+        self.moving = [a for node in graph.dynamic_layers for a in node.painter.artists]
+        # the first frame is drawn when the window is, then again at once (1 ms) by the timer, and lasts its
+        # duration; on a loop, the last frame's duration (its end pause included) passes before the first returns
+        super().__init__(graph.figure, self.show, frames=len(frames), interval=1, repeat=loop, repeat_delay=0)
+
+    def show(self, index: int) -> list[Artist]:
+        frame = self.shown_frames[index]
+        self.graph.show(frame)
+        self._interval = frame.duration_ms
+        return self.moving
+
+
 def play(graph: ArtistGraph, frames: list[Frame], loop: bool, block: bool = True) -> Any:
     """Play the frames in the figure's window; returns the animation (keep it alive while it runs)."""
     import matplotlib.pyplot as plt
-    from matplotlib.animation import FuncAnimation
 
-    artists = [a for node in graph.dynamic_layers for a in node.painter.artists]
-
-    def update(index: int) -> list[Artist]:
-        graph.show(frames[index])
-        return artists
-
-    interval = frames[0].duration_ms
-    pause = frames[-1].duration_ms - interval
-    animation = FuncAnimation(
-        graph.figure, update, frames=len(frames), interval=interval, repeat=loop, repeat_delay=pause, blit=False
-    )
+    animation = TimedAnimation(graph, frames, loop)
     plt.show(block=block)
     return animation
 
