@@ -22,7 +22,9 @@ SPECS = Path(__file__).resolve().parent.parent / "specs"
 
 # Every spec at dpi 50; slow ones with shorter runs.
 FAST: dict[str, tuple[str, ...]] = {
+    "bowl_camera_tour": ("sources.bowl.steps=30",),
     "bowl_path_3d": ("sources.bowl.steps=30",),
+    "bowl_paths_article": ("sources.sgd.steps=30", "sources.adagrad.steps=30"),
     "bowl_sgd_zigzag": ("sources.bowl.steps=40",),
     "learner_linear": ("sources.net.epochs=1",),
     "learner_sine": ("sources.net.epochs=1",),

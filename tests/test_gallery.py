@@ -213,7 +213,7 @@ def test_cards_carry_their_kinds_for_the_filters(built: Built) -> None:
     index = (built.out / "index.html").read_text(encoding="utf-8")
     cards = dict(re.findall(r'<article class="card[^"]*" id="([^"]+)"( data-[^>]*)>', index))
     assert cards["linreg"] == ' data-sources="trainer" data-layers="counter line scatter spline text"'
-    assert cards["bowl_paths"] == ' data-sources="optimizer" data-layers="contour path text"'
+    assert cards["bowl_paths"] == ' data-sources="optimizer" data-layers="contour counter path"'
     assert cards["broken"] == ' data-sources="" data-layers=""'  # an invalid spec matches no filter
     boxes = re.findall(r'<input type="checkbox" name="(\w+)" value="([^"]+)">', index)
     assert boxes == [

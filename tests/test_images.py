@@ -47,9 +47,11 @@ ARTICLE_004_FRAMES = [
     ("bowl_surface.toml", "last"),  # figure 6-2
     ("bowl_contour.toml", "last"),  # figure 6-3
     ("bowl_gradient.toml", "last"),  # figure 6-4
-    ("bowl_paths.toml", "middle"),  # figure 6-5, animated
+    ("bowl_paths_article.toml", "middle"),  # figure 6-5 with the article's settings, animated
+    ("bowl_paths.toml", "middle"),  # the book's figure 6-8, animated
     ("bowl_sgd_zigzag.toml", "last"),  # the article's own SGD run
     ("bowl_path_3d.toml", "middle"),  # figure 6-9, animated, camera turning
+    ("bowl_camera_tour.toml", "middle"),  # the same run, the camera moved by eased keys
     ("race_rosenbrock.toml", "middle"),
 ]
 

@@ -15,11 +15,13 @@ from matplotlib.lines import Line2D
 from matplotlib.typing import HashableList
 from mpl_toolkits.mplot3d import Axes3D
 
+from scenespec.compile.camera import look, view_at
 from scenespec.compile.graph import ArtistGraph, LayerNode, PanelNode
 from scenespec.compile.legend import PanelLegend
 from scenespec.compile.limits import axis_limits, data_range
 from scenespec.compile.log_labels import space_log_labels
 from scenespec.compile.style import styling_of
+from scenespec.compile.ticks3d import declutter_tick_labels
 from scenespec.errors import KeyPath, Problem, SpecError
 from scenespec.frame import Frame
 from scenespec.layers.base import LAYERS, BuildContext, Extent, LayerSpec, Painter, as_3d
@@ -164,6 +166,12 @@ def compile_scene(
             lift_marks([p for p in painters if p.spec.twin == on_twin])
         panel.legend = _legend(panel, [p for p in painters if not p.spec.twin] + [p for p in painters if p.spec.twin])
     _fix_layout(figure)
+    canvas = figure.canvas
+    assert isinstance(canvas, FigureCanvasAgg)  # new_figure gives every figure one
+    renderer = canvas.get_renderer()
+    for panel in panels:
+        if panel.spec.projection == "3d" and not panel.spec.camera.moves:  # a moving camera moves the corners
+            declutter_tick_labels(as_3d(panel.ax), renderer)
     return ArtistGraph(figure, panels, nodes, styling=styling_of(scene, traces), frame_count=len(frames))
 
 
@@ -217,9 +225,6 @@ ZLABEL_PAD = 10.0
 """Points between a 3D panel's z label and its axis: matplotlib's default (4) lets the label touch long tick
 labels (`17.5`) when the camera looks along the z axis's side."""
 
-ZOOM_3D = 0.9
-"""3D axes drawn slightly inside their box: constrained layout does not see their corner tick labels."""
-
 
 def _make_axes(figure: Figure, scene: Scene) -> list[Axes]:
     """One axes per panel, in the order of `scene.panels`; 3D where the panel's layers need it.
@@ -261,11 +266,9 @@ def _make_axes(figure: Figure, scene: Scene) -> list[Axes]:
 
 
 def _setup_3d(ax: Axes3D, panel: PanelSpec) -> None:
-    """Layer-order drawing, a slight zoom-out and the camera of a 3D panel."""
+    """Layer-order drawing and the camera's first view (slightly zoomed out: see `camera.BOX_ZOOM`)."""
     ax.computed_zorder = False  # draw in layer order, so a path stays visible above its surface
-    ax.set_box_aspect(None, zoom=ZOOM_3D)
-    camera = panel.camera
-    ax.view_init(elev=camera.elev, azim=camera.azim, roll=camera.roll)
+    look(ax, view_at(panel.camera, 0.0))
 
 
 def _configure_axes(

@@ -9,11 +9,14 @@ from typing import Any
 
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from scenespec.compile.camera import look, view_at
 from scenespec.compile.legend import PanelLegend
 from scenespec.compile.limits import data_range, widened
 from scenespec.compile.style import Styling, style_context
+from scenespec.compile.ticks3d import declutter_view
 from scenespec.frame import Frame
 from scenespec.layers.base import Painter, as_3d
 from scenespec.validate.scene import PanelSpec
@@ -89,7 +92,7 @@ class ArtistGraph:
     frame_count: int = 1
     dynamic_layers: list[LayerNode] = field(init=False)
     rotating_panels: list[PanelNode] = field(init=False)
-    """3D panels whose camera turns over the animation: every pixel of them changes per frame."""
+    """3D panels whose camera moves over the animation (`rotate`, `keys`): every pixel of them changes per frame."""
     growing_panels: list[PanelNode] = field(init=False)
     legends: list[PanelLegend] = field(init=False)
 
@@ -97,11 +100,11 @@ class ArtistGraph:
         self.dynamic_layers = [node for node in self.layers if node.dynamic]
         self.growing_panels = [p for p in self.panels if p.grows]
         self.legends = [p.legend for p in self.panels if p.legend is not None]
-        self.rotating_panels = [p for p in self.panels if p.spec.projection == "3d" and p.spec.camera.rotate != 0]
+        self.rotating_panels = [p for p in self.panels if p.spec.projection == "3d" and p.spec.camera.moves]
 
     def show(self, frame: Frame) -> None:
         """Update every dynamic layer's artists to the frame, list in each legend the layers now drawing
-        something, and turn rotating cameras."""
+        something, and move cameras to their view at its progress."""
         for node in self.dynamic_layers:
             node.painter.update(frame)
         changed = [legend for legend in self.legends if legend.changed]
@@ -112,9 +115,11 @@ class ArtistGraph:
         for panel in self.growing_panels:
             panel.grow(frame)
         for panel in self.rotating_panels:
-            camera = panel.spec.camera
-            turned = camera.rotate * frame.index / max(self.frame_count - 1, 1)
-            as_3d(panel.ax).view_init(elev=camera.elev, azim=camera.azim + turned, roll=camera.roll)
+            ax = as_3d(panel.ax)
+            look(ax, view_at(panel.spec.camera, frame.progress))
+            canvas = self.figure.canvas
+            if isinstance(canvas, FigureCanvasAgg):  # frames are drawn on Agg; where not, labels stay as they are
+                declutter_view(ax, canvas.get_renderer())
 
     def styled(self) -> AbstractContextManager[None]:
         """The scene's style, to draw frames in."""

@@ -10,6 +10,7 @@ import itertools
 import re
 from collections.abc import Sequence
 from functools import cache
+from itertools import pairwise
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias, TypeGuard, Union
 
 import matplotlib.style
@@ -309,15 +310,86 @@ class FramesSpec(SpecModel):
         return len(steps) + sum(self.in_between(a, b) for a, b in itertools.pairwise(steps))
 
 
-class CameraSpec(SpecModel):
-    """Where a 3D panel is seen from, and how the view turns over the animation."""
+MAX_ZOOM = 10.0
+"""How much larger than its usual size a 3D panel's box may be drawn: more fills the panel with one corner."""
 
-    elev: float = Field(30.0, description="Elevation above the x-y plane, in degrees.")
-    azim: float = Field(-60.0, description="Azimuth around the z axis, in degrees.")
-    roll: float = Field(0.0, description="Roll about the viewing axis, in degrees.")
-    rotate: float = Field(
-        0.0, description="Degrees of azimuth the camera turns from the first frame to the last (e.g. 360)."
+
+class CameraKey(SpecModel):
+    """A keyframe of a 3D camera: where it is at a point of the animation; the values it leaves out hold."""
+
+    at: float = Field(
+        ge=0.0,
+        le=1.0,
+        description="When the camera reaches this view, as a fraction of the animation: 0 is the first frame, "
+        "1 the last (a live render does not know its last frame: every frame it draws is the last so far).",
     )
+    elev: float | None = Field(None, description="Elevation at this key, in degrees; default: as before it.")
+    azim: float | None = Field(
+        None,
+        description="Azimuth at this key, in degrees; default: as before it. The camera turns through the "
+        "difference, so `-60` to `300` is a whole turn.",
+    )
+    roll: float | None = Field(None, description="Roll at this key, in degrees; default: as before it.")
+    zoom: float | None = Field(
+        None, gt=0.0, le=MAX_ZOOM, description="Zoom at this key (1: the panel's usual size); default: as before it."
+    )
+    ease: EaseName = Field(
+        "cubic-in-out",
+        description="How the camera moves from the key before (or the starting view) into this one: `linear`, or "
+        "`quad`, `cubic`, `sine`, `expo` with `-in`, `-out` or `-in-out`; the default starts and stops gently.",
+    )
+
+    @model_validator(mode="after")
+    def _sets_something(self) -> CameraKey:
+        if all(getattr(self, name) is None for name in ("elev", "azim", "roll", "zoom")):
+            raise ValueError(f"the key at {self.at:g} sets none of elev, azim, roll, zoom: give at least one")
+        return self
+
+
+class CameraSpec(SpecModel):
+    """Where a 3D panel is seen from, and how the view moves over the animation (`keys`, or `rotate`)."""
+
+    elev: float = Field(30.0, description="Elevation above the x-y plane, in degrees, at the first frame.")
+    azim: float = Field(-60.0, description="Azimuth around the z axis, in degrees, at the first frame.")
+    roll: float = Field(0.0, description="Roll about the viewing axis, in degrees, at the first frame.")
+    zoom: float = Field(
+        1.0,
+        gt=0.0,
+        le=MAX_ZOOM,
+        description="How large the 3D box is drawn at the first frame: 1 is the panel's usual size, 1.2 is "
+        "20% larger (corners may then leave the panel).",
+    )
+    rotate: float = Field(
+        0.0,
+        description="Degrees of azimuth the camera turns, at an even pace, from the first frame to the last (e.g. "
+        '360): a shorthand for `keys = [{ at = 1, azim = azim + rotate, ease = "linear" }]`.',
+    )
+    keys: list[CameraKey] = Field(
+        default_factory=list,
+        description="Camera moves over the animation: keys in increasing `at`, each setting any of "
+        "elev/azim/roll/zoom, reached with its `ease`, e.g. "
+        '`[{ at = 0.5, azim = -20, ease = "cubic-in-out" }, { at = 1, elev = 20, zoom = 1.2 }]`. Before the '
+        "first key the camera moves from the view above; after the last it holds. See docs/animation.md.",
+    )
+
+    @model_validator(mode="after")
+    def _one_way_to_move(self) -> CameraSpec:
+        if self.rotate != 0 and self.keys:
+            raise ValueError(
+                f"rotate = {self.rotate:g} and keys both move the camera: rotate is a shorthand for "
+                f'keys = [{{ at = 1, azim = {self.azim + self.rotate:g}, ease = "linear" }}]; give one or the other'
+            )
+        times = [key.at for key in self.keys]
+        for before, after in pairwise(times):
+            if after <= before:
+                what = "two keys" if after == before else "keys out of order"
+                raise ValueError(f"{what}: at = {before:g} then at = {after:g}; list keys in strictly increasing `at`")
+        return self
+
+    @property
+    def moves(self) -> bool:
+        """Whether the view changes over the animation (then its panel is redrawn in full every frame)."""
+        return self.rotate != 0 or bool(self.keys)
 
 
 class PanelSpec(SpecModel):
