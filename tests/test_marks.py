@@ -180,6 +180,42 @@ def test_heads_are_drawn_above_every_line_of_the_panel(tmp_path: Path) -> None:
     assert max(h.get_zorder() for h in first.heads) < min(h.get_zorder() for h in second.heads)
 
 
+def nested_scene(tmp_path: Path, nested: bool) -> ArtistGraph:
+    """Three paths along y = 0 from x = 0, moving 0.1, 1 and 0.5 a step: the second goes furthest, the first least."""
+    Trace(steps=STEPS, static={}, stepped={"x": np.outer(STEPS, [0.1, 1.0, 0.5]), "y": np.zeros((5, 3))}).save(
+        tmp_path / "n.npz"
+    )
+    text = scene_text(f'{{ kind = "path", x = "g.x", y = "g.y", linewidth = 2.0, nested = {str(nested).lower()} }}')
+    spec = write_spec(tmp_path, text.replace('"g.npz"', '"n.npz"'))
+    prepared = prepare(spec, cache=False)
+    with scene_style(prepared.scene):
+        return build(prepared)
+
+
+def test_nested_paths_draw_the_furthest_travelled_first_and_widest(tmp_path: Path) -> None:
+    graph = nested_scene(tmp_path, nested=True)
+    path = graph.layers[0].painter
+    ax_lines = graph.panels[0].ax.get_lines()
+    # drawing order: longest (column 1, length 4) first, then column 2 (2), then column 0 (0.4), on top
+    assert [ax_lines.index(path.lines[i]) for i in (1, 2, 0)] == sorted(ax_lines.index(line) for line in path.lines)
+    assert [path.lines[i].get_linewidth() for i in (1, 2, 0)] == pytest.approx([3.5, 2.75, 2.0])
+    head_sizes = [path.heads[i].get_markersize() for i in (1, 2, 0)]
+    assert head_sizes[0] / head_sizes[2] == pytest.approx(1.75) and head_sizes[1] / head_sizes[2] == pytest.approx(
+        1.375
+    )
+    # the narrowest head is lifted highest, so the heads of paths ending on one point show as rings
+    assert path.heads[1].get_zorder() < path.heads[2].get_zorder() < path.heads[0].get_zorder()
+
+
+def test_without_nesting_paths_are_drawn_in_column_order_at_one_width(tmp_path: Path) -> None:
+    graph = nested_scene(tmp_path, nested=False)
+    path = graph.layers[0].painter
+    ax_lines = graph.panels[0].ax.get_lines()
+    assert [ax_lines.index(line) for line in path.lines] == sorted(ax_lines.index(line) for line in path.lines)
+    assert [line.get_linewidth() for line in path.lines] == [2.0, 2.0, 2.0]
+    assert len({head.get_markersize() for head in path.heads}) == 1
+
+
 # --- head labels ---------------------------------------------------------------------------------------------------
 
 LABELLED = PATH + ', head_label = "{name} {value}", head_value = "g.ploss" }'

@@ -126,6 +126,12 @@ def test_light_frame_is_light(tmp_path: Path) -> None:
     assert luminance(pixels).mean() > 0.5  # the same scene in the default theme: the dark test measures a change
 
 
+def nested_widths(width: float, count: int) -> list[float]:
+    """Line widths of `count` nested paths (narrowest first): the theme's width for the last drawn, up to 1.75 times it
+    for the first, evenly spaced."""
+    return [width] if count == 1 else [width * (1 + 0.75 * r / (count - 1)) for r in range(count)]
+
+
 def test_paper_theme_on_the_drawn_frame(tmp_path: Path) -> None:
     graph, _ = drawn(spec(tmp_path, "paper"))
     ax = graph.panels[0].ax
@@ -135,7 +141,7 @@ def test_paper_theme_on_the_drawn_frame(tmp_path: Path) -> None:
     assert {t.get_fontsize() for t in ax.get_legend().get_texts()} == {7.0}
     assert ax.title.get_fontfamily() == ["DejaVu Serif", "serif"]
     path, text = painters(graph)[1:]
-    assert {line.get_linewidth() for line in path.lines} == {1.0}
+    assert sorted(line.get_linewidth() for line in path.lines) == pytest.approx(nested_widths(1.0, len(path.lines)))
     assert {line.get_markersize() for line in path.lines} == {2.0}
     assert text.artists[0].get_fontsize() == pytest.approx(9.6)
     assert ax.spines["left"].get_linewidth() == 0.6
@@ -149,7 +155,7 @@ def test_talk_theme_on_the_drawn_frame(tmp_path: Path) -> None:
     assert {label.get_fontsize() for label in ax.get_xticklabels()} == {14.0}
     assert graph.figure.texts[0].get_fontsize() == 22.0  # the scene's title
     path, text = painters(graph)[1:]
-    assert {line.get_linewidth() for line in path.lines} == {3.0}
+    assert sorted(line.get_linewidth() for line in path.lines) == pytest.approx(nested_widths(3.0, len(path.lines)))
     assert {line.get_markersize() for line in path.lines} == {6.0}  # 2/3 of the theme's marker size, as by default
     assert text.artists[0].get_fontsize() == pytest.approx(19.2)  # a text layer: 1.2 × the theme's font size
 

@@ -82,6 +82,12 @@ class PathLayer(ColorChecked):
     tail: PositiveInt | None = Field(None, description="Show only the last `tail` steps (default: the whole path).")
     alpha: float | None = Field(None, ge=0, le=1, description="Opacity, 0 to 1.")
     start: bool = Field(False, description="A hollow circle at each path's first point.")
+    nested: bool = Field(
+        True,
+        description="Several paths: each is drawn wider than the ones drawn after it (line and head), so that where "
+        "paths run together or end on one point, the earlier ones show as a rim around the later ones instead of "
+        "vanishing under them.",
+    )
     goal: list[float] | None = Field(
         None, min_length=2, max_length=3,
         description="A star at the target the paths head for: [x, y], or [x, y, z] on a 3D panel, e.g. `[1, 1]`.",
@@ -209,6 +215,9 @@ lies on its surface, and the surface drawn is a mesh of flat faces."""
 DEPTH_PIECE = 1 / 120
 """Longest piece (a fraction of the box) a 3D path is cut into for its depth test."""
 
+NEST_WIDENING = 0.75
+"""How much wider than the last-drawn path the first one is drawn (`nested`), as a fraction of the last's width."""
+
 GOAL_COLOR = "gold"
 """The goal star's fill: bright on light and dark themes alike; its edge is the theme's text colour."""
 
@@ -276,7 +285,7 @@ class PathPainter(Painter[PathLayer]):
         self.frame_step = frame.step
         coords = self._coords(frame)
         count = coords[0].shape[1]
-        marker, size, width = self.style("marker"), self.style("markersize"), self.style("linewidth")
+        marker, size, base_width = self.style("marker"), self.style("markersize"), self.style("linewidth")
         kwargs = self.common_kwargs(label=False)  # each path's label comes from `names` or `label`
         colors, labels = self.colors(count), self.labels(count)
         head_size = max(2.2 * size, 7.0)
@@ -295,7 +304,10 @@ class PathPainter(Painter[PathLayer]):
         self.rgba = [mcolors.to_rgba(color) for color in colors]
         self.base_alpha = kwargs.get("alpha", 1.0)
         self.handles: list[Line2D] = []
-        for i, (color, label) in enumerate(zip(colors, labels, strict=True)):
+        order = self.drawing_order(count)
+        factors = dict(zip(order, self.nesting(count), strict=True))  # path -> its size factor
+        for i in order:  # the paths that travel furthest first, widest (`nested`)
+            color, label, width = colors[i], labels[i], base_width * factors[i]
             column = [c[:, i] for c in coords]
             (line,) = ctx.ax.plot(*column, color=color, marker=marker or None, ms=size, lw=width, label=label, **kwargs)
             self.lines.append(line)
@@ -313,21 +325,24 @@ class PathPainter(Painter[PathLayer]):
                 self.shadows.append(shade)
         if self.spec.start:  # the first recorded point, even when a tail no longer shows it
             first = [as_columns(self.fields[k].data)[:1] for k in ("x", "y", "z") if k in self.fields]
-            for i, color in enumerate(colors):
+            for i in order:
                 (start,) = ctx.ax.plot(
-                    *[c[:, i] for c in first], marker="o", ms=head_size, mfc="none", mec=color, mew=1.5, ls="none",
-                    **kwargs,
+                    *[c[:, i] for c in first], marker="o", ms=head_size * factors[i], mfc="none", mec=colors[i],
+                    mew=1.5, ls="none", **kwargs,
                 )  # fmt: skip
                 self.starts.append(start)
         if self.spec.goal is not None:
             self.goal = self._build_goal(ctx, head_size, kwargs)
         if self.spec.head:  # after every line, so that no path's line covers another's head
-            for i, color in enumerate(colors):
+            for i in order:
                 (head,) = ctx.ax.plot(
-                    *[c[-1:, i] for c in coords], color=color, marker="o", ms=head_size, mec="white", mew=1.2,
-                    ls="none", **kwargs,
+                    *[c[-1:, i] for c in coords], color=colors[i], marker="o", ms=head_size * factors[i],
+                    mec="white", mew=1.2, ls="none", **kwargs,
                 )  # fmt: skip
                 self.heads.append(head)
+        for parts in (self.lines, self.handles, self.trails, self.dots, self.shadows, self.starts, self.heads):
+            if parts:  # built in drawing order; kept in path order, as the data's columns and the legend are
+                parts[:] = [parts[order.index(i)] for i in range(count)]
         self.head_labels: HeadLabels | None = None
         if self.label_parts:
             self.names = [label or "" for label in labels]
@@ -342,7 +357,10 @@ class PathPainter(Painter[PathLayer]):
                 self.head_labels.set_zorder(kwargs["zorder"])
             ctx.ax.add_artist(self.head_labels)
             self._label_heads(frame, coords)
-        self.mark_artists: list[Artist] = [*self.starts, *self.goal, *self.heads]
+        drawn_in_order = [
+            *(self.starts[i] for i in order if self.starts), *self.goal, *(self.heads[i] for i in order if self.heads)
+        ]  # fmt: skip
+        self.mark_artists: list[Artist] = drawn_in_order  # lifted in this order: the narrowest head on top
         if self.head_labels is not None:
             self.mark_artists.append(self.head_labels)
         self.artists = [*self.lines, *self.trails, *self.dots, *self.shadows, *self.mark_artists]
@@ -351,6 +369,25 @@ class PathPainter(Painter[PathLayer]):
         self.drawn: list[Trail | None] = [None] * count
         """What the trail collections show, per path, in data coordinates (on a 3D panel: as last drawn)."""
         self._show(coords)
+
+    def drawing_order(self, count: int) -> list[int]:
+        """The paths in the order they are drawn: with `nested`, the one that travels furthest over the whole
+        recording first (at the bottom), so that a short path is never buried under a long one that passes over it
+        (Adam's long run over SGD's crawl); otherwise in column order. Fixed for the animation."""
+        if not self.spec.nested or count < 2:
+            return list(range(count))
+        keys = ("x", "y", "z") if self.spec.z is not None else ("x", "y")
+        points = np.stack([as_columns(self.fields[k].data) for k in keys], axis=-1)  # (steps, paths, dims)
+        lengths = np.nansum(np.linalg.norm(np.diff(points, axis=0), axis=-1), axis=0)
+        return [int(i) for i in np.argsort(-lengths, kind="stable")]
+
+    def nesting(self, count: int) -> list[float]:
+        """Size factors of lines and heads in drawing order: the first widest (1 + `NEST_WIDENING`), falling
+        evenly to 1 for the last, so that paths or heads on one spot show as concentric rims; all 1 without
+        `nested`."""
+        if not self.spec.nested or count < 2:
+            return [1.0] * count
+        return [1.0 + NEST_WIDENING * (count - 1 - i) / (count - 1) for i in range(count)]
 
     def _build_trail(self, ctx: BuildContext, width: float, kwargs: dict[str, Any]) -> LineCollection:
         """An empty line collection (3D on a 3D panel) that `restyle` fills with the path's runs."""
