@@ -62,19 +62,26 @@ class _Overlay:
     """
 
     index: np.ndarray
+    """Positions in the flat RGBA bytes of the channels R, G and B of each covered pixel."""
     colour: np.ndarray
     alpha: np.ndarray
+    """Coverage of each of those bytes (a pixel's, three times)."""
 
     @classmethod
     def of(cls, rgba: np.ndarray) -> _Overlay:
         flat = rgba.reshape(-1, 4)
-        index = np.flatnonzero(flat[:, 3])
-        return cls(index, flat[index, :3].astype(np.float32), flat[index, 3:].astype(np.float32) / 255)
+        pixels = np.flatnonzero(flat[:, 3])
+        index = ((pixels * 4)[:, None] + np.arange(3)).ravel()
+        alpha = np.repeat(flat[pixels, 3].astype(np.float32) / 255, 3)
+        return cls(index, flat[pixels, :3].astype(np.float32).ravel(), alpha)
 
     def paint(self, rgba: np.ndarray) -> None:
-        flat = rgba.reshape(-1, 4)
-        under = flat[self.index, :3].astype(np.float32)
-        flat[self.index, :3] = (under + (self.colour - under) * self.alpha + 0.5).astype(np.uint8)
+        # flat take/put of the bytes: twice as fast as indexing pixels, then channels
+        flat = rgba.reshape(-1)
+        under = flat.take(self.index).astype(np.float32)
+        under += (self.colour - under) * self.alpha
+        under += 0.5
+        flat.put(self.index, under.astype(np.uint8))
 
 
 def _run_key(run: list[Artist]) -> tuple[int, ...]:
