@@ -103,7 +103,8 @@ def _parser(only: str | None = None) -> argparse.ArgumentParser:
         "--workers",
         type=_positive_int,
         metavar="N",
-        help="processes drawing frames (default: one per core; 1 draws in the main process); with --executor dask "
+        help="processes drawing frames (default: this process, and one per core once the frames left would take more "
+        "than a second or two; 1 draws in the main process); with --executor dask "
         "and no --scheduler, the local cluster's worker processes",
     )
     render.add_argument(
