@@ -81,8 +81,9 @@ def cached_glyphs(renderer: Any) -> Iterator[None]:
     if not (_DRAWS_GLYPHS and isinstance(renderer, RendererAgg)):
         yield
         return
-    renderer._draw_text_glyphs_and_boxes = lambda *args: _draw_glyphs(renderer, *args)
+    # on the instance, for this text's draw only: the class's method stays as matplotlib made it
+    setattr(renderer, "_draw_text_glyphs_and_boxes", lambda *args: _draw_glyphs(renderer, *args))  # noqa: B010
     try:
         yield
     finally:
-        del renderer._draw_text_glyphs_and_boxes
+        delattr(renderer, "_draw_text_glyphs_and_boxes")
