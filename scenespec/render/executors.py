@@ -45,10 +45,12 @@ from scenespec.render.renderer import drawn_frames, frame_pixels
 IN_FLIGHT_PER_WORKER = 3
 PROBE_FRAMES = 4
 """Frames `AdaptiveExecutor` draws here after the first (which also draws the background) to time a frame."""
-WORKERS_PAY_AFTER = 1.5
-"""Seconds of drawing left, estimated, above which `AdaptiveExecutor` starts workers for the rest. Below it the
-workers' start (forking, their first frames in flight) and sending every frame back cost about what they save:
-on 2 cores a second worker at most halves the drawing, while this process still encodes every frame."""
+WORKERS_PAY_AFTER = 0.5
+"""Seconds of drawing left, estimated, above which `AdaptiveExecutor` starts workers for the rest. Forked workers
+that inherit the built engine start in tens of milliseconds, and a frame sent back costs about a millisecond here,
+so on 2 cores they save about half of the time left, less that: from a few tenths of a second on (linreg's 200
+frames, about 0.8 s of drawing, render 0.5–1 s sooner with them; its 19 frames are drawn here). The margin is for a
+machine busy with other work, where the second core is not free."""
 StartMethod = Literal["fork", "spawn", "forkserver"]
 
 
