@@ -6,7 +6,8 @@ boundaries) and then renders whichever frames it is given: frames are independen
 
 `ProcessExecutor` starts its workers with `fork` where the platform has it (they inherit the recipe,
 nothing is pickled) and with `spawn` or `forkserver` elsewhere, or when asked (the recipe is pickled
-once per worker). No module-level state is inherited or needed. At most a few frames per worker are in
+once per worker). No module-level state is inherited or needed (`AdaptiveExecutor`'s forked workers are the
+exception: they inherit the engine this process built). At most a few frames per worker are in
 flight, so memory does not grow with the number of frames. Workers ignore Ctrl-C and SIGTERM (the parent
 stops the pool) and end when the main process ends, even by SIGKILL (see `lifeline`).
 
