@@ -2,6 +2,10 @@
 
 User mistakes print `file:line: key: message` and exit 2; output problems exit 1;
 neither shows a traceback.
+
+This module imports nothing heavy at the top: `--help` and `--version` answer in a few hundredths of a second,
+and each command imports what it runs when it runs. Only the command being run gets its full set of options
+(the output formats come from the sink registry, which imports the sinks and their libraries).
 """
 
 from __future__ import annotations
@@ -19,7 +23,6 @@ from scenespec import __version__
 from scenespec.errors import PluginError, RenderError, SpecError, SpecWarning, did_you_mean
 from scenespec.interrupt import description, exit_status, interrupts_raise, raise_if_interrupted
 from scenespec.quality import PRESETS
-from scenespec.render.sinks.base import output_formats, sink_kinds
 from scenespec.sizes import parse_size
 from scenespec.tasks import EXECUTORS
 
@@ -37,13 +40,27 @@ EXIT_INTERRUPTED = 130  # Ctrl-C; SIGTERM exits 143, as a shell reports a proces
 
 def _extensions() -> str:
     """How -o selects a format, from the sink registry: `.gif, .png, …, a folder for png-sequence`."""
+    from scenespec.render.sinks.base import sink_kinds
+
     kinds = sink_kinds().values()
     files = [extension for kind in kinds if kind.writes == "file" for extension in kind.extensions]
     folders = [f"a folder for {kind.name}" for kind in kinds if kind.writes == "folder"]
     return ", ".join(files + folders)
 
 
-def _parser() -> argparse.ArgumentParser:
+def _output_formats() -> tuple[str, ...]:
+    from scenespec.render.sinks.base import output_formats
+
+    return output_formats()
+
+
+def _parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The command line; with `only`, the options of that command alone are read from the registries (the others
+    are listed by name and help line, which is all `scenespec --help` shows of them)."""
+
+    def full(command: str) -> bool:
+        return only is None or only == command
+
     parser = argparse.ArgumentParser(
         prog="scenespec",
         description="Render animations of machine learning from declarative TOML/JSON specs.",
@@ -52,15 +69,17 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("-V", "--version", action="version", version=f"scenespec {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
+    extensions = f" ({_extensions()})" if full("render") else ""
     render = commands.add_parser(
         "render",
         help="render a spec to a GIF, PNG(s), a video (mp4, webm) or the screen",
-        description=f"Render a spec. The output format follows -o's extension ({_extensions()}) unless --format says "
+        description=f"Render a spec. The output format follows -o's extension{extensions} unless --format says "
         "otherwise. Default output: <spec name>.gif in the current folder.",
     )
     render.add_argument("spec", help=SPEC_HELP)
     render.add_argument("-o", "--output", help="output path (default: the spec's [output] or <spec name>.gif)")
-    render.add_argument("--format", choices=output_formats(), help="output format (default: from the output path)")
+    if full("render"):
+        render.add_argument("--format", choices=_output_formats(), help="output format (default: from the output path)")
     render.add_argument("--dpi", type=int, help="override scene.dpi (pixels = size × dpi); wins over --quality")
     render.add_argument(
         "--quality",
@@ -84,7 +103,8 @@ def _parser() -> argparse.ArgumentParser:
         "--workers",
         type=_positive_int,
         metavar="N",
-        help="processes drawing frames (default: one per core; 1 draws in the main process); with --executor dask "
+        help="processes drawing frames (default: this process, and one per core once the frames left would take more "
+        "than a second or two; 1 draws in the main process); with --executor dask "
         "and no --scheduler, the local cluster's worker processes",
     )
     render.add_argument(
@@ -156,7 +176,8 @@ def _parser() -> argparse.ArgumentParser:
     watch.add_argument(
         "-o", "--output", help="rewrite this file at every change instead of showing a window (.png: the newest frame)"
     )
-    watch.add_argument("--format", choices=[f for f in output_formats() if f != "screen"], help="output format")
+    if full("watch"):
+        watch.add_argument("--format", choices=[f for f in _output_formats() if f != "screen"], help="output format")
     _add_overrides(watch)
     watch.add_argument("-q", "--quiet", action="store_true", help="print only problems")
 
@@ -467,9 +488,14 @@ COMMANDS = {
 }
 
 
+def _command_named(argv: Sequence[str]) -> str | None:
+    """The command word: the first argument that is not an option (the top level has only -h and -V)."""
+    return next((arg for arg in argv if not arg.startswith("-")), None)
+
+
 def _unknown_command(parser: argparse.ArgumentParser, argv: Sequence[str]) -> None:
     """argparse lists every command for a misspelt one; say which one was probably meant instead (exits 2)."""
-    command = next((arg for arg in argv if not arg.startswith("-")), None)
+    command = _command_named(argv)
     if command is not None and command not in COMMANDS:
         parser.error(f"unknown command {command!r}{did_you_mean(command, COMMANDS)} (commands: {', '.join(COMMANDS)})")
 
@@ -499,7 +525,7 @@ def spec_warnings_printed() -> Iterator[None]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = sys.argv[1:] if argv is None else list(argv)
-    parser = _parser()
+    parser = _parser(only=_command_named(arguments) or "")
     _unknown_command(parser, arguments)
     args = parser.parse_args(arguments)
     try:

@@ -348,7 +348,8 @@ def render_into(
     workers: int | None = None,
     progress: bool | None = None,
 ) -> tuple[int, int]:
-    """Draw `frames` with `executor` (default: worker processes, one per core; `workers=1`: this process) into
+    """Draw `frames` with `executor` (default: this process, with workers, one per core, only when they pay;
+    `workers=N`: N worker processes; `workers=1`: this process) into
     `sink`, which is opened, then closed, or aborted on any failure; returns the frame size (width, height)."""
     executor = executor or default_executor(workers, len(frames))
     bar = Progress(len(frames), enabled=progress)
@@ -461,7 +462,8 @@ def render(
 ) -> RenderResult:
     """Render a spec file to its output; see `scenespec render --help`.
 
-    `workers`: processes drawing frames (default: one per core; 1 draws in this process).
+    `workers`: processes drawing frames (default: this process, and workers when the frames would take long; 1
+    draws in this process).
     """
     started = time.perf_counter()
     loaded, scene = load_and_validate(path, overrides)

@@ -14,9 +14,9 @@ from typing import Literal
 
 import numpy as np
 from pydantic import Field, PositiveFloat, PositiveInt
-from scipy.interpolate import Akima1DInterpolator, CubicSpline, PchipInterpolator
 
 from scenespec.frame import Frame
+from scenespec.layers._pchip import pchip
 from scenespec.layers.base import BuildContext, ColorChecked, Extent, Painter, register_layer
 from scenespec.layers.channels import Channel, constant
 from scenespec.resolve.trace import TraceField
@@ -24,7 +24,15 @@ from scenespec.validate.base import Binding
 from scenespec.validate.drawable import Label
 from scenespec.validate.limits import FieldSize, Usage, number
 
-INTERPOLATORS = {"pchip": PchipInterpolator, "cubic": CubicSpline, "akima": Akima1DInterpolator}
+
+def interpolated(method: str, steps: np.ndarray, values: np.ndarray, dense: np.ndarray) -> np.ndarray:
+    """The smooth curve through the knots at `dense`: PCHIP in numpy, the others by scipy, imported when used."""
+    if method == "pchip":
+        return pchip(steps, values, dense)
+    from scipy.interpolate import Akima1DInterpolator, CubicSpline
+
+    interpolator = {"cubic": CubicSpline, "akima": Akima1DInterpolator}[method]
+    return np.asarray(interpolator(steps, values)(dense))
 
 
 class SplineLayer(ColorChecked):
@@ -114,7 +122,7 @@ class SplinePainter(Painter[SplineLayer]):
         if self.spec.method == "linear" or len(steps) < 3:
             smooth = np.interp(dense, steps, values)
         else:
-            smooth = INTERPOLATORS[self.spec.method](steps, values)(dense)
+            smooth = interpolated(self.spec.method, steps, values, dense)
         self.curve_pos, self.curve_y = dense, smooth
         self.last_position = float(steps[-1])
 

@@ -20,6 +20,7 @@ from pydantic import Field, field_validator
 
 from scenespec.errors import Problem, SpecError
 from scenespec.frame import Frame
+from scenespec.layers._glyphs import cached_glyphs
 from scenespec.layers._tween import number_at
 from scenespec.layers.base import BuildContext, ColorChecked, Painter, register_layer
 from scenespec.layers.channels import constant, theme
@@ -111,7 +112,9 @@ FAR_OFF = 1e5
 
 class PlacedText(Text):
     """A text that is skipped when its position is far outside the figure (`at = [1e30, -2]`, or data far from
-    the view): nothing there could be seen, and FreeType cannot place glyphs millions of pixels away."""
+    the view): nothing there could be seen, and FreeType cannot place glyphs millions of pixels away.
+
+    Drawn from cached glyph bitmaps (`_glyphs.py`): it is redrawn on every frame with new digits."""
 
     def on_canvas(self) -> bool:
         figure = self.get_figure(root=True)
@@ -123,7 +126,8 @@ class PlacedText(Text):
 
     def draw(self, renderer: Any) -> None:
         if self.on_canvas():
-            super().draw(renderer)
+            with cached_glyphs(renderer):
+                super().draw(renderer)
 
     def get_tightbbox(self, renderer: Any = None) -> Any:
         return super().get_tightbbox(renderer) if self.on_canvas() else None

@@ -63,19 +63,26 @@ class _Overlay:
     """
 
     index: np.ndarray
+    """Positions in the flat RGBA bytes of the channels R, G and B of each covered pixel."""
     colour: np.ndarray
     alpha: np.ndarray
+    """Coverage of each of those bytes (a pixel's, three times)."""
 
     @classmethod
     def of(cls, rgba: np.ndarray) -> _Overlay:
         flat = rgba.reshape(-1, 4)
-        index = np.flatnonzero(flat[:, 3])
-        return cls(index, flat[index, :3].astype(np.float32), flat[index, 3:].astype(np.float32) / 255)
+        pixels = np.flatnonzero(flat[:, 3])
+        index = ((pixels * 4)[:, None] + np.arange(3)).ravel()
+        alpha = np.repeat(flat[pixels, 3].astype(np.float32) / 255, 3)
+        return cls(index, flat[pixels, :3].astype(np.float32).ravel(), alpha)
 
     def paint(self, rgba: np.ndarray) -> None:
-        flat = rgba.reshape(-1, 4)
-        under = flat[self.index, :3].astype(np.float32)
-        flat[self.index, :3] = (under + (self.colour - under) * self.alpha + 0.5).astype(np.uint8)
+        # flat take/put of the bytes: twice as fast as indexing pixels, then channels
+        flat = rgba.reshape(-1)
+        under = flat.take(self.index).astype(np.float32)
+        under += (self.colour - under) * self.alpha
+        under += 0.5
+        flat.put(self.index, under.astype(np.uint8))
 
 
 def _run_key(run: list[Artist]) -> tuple[int, ...]:
@@ -103,7 +110,18 @@ class _Split:
 
 def rgb(canvas: FigureCanvasAgg) -> np.ndarray:
     """The canvas' pixels as a fresh RGB uint8 array (height, width, 3)."""
-    return np.asarray(canvas.buffer_rgba())[:, :, :3].copy()
+    return rgb_of(np.asarray(canvas.buffer_rgba()))
+
+
+def rgb_of(rgba: np.ndarray) -> np.ndarray:
+    """A fresh RGB copy of an RGBA uint8 array, channel by channel.
+
+    `rgba[:, :, :3].copy()` gathers 3 of every 4 bytes in one strided copy, which numpy does byte by byte:
+    2.6 ms for a 640×480 frame, against 0.3 ms for three copies of one channel each."""
+    out = np.empty((*rgba.shape[:-1], 3), np.uint8)
+    for channel in range(3):
+        out[..., channel] = rgba[..., channel]
+    return out
 
 
 def agg_canvas(figure: Figure) -> FigureCanvasAgg:

@@ -6,12 +6,19 @@ boundaries) and then renders whichever frames it is given: frames are independen
 
 `ProcessExecutor` starts its workers with `fork` where the platform has it (they inherit the recipe,
 nothing is pickled) and with `spawn` or `forkserver` elsewhere, or when asked (the recipe is pickled
-once per worker). No module-level state is inherited or needed. At most a few frames per worker are in
+once per worker). No module-level state is inherited or needed (`AdaptiveExecutor`'s forked workers are the
+exception: they inherit the engine this process built). At most a few frames per worker are in
 flight, so memory does not grow with the number of frames. Workers ignore Ctrl-C and SIGTERM (the parent
 stops the pool) and end when the main process ends, even by SIGKILL (see `lifeline`).
 
 A cluster executor (Dask, …) implements the same `frames` method: it ships the recipe to its workers
 once and maps `render_frame` over the frames, returning arrays (or PNG bytes) in order.
+
+`AdaptiveExecutor`, the default when no number of workers is asked for, starts workers only when they pay
+for themselves: a worker costs its start, and every frame it draws is pickled back to this process (a
+640×480 frame is 0.9 MB), so a short render is faster drawn here. It draws the first frames here, estimates
+the time the rest would take from them, and only when that is long hands the rest to forked workers, which
+inherit the graph and engine already built here instead of building their own.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ import multiprocessing
 import os
 import signal
 import sys
+import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -33,9 +41,17 @@ from scenespec.frame import Frame
 from scenespec.interrupt import deferred
 from scenespec.render.engine import FrameEngine
 from scenespec.render.lifeline import end_with
-from scenespec.render.renderer import drawn_frames
+from scenespec.render.renderer import drawn_frames, frame_pixels
 
 IN_FLIGHT_PER_WORKER = 3
+PROBE_FRAMES = 4
+"""Frames `AdaptiveExecutor` draws here after the first (which also draws the background) to time a frame."""
+WORKERS_PAY_AFTER = 0.5
+"""Seconds of drawing left, estimated, above which `AdaptiveExecutor` starts workers for the rest. Forked workers
+that inherit the built engine start in tens of milliseconds, and a frame sent back costs about a millisecond here,
+so with a free second core they save up to half of the time left, less that: from a few tenths of a second on
+(linreg's 200 frames get them, its 19 frames are drawn here). On a machine busy with other work the second core is
+not free, and they neither gain nor lose measurably (linreg's 200 frames: 1.25 s either way at load 2)."""
 StartMethod = Literal["fork", "spawn", "forkserver"]
 
 
@@ -76,13 +92,17 @@ class _Worker:
 
 
 def _start_worker(recipe: GraphRecipe, parent: int) -> None:
-    # Ctrl-C and SIGTERM are the parent's to handle: it stops the pool. (A forked worker would otherwise also
-    # inherit the parent's SIGTERM handler and raise in the middle of a frame.)
+    _detach(parent)
+    _Worker.styles.enter_context(recipe.styled())
+    _Worker.engine = FrameEngine(recipe.build())
+
+
+def _detach(parent: int) -> None:
+    """Ctrl-C and SIGTERM are the parent's to handle: it stops the pool. (A forked worker would otherwise also
+    inherit the parent's SIGTERM handler and raise in the middle of a frame.) The worker ends with the parent."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     end_with(parent)
-    _Worker.styles.enter_context(recipe.styled())
-    _Worker.engine = FrameEngine(recipe.build())
 
 
 def render_frame(frame: Frame) -> np.ndarray:
@@ -109,17 +129,74 @@ class ProcessExecutor(Executor):
             initializer=_start_worker,
             initargs=(recipe, os.getpid()),
         )
+        yield from _pooled(pool, frames, self.workers)
+
+
+def _pooled(pool: ProcessPoolExecutor, frames: list[Frame], workers: int) -> Iterator[np.ndarray]:
+    """The frames drawn by `pool`'s workers, in order; the pool is shut down at the end or on any failure."""
+    try:
+        yield from _in_order(pool, frames, workers * IN_FLIGHT_PER_WORKER)
+    except BaseException:
+        # Ctrl-C, a failed frame or a failed sink: drop the queued frames and wait only for those being drawn
+        # (one per worker). Not waiting lets the interpreter exit while the pool's thread still runs, and
+        # Python then prints a traceback from its exit handler after scenespec's clean error.
+        with deferred(then_raise=False):
+            pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    with deferred():
+        pool.shutdown()
+
+
+class AdaptiveExecutor(Executor):
+    """Draws here, and hands the rest to worker processes only when the frames left would take long.
+
+    `started_workers` tells afterwards how many workers were started (0: every frame was drawn here) and
+    `seconds_per_frame` the estimate it decided from."""
+
+    def __init__(self, workers: int | None = None, pay_after: float = WORKERS_PAY_AFTER) -> None:
+        self.workers = max(1, workers or available_cores())
+        self.pay_after = pay_after
+        self.started_workers = 0
+        self.seconds_per_frame: float | None = None
+
+    def frames(self, recipe: GraphRecipe, frames: list[Frame]) -> Iterator[np.ndarray]:
+        with recipe.styled():
+            graph = recipe.build()
+            if len(frames) == 1:  # a poster, --frame: one full draw (a background would only add a draw)
+                yield frame_pixels(graph, frames[0])
+                return
+            engine = FrameEngine(graph)
+            times: list[float] = []
+            for done, frame in enumerate(frames):
+                if len(times) == PROBE_FRAMES and self._workers_pay(times, len(frames) - done):
+                    yield from self._forked(engine, frames[done:])
+                    return
+                started = time.perf_counter()
+                pixels = engine.pixels(frame)
+                if done:  # the first frame also drew the background
+                    times.append(time.perf_counter() - started)
+                yield pixels
+
+    def _workers_pay(self, times: list[float], left: int) -> bool:
+        self.seconds_per_frame = sorted(times)[len(times) // 2]
+        return (
+            self.workers > 1 and can_fork() and left > self.workers and self.seconds_per_frame * left > self.pay_after
+        )
+
+    def _forked(self, engine: FrameEngine, frames: list[Frame]) -> Iterator[np.ndarray]:
+        """The frames drawn by forked workers that inherit `engine` (built, background drawn) from this process."""
+        self.started_workers = self.workers
+        _Worker.engine = engine  # what the workers inherit when they are forked, at the first frames submitted
         try:
-            yield from _in_order(pool, frames, self.workers * IN_FLIGHT_PER_WORKER)
-        except BaseException:
-            # Ctrl-C, a failed frame or a failed sink: drop the queued frames and wait only for those being drawn
-            # (one per worker). Not waiting lets the interpreter exit while the pool's thread still runs, and
-            # Python then prints a traceback from its exit handler after scenespec's clean error.
-            with deferred(then_raise=False):
-                pool.shutdown(wait=True, cancel_futures=True)
-            raise
-        with deferred():
-            pool.shutdown()
+            pool = ProcessPoolExecutor(
+                self.workers,
+                mp_context=multiprocessing.get_context("fork"),
+                initializer=_detach,
+                initargs=(os.getpid(),),
+            )
+            yield from _pooled(pool, frames, self.workers)
+        finally:
+            _Worker.engine = None
 
 
 def _in_order(pool: ProcessPoolExecutor, frames: Iterable[Frame], window: int) -> Iterator[np.ndarray]:
@@ -141,6 +218,9 @@ def _in_order(pool: ProcessPoolExecutor, frames: Iterable[Frame], window: int) -
 
 
 def default_executor(workers: int | None, frame_count: int) -> Executor:
-    """What `render` uses: worker processes when more than one core and frame, else this process."""
-    workers = min(workers or available_cores(), frame_count)
+    """What `render` uses: without a number of workers, this process and workers only when they pay
+    (`AdaptiveExecutor`); with one, that many worker processes (1: this process)."""
+    if workers is None:
+        return AdaptiveExecutor(min(available_cores(), frame_count))
+    workers = min(workers, frame_count)
     return ProcessExecutor(workers) if workers > 1 else SerialExecutor()

@@ -13,7 +13,7 @@ import numpy as np
 from scenespec.compile.graph import ArtistGraph
 from scenespec.frame import Frame
 from scenespec.interrupt import raise_if_interrupted
-from scenespec.render.engine import FrameEngine, agg_canvas
+from scenespec.render.engine import FrameEngine, agg_canvas, rgb
 from scenespec.render.progress import Progress
 from scenespec.render.sinks.base import Sink
 
@@ -26,7 +26,7 @@ def frame_pixels(graph: ArtistGraph, frame: Frame) -> np.ndarray:
     graph.show(frame)
     canvas = agg_canvas(graph.figure)
     canvas.draw()
-    return np.asarray(canvas.buffer_rgba())[:, :, :3].copy()
+    return rgb(canvas)
 
 
 def write_frames(

@@ -11,7 +11,6 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
-from scipy.linalg import orthogonal_procrustes
 
 
 def centred(layout: np.ndarray) -> np.ndarray:
@@ -21,6 +20,8 @@ def centred(layout: np.ndarray) -> np.ndarray:
 
 def procrustes_rotation(layout: np.ndarray, reference: np.ndarray) -> np.ndarray:
     """The orthogonal matrix R (dims × dims) that brings the centred `layout` closest to the centred `reference`."""
+    from scipy.linalg import orthogonal_procrustes  # imported here: scipy takes a fifth of a second to import
+
     rotation, _ = orthogonal_procrustes(centred(layout), centred(reference))
     return np.asarray(rotation, dtype=float)
 
