@@ -16,6 +16,7 @@ from typing import Any
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.legend import Legend
+from matplotlib.typing import LegendLocType
 
 from scenespec.layers.base import Painter
 
@@ -25,7 +26,7 @@ class PanelLegend:
     """One panel's legend: where it is drawn, and each layer with its entries (in legend order)."""
 
     host: Axes
-    loc: str
+    loc: LegendLocType
     entries: Sequence[tuple[Painter[Any], list[Artist]]]
     shown: tuple[int, ...] | None = field(default=None, init=False)
     """Indices of the entries the legend lists now (None: not built yet)."""

@@ -16,7 +16,8 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from matplotlib.axis import Axis
+from matplotlib.axis import Axis, YAxis
+from matplotlib.scale import LogTransform
 from matplotlib.ticker import LogFormatterSciNotation
 
 PRIORITY = (2, 5, 3, 4, 6, 7, 8, 9)
@@ -31,13 +32,14 @@ class SpacedLogFormatter(LogFormatterSciNotation):
 
     def __init__(self, base: float = 10.0) -> None:
         super().__init__(base, labelOnlyBase=False)
+        self.log_base = base
         self._kept: set[float] | None = None
 
     def set_locs(self, locs: Sequence[float] | None = None) -> None:
         super().set_locs(locs)
         self._kept = None
-        if locs is not None and self.axis is not None and self.axis.axes is not None:
-            self._kept = self._spaced([float(x) for x in locs])
+        if locs is not None and isinstance(self.axis, Axis) and self.axis.axes is not None:
+            self._kept = self._spaced(self.axis, [float(x) for x in locs])
 
     def candidate(self, x: float) -> str:
         """The label matplotlib would write at `x` ('' for a tick it leaves unlabelled)."""
@@ -49,16 +51,15 @@ class SpacedLogFormatter(LogFormatterSciNotation):
             return ""
         return text
 
-    def _spaced(self, locs: list[float]) -> set[float]:
+    def _spaced(self, axis: Axis, locs: list[float]) -> set[float]:
         """The minor locations whose labels fit between the major labels and each other."""
-        axis = self.axis
-        assert axis is not None
         lo, hi = sorted(axis.get_view_interval())
         shown = [x for x in locs if lo <= x <= hi and x > 0 and self.candidate(x)]
         majors = [m for m in axis.get_majorticklocs() if lo <= m <= hi and m > 0]
         measure = _Measure(axis, lo, hi)
+        major = axis.get_major_formatter()
         kept: list[tuple[float, float]] = [
-            (measure.position(m), measure.extent(text)) for m in majors if (text := axis.major.formatter(m))
+            (measure.position(m), measure.extent(text)) for m in majors if (text := major(m))
         ]
         chosen: set[float] = set()
         for x in sorted(shown, key=self._rank):
@@ -69,8 +70,8 @@ class SpacedLogFormatter(LogFormatterSciNotation):
         return chosen
 
     def _rank(self, x: float) -> tuple[int, float]:
-        exponent = math.floor(math.log(x, self._base) + 1e-9)
-        coefficient = round(x / self._base**exponent)
+        exponent = math.floor(math.log(x, self.log_base) + 1e-9)
+        coefficient = round(x / self.log_base**exponent)
         rank = PRIORITY.index(coefficient) if coefficient in PRIORITY else len(PRIORITY)
         return rank, x
 
@@ -80,7 +81,7 @@ class _Measure:
 
     def __init__(self, axis: Axis, lo: float, hi: float) -> None:
         self.axis = axis
-        self.vertical = axis.axis_name == "y"
+        self.vertical = isinstance(axis, YAxis)
         bbox = axis.axes.bbox
         self.length = bbox.height if self.vertical else bbox.width
         self.scale = axis.get_transform()
@@ -112,5 +113,6 @@ def _renderer(axis: Axis) -> Any:
 
 def space_log_labels(axis: Axis) -> None:
     """Give a log axis minor labels that never touch (a linear axis is left alone)."""
-    if axis.get_scale() == "log":
-        axis.set_minor_formatter(SpacedLogFormatter(axis.get_transform().base))
+    transform = axis.get_transform()
+    if axis.get_scale() == "log" and isinstance(transform, LogTransform):
+        axis.set_minor_formatter(SpacedLogFormatter(transform.base))

@@ -368,12 +368,12 @@ def shows_something(artist: Artist) -> bool:
     if not artist.get_visible():
         return False
     if isinstance(artist, Line2D):
-        points = len(np.atleast_1d(artist.get_xdata()))
+        points = int(np.size(artist.get_xdata()))
         return points >= 2 or (points == 1 and artist.get_marker() not in NO_MARKERS)
     if isinstance(artist, PathCollection):
-        return len(artist.get_offsets()) > 0
+        return int(np.shape(artist.get_offsets())[0]) > 0
     if isinstance(artist, Collection):
-        return any(len(path.vertices) > 0 for path in artist.get_paths())
+        return any(np.size(path.vertices) > 0 for path in artist.get_paths())
     if isinstance(artist, Text):
         return bool(artist.get_text())
     return True

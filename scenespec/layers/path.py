@@ -17,7 +17,7 @@ its head, as a legend that stays where the eye is.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import matplotlib
 import matplotlib.colors as mcolors
@@ -340,9 +340,11 @@ class PathPainter(Painter[PathLayer]):
                     mec="white", mew=1.2, ls="none", **kwargs,
                 )  # fmt: skip
                 self.heads.append(head)
-        for parts in (self.lines, self.handles, self.trails, self.dots, self.shadows, self.starts, self.heads):
-            if parts:  # built in drawing order; kept in path order, as the data's columns and the legend are
-                parts[:] = [parts[order.index(i)] for i in range(count)]
+        # built in drawing order; kept in path order, as the data's columns and the legend are
+        self.lines, self.handles = _in_path_order(self.lines, order), _in_path_order(self.handles, order)
+        self.starts, self.heads = _in_path_order(self.starts, order), _in_path_order(self.heads, order)
+        self.shadows, self.trails = _in_path_order(self.shadows, order), _in_path_order(self.trails, order)
+        self.dots = _in_path_order(self.dots, order)
         self.head_labels: HeadLabels | None = None
         if self.label_parts:
             self.names = [label or "" for label in labels]
@@ -557,6 +559,14 @@ class PathPainter(Painter[PathLayer]):
     def legend_handles(self) -> list[Artist]:
         """Each labelled path's line, or, when a collection draws it, a plain line of its colour."""
         return [line for line in self.handles or self.lines if _shown_label(line.get_label())]
+
+
+T = TypeVar("T")
+
+
+def _in_path_order(parts: list[T], order: list[int]) -> list[T]:
+    """Artists made one per path in drawing `order`, listed by path (empty: none were made)."""
+    return [parts[order.index(i)] for i in range(len(order))] if parts else parts
 
 
 def _shown_label(label: object) -> bool:
