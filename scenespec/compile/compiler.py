@@ -341,6 +341,9 @@ def _legend(panel: PanelNode, painters: list[Painter[Any]]) -> PanelLegend | Non
 
 
 def _fix_layout(figure: Figure) -> None:
-    """Lay the panels out once (constrained layout), then freeze it so frames don't shift."""
-    figure.canvas.draw()
+    """Lay the panels out once (constrained layout), then freeze it so frames don't shift.
+
+    The layout needs every text's extent, not pixels: the draw measures without rasterising (the frame engine
+    draws the first pixels anyway)."""
+    figure.draw_without_rendering()
     figure.set_layout_engine("none")
