@@ -377,3 +377,23 @@ def test_version(runs: Runs) -> None:
     assert runs["version"].returncode == 0
     assert runs["version"].stdout == f"scenespec {scenespec.__version__}\n"
     assert scenespec.__version__ == version("scenespec")
+
+
+def test_as_the_process_command_the_collector_stops_walking_what_was_imported(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Python's last collection walks every object the imports made; a process that ends has nothing to free."""
+    import gc
+
+    from scenespec.cli import main
+
+    before = gc.get_freeze_count()
+    try:
+        assert main(["validate", str(LINREG)]) == 0  # called from Python: the collector is left alone
+        assert gc.get_freeze_count() == before
+        monkeypatch.setattr("sys.argv", ["scenespec", "validate", str(LINREG)])
+        assert main() == 0  # the process's own command
+        assert gc.get_freeze_count() > before + 10_000  # the imported modules, classes and functions
+        assert capsys.readouterr().out.count("ok:") == 2
+    finally:
+        gc.unfreeze()
