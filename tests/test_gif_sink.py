@@ -325,3 +325,38 @@ def test_frames_of_another_size_are_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="same size"):
         sink.write(Frame(1, 1, 100), plot_frame(1, width=100))
     sink.abort()
+
+
+@pytest.mark.parametrize("colours", ["few", "many"])
+def test_frames_encoded_by_forked_processes_equal_those_encoded_here(tmp_path: Path, colours: str) -> None:
+    if colours == "many":  # anti-aliased curves; each frame shown twice (the repeat lengthens the frame before)
+        frames = [plot_frame(i // 2) for i in range(60)]
+    else:  # flat colours, kept exactly by the palette: a red square moving one pixel a frame over a grey face
+        frames = [np.full((120, 160, 3), 255, np.uint8) for _ in range(60)]
+        for i, rgb in enumerate(frames):
+            rgb[10:110, 16:150] = FACE
+            rgb[20:30, 30 + i : 40 + i] = RED
+    here = write_gif(tmp_path / "here.gif", frames, parallel_encoding=False)
+    forked = write_gif(tmp_path / "forked.gif", frames, parallel_encoding=True)
+    assert forked == here
+    decoded, durations, _ = decode(forked)
+    shown_for = [i for i in range(60) if i == 0 or not np.array_equal(frames[i], frames[i - 1])]
+    assert len(decoded) == len(shown_for)
+    assert sum(durations) == 60 * 100
+    for shown, index in zip(decoded, shown_for, strict=True):
+        difference = np.abs(shown.astype(int) - frames[index])
+        assert difference.max() == 0 if colours == "few" else difference.mean(axis=(0, 1)).max() <= 2
+
+
+def test_a_long_animation_is_encoded_in_forked_processes_only_with_cores_to_spare(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from scenespec.render.sinks import gif
+
+    started: list[int] = []
+    monkeypatch.setattr(gif, "ProcessPoolExecutor", lambda workers, **_: started.append(workers))
+    for cores, frames, pool in [(2, 48, True), (2, 47, False), (1, 500, False), (0, 500, False)]:
+        started.clear()
+        monkeypatch.setattr(gif, "_cores_to_fork", lambda cores=cores: cores)
+        gif.FrameEncoder(io.BytesIO(), None, frames)
+        assert started == ([cores] if pool else [])

@@ -92,12 +92,12 @@ class _Worker:
 
 
 def _start_worker(recipe: GraphRecipe, parent: int) -> None:
-    _detach(parent)
+    detach(parent)
     _Worker.styles.enter_context(recipe.styled())
     _Worker.engine = FrameEngine(recipe.build())
 
 
-def _detach(parent: int) -> None:
+def detach(parent: int) -> None:
     """Ctrl-C and SIGTERM are the parent's to handle: it stops the pool. (A forked worker would otherwise also
     inherit the parent's SIGTERM handler and raise in the middle of a frame.) The worker ends with the parent."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -191,7 +191,7 @@ class AdaptiveExecutor(Executor):
             pool = ProcessPoolExecutor(
                 self.workers,
                 mp_context=multiprocessing.get_context("fork"),
-                initializer=_detach,
+                initializer=detach,
                 initargs=(os.getpid(),),
             )
             yield from _pooled(pool, frames, self.workers)

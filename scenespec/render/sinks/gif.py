@@ -14,7 +14,9 @@ How the file is made:
   and inside it the unchanged pixels become a transparent index (as Pillow does with `optimize` and a free
   index), so unchanged regions cost (almost) nothing. A frame identical to the previous one is merged into it
   (durations add up), as Pillow does. The LZW encoding is Pillow's (`GifImagePlugin.getdata`); the header is
-  written here.
+  written here. Pillow's encoder holds the interpreter lock and takes most of `finish` (about 1 ms a frame for a
+  640×480 plot), so a long animation's frames are encoded by forked processes, one per core, while this process
+  maps the next ones (`FrameEncoder`); the bytes are the same as encoded here.
 
 The palette (255 colours; the 256th index is the transparent "unchanged" pixel):
 
@@ -36,8 +38,13 @@ and more than 255 colours, frames go through Pillow's Floyd–Steinberg instead,
 from __future__ import annotations
 
 import io
+import os
 import zlib
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
+from multiprocessing import get_context
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
@@ -51,6 +58,10 @@ if TYPE_CHECKING:
 
 PALETTE_COLOURS = 255  # index 255 (or the first free one) marks "unchanged" pixels of a delta frame
 SOLID_PIXELS = 16  # a colour covering this many pixels of some frame is a flat colour: kept exactly if room
+ENCODE_IN_PARALLEL_FROM = 48
+"""Frames from which `finish` encodes them in forked processes: starting them costs a few hundredths of a second,
+encoding a plot's frame about a millisecond."""
+ENCODING_IN_FLIGHT = 4  # frames queued per encoding process: bounds the memory held by frames waiting to be encoded
 MAX_DELAY_MS = 65535 * 10  # the longest delay a GIF frame can hold (centiseconds in 16 bits)
 
 
@@ -205,11 +216,20 @@ class GifSink(FileSink):
 
     compress_level = 1  # zlib level of the changes kept in memory: fast; plots' changes are small anyway
 
-    def __init__(self, target: Path | str | None = None, loop: bool = True, dither: bool = False) -> None:
+    def __init__(
+        self,
+        target: Path | str | None = None,
+        loop: bool = True,
+        dither: bool = False,
+        parallel_encoding: bool | None = None,
+    ) -> None:
         """`dither`: Floyd–Steinberg error diffusion when the animation has more colours than the palette
-        (smooth gradients, 3D surfaces); with 255 colours or fewer the palette is exact and nothing is dithered."""
+        (smooth gradients, 3D surfaces); with 255 colours or fewer the palette is exact and nothing is dithered.
+        `parallel_encoding`: encode the frames in forked processes (True), here (False), or decide from the
+        number of frames and cores (None, `FrameEncoder`); the file is the same either way."""
         super().__init__(target, loop)
         self.dither = dither
+        self.parallel_encoding = parallel_encoding
         self._reset()
 
     @classmethod
@@ -292,6 +312,17 @@ class GifSink(FileSink):
         if self.dither and not exact:  # with an exact palette there is no error to diffuse
             dither_palette = Image.new("P", (1, 1))
             dither_palette.putpalette(palette.tobytes())
+        with FrameEncoder(handle, self.parallel_encoding, len(self._deltas)) as encoder:
+            for frame in self._replayed(canvas, lookup, dither_palette, transparent):
+                encoder.write(frame)
+        handle.write(b";")
+
+    def _replayed(
+        self, canvas: np.ndarray, lookup: np.ndarray, dither_palette: Image.Image | None, transparent: int
+    ) -> Iterator[_Pending]:
+        """The recorded frames mapped to the palette: the first whole, then the rectangle that changed, in which
+        unchanged pixels are `transparent`; frames that look the same as the one before lengthen it."""
+        width = canvas.shape[1]
         first, *rest = self._deltas
         np.copyto(canvas, np.frombuffer(zlib.decompress(first.colours), np.uint8).reshape(canvas.shape))
         shown = self._map(canvas, lookup, dither_palette)  # the palette indices on screen
@@ -320,10 +351,9 @@ class GifSink(FileSink):
             top, left = int(rows[0]), int(columns.min())
             crop = np.full((int(rows[-1]) + 1 - top, int(columns.max()) + 1 - left), transparent, np.uint8)
             crop[rows - top, columns - left] = indices
-            write_frame(handle, pending)
+            yield pending
             pending = _Pending(crop, (left, top), delta.duration_ms, transparent)
-        write_frame(handle, pending)
-        handle.write(b";")
+        yield pending
 
     @staticmethod
     def _map(canvas: np.ndarray, lookup: np.ndarray, dither_palette: Image.Image | None) -> np.ndarray:
@@ -349,12 +379,69 @@ def gif_header(width: int, height: int, palette: np.ndarray, entries: int, loop:
 
 def write_frame(handle: BinaryIO, frame: _Pending) -> None:
     """Graphic control extension (delay, keep previous frame, transparency), image descriptor and LZW data."""
+    handle.write(encoded_frame(frame))
+
+
+def encoded_frame(frame: _Pending) -> bytes:
+    """A frame's bytes in the file: graphic control extension, image descriptor and LZW data."""
     params: dict[str, int] = {"duration": min(frame.duration_ms, MAX_DELAY_MS), "disposal": 1}
     if frame.transparent is not None:
         params["transparency"] = frame.transparent
     image = Image.fromarray(np.ascontiguousarray(frame.indices), "L")
-    for chunk in GifImagePlugin.getdata(image, frame.offset, **params):
-        handle.write(chunk)
+    return b"".join(GifImagePlugin.getdata(image, frame.offset, **params))
+
+
+class FrameEncoder:
+    """Writes encoded frames to `handle` in order: encoded here, or by forked processes while this one goes on.
+
+    `parallel`: False, True (where processes can be forked), or None to decide from the number of frames the caller
+    `expected`: from `ENCODE_IN_PARALLEL_FROM` on, with more than one core."""
+
+    def __init__(self, handle: BinaryIO, parallel: bool | None = None, expected: int = 0) -> None:
+        self.handle = handle
+        self._pending: deque[Future[bytes]] = deque()
+        self._pool: ProcessPoolExecutor | None = None
+        cores = _cores_to_fork()
+        if parallel is None:
+            parallel = expected >= ENCODE_IN_PARALLEL_FROM and cores > 1
+        if parallel and cores:
+            self._workers = max(2, cores)
+            from scenespec.render.executors import detach  # Ctrl-C is this process's; they end with it
+
+            self._pool = ProcessPoolExecutor(
+                self._workers, mp_context=get_context("fork"), initializer=detach, initargs=(os.getpid(),)
+            )
+
+    def write(self, frame: _Pending) -> None:
+        if self._pool is None:
+            self.handle.write(encoded_frame(frame))
+            return
+        self._pending.append(self._pool.submit(encoded_frame, frame))
+        if len(self._pending) >= self._workers * ENCODING_IN_FLIGHT:
+            self.handle.write(self._pending.popleft().result())
+
+    def __enter__(self) -> FrameEncoder:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        """Write the frames still being encoded (not after a failure) and stop the processes."""
+        try:
+            while self._pending and kind is None:
+                self.handle.write(self._pending.popleft().result())
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True, cancel_futures=True)
+                self._pool = None
+
+
+def _cores_to_fork() -> int:
+    """The cores forked encoders could use; 0 where this process cannot fork them (another platform, or a daemonic
+    process such as a cluster's worker, which may not have children)."""
+    import multiprocessing
+
+    from scenespec.render.executors import available_cores, can_fork
+
+    return available_cores() if can_fork() and not multiprocessing.current_process().daemon else 0
 
 
 register_sink(
