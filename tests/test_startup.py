@@ -188,6 +188,37 @@ def test_workers_forked_mid_render_draw_the_same_frames(linreg_fast) -> None:
     assert len(drawn) == len(frames) and all(np.array_equal(a, b) for a, b in zip(drawn, serial, strict=True))
 
 
+def test_forked_workers_hand_frames_over_in_shared_memory_not_through_the_pipe(monkeypatch: pytest.MonkeyPatch) -> None:
+    from scenespec.render import executors
+
+    def pickled(frame):  # the forked workers inherit this: a frame sent back through the pipe fails the render
+        raise AssertionError("a frame went through the pipe")
+
+    monkeypatch.setattr(executors, "render_frame", pickled)
+    prepared = prepare(LINREG, ["sources.fit.epochs=30", 'frames.steps="all"'])
+    recipe, frames = prepared.recipe(), prepared.frames
+    adaptive = AdaptiveExecutor(workers=2, pay_after=0.0)
+    drawn = list(adaptive.frames(recipe, frames))  # kept: each is a copy, not a slot drawn over by later frames
+    assert adaptive.started_workers == 2
+    assert len(frames) - 1 - executors.PROBE_FRAMES > 2 * executors.IN_FLIGHT_PER_WORKER  # the slots were reused
+    serial = list(SerialExecutor().frames(recipe, frames))
+    assert len(drawn) == len(frames) and all(np.array_equal(a, b) for a, b in zip(drawn, serial, strict=True))
+
+
+def test_shared_frames_slots_are_distinct_and_wrap_around() -> None:
+    from scenespec.render.executors import SharedFrames
+
+    shared = SharedFrames((2, 3, 3), slots=3)
+    try:
+        for number in range(3):
+            shared.slot(number)[...] = number + 1
+        assert [int(shared.slot(number).max()) for number in range(3)] == [1, 2, 3]
+        assert np.shares_memory(shared.slot(4), shared.slot(1))  # frame 4 is drawn where frame 1 was
+        assert shared.slot(0).shape == (2, 3, 3) and shared.slot(0).dtype == np.uint8
+    finally:
+        shared.close()
+
+
 def test_the_decision_weighs_the_time_left_against_the_threshold() -> None:
     adaptive = AdaptiveExecutor(workers=2, pay_after=1.0)
     times = [0.010, 0.012, 0.011, 0.500]  # one slow frame (the machine was busy) does not decide

@@ -18,11 +18,14 @@ once and maps `render_frame` over the frames, returning arrays (or PNG bytes) in
 for themselves: a worker costs its start, and every frame it draws is pickled back to this process (a
 640×480 frame is 0.9 MB), so a short render is faster drawn here. It draws the first frames here, estimates
 the time the rest would take from them, and only when that is long hands the rest to forked workers, which
-inherit the graph and engine already built here instead of building their own.
+inherit the graph and engine already built here instead of building their own. Those workers draw each frame
+into a slot of memory shared with this process (`SharedFrames`), which copies it out: pickled through a pipe, a
+640×480 frame cost a few milliseconds of both processes' time, as much as drawing it.
 """
 
 from __future__ import annotations
 
+import mmap
 import multiprocessing
 import os
 import signal
@@ -84,10 +87,28 @@ class SerialExecutor(Executor):
             yield from drawn_frames(recipe.build(), frames)
 
 
+class SharedFrames:
+    """Frames of one shape in memory shared with forked workers: a worker draws into a slot, this process copies
+    it out. Anonymous shared memory, mapped before the workers are forked, so nothing is named or cleaned up."""
+
+    def __init__(self, shape: tuple[int, ...], slots: int) -> None:
+        self.shape = shape
+        self.size = int(np.prod(shape))
+        self.slots = slots
+        self._memory = mmap.mmap(-1, self.size * slots)  # MAP_SHARED: a forked child writes what this one reads
+
+    def slot(self, index: int) -> np.ndarray:
+        return np.frombuffer(self._memory, np.uint8, self.size, (index % self.slots) * self.size).reshape(self.shape)
+
+    def close(self) -> None:
+        self._memory.close()
+
+
 class _Worker:
-    """A worker process's own graph and engine, built once from the recipe."""
+    """A worker process's own graph and engine, built once from the recipe (or inherited when forked)."""
 
     engine: FrameEngine | None = None
+    shared: SharedFrames | None = None
     styles = ExitStack()
 
 
@@ -111,6 +132,12 @@ def render_frame(frame: Frame) -> np.ndarray:
     return _Worker.engine.pixels(frame)
 
 
+def render_frame_into(frame: Frame, slot: int) -> None:
+    """One frame drawn by this (forked) worker's engine into `slot` of the memory it shares with its parent."""
+    assert _Worker.engine is not None and _Worker.shared is not None, "worker not forked from a drawing process"
+    _Worker.engine.pixels(frame, _Worker.shared.slot(slot))
+
+
 class ProcessExecutor(Executor):
     """Local worker processes; `start_method` None picks fork where available, else spawn."""
 
@@ -132,10 +159,13 @@ class ProcessExecutor(Executor):
         yield from _pooled(pool, frames, self.workers)
 
 
-def _pooled(pool: ProcessPoolExecutor, frames: list[Frame], workers: int) -> Iterator[np.ndarray]:
-    """The frames drawn by `pool`'s workers, in order; the pool is shut down at the end or on any failure."""
+def _pooled(
+    pool: ProcessPoolExecutor, frames: list[Frame], workers: int, shared: SharedFrames | None = None
+) -> Iterator[np.ndarray]:
+    """The frames drawn by `pool`'s workers, in order (into `shared`'s slots, one per frame in flight, if given);
+    the pool is shut down at the end or on any failure."""
     try:
-        yield from _in_order(pool, frames, workers * IN_FLIGHT_PER_WORKER)
+        yield from _in_order(pool, frames, workers * IN_FLIGHT_PER_WORKER, shared)
     except BaseException:
         # Ctrl-C, a failed frame or a failed sink: drop the queued frames and wait only for those being drawn
         # (one per worker). Not waiting lets the interpreter exit while the pool's thread still runs, and
@@ -167,9 +197,11 @@ class AdaptiveExecutor(Executor):
                 return
             engine = FrameEngine(graph)
             times: list[float] = []
+            pixels = None
             for done, frame in enumerate(frames):
                 if len(times) == PROBE_FRAMES and self._workers_pay(times, len(frames) - done):
-                    yield from self._forked(engine, frames[done:])
+                    assert pixels is not None
+                    yield from self._forked(engine, frames[done:], pixels.shape)
                     return
                 started = time.perf_counter()
                 pixels = engine.pixels(frame)
@@ -183,10 +215,13 @@ class AdaptiveExecutor(Executor):
             self.workers > 1 and can_fork() and left > self.workers and self.seconds_per_frame * left > self.pay_after
         )
 
-    def _forked(self, engine: FrameEngine, frames: list[Frame]) -> Iterator[np.ndarray]:
-        """The frames drawn by forked workers that inherit `engine` (built, background drawn) from this process."""
+    def _forked(self, engine: FrameEngine, frames: list[Frame], shape: tuple[int, ...]) -> Iterator[np.ndarray]:
+        """The frames drawn by forked workers that inherit `engine` (built, background drawn) from this process,
+        each into a slot of shared memory, copied out here."""
         self.started_workers = self.workers
-        _Worker.engine = engine  # what the workers inherit when they are forked, at the first frames submitted
+        window = self.workers * IN_FLIGHT_PER_WORKER
+        # what the workers inherit when they are forked, at the first frames submitted
+        _Worker.engine, _Worker.shared = engine, SharedFrames(shape, window)
         try:
             pool = ProcessPoolExecutor(
                 self.workers,
@@ -194,26 +229,42 @@ class AdaptiveExecutor(Executor):
                 initializer=detach,
                 initargs=(os.getpid(),),
             )
-            yield from _pooled(pool, frames, self.workers)
+            yield from _pooled(pool, frames, self.workers, _Worker.shared)
         finally:
-            _Worker.engine = None
+            _Worker.shared.close()
+            _Worker.engine, _Worker.shared = None, None
 
 
-def _in_order(pool: ProcessPoolExecutor, frames: Iterable[Frame], window: int) -> Iterator[np.ndarray]:
-    """Results of `render_frame` over `frames`, in order, with at most `window` frames in flight."""
-    pending: deque[Future[np.ndarray]] = deque()
-    upcoming = iter(frames)
-    with deferred():  # Ctrl-C or SIGTERM is raised between these calls, never inside the pool's own code
-        for frame in upcoming:
+def _in_order(
+    pool: ProcessPoolExecutor, frames: Iterable[Frame], window: int, shared: SharedFrames | None = None
+) -> Iterator[np.ndarray]:
+    """Results of `render_frame` over `frames`, in order, with at most `window` frames in flight; with `shared`
+    (at least `window` slots), frame n is drawn into slot n and copied out before the slot is given again."""
+    pending: deque[Future[np.ndarray | None]] = deque()
+    numbered = enumerate(frames)
+
+    def submit(number: int, frame: Frame) -> None:
+        if shared is None:
             pending.append(pool.submit(render_frame, frame))
+        else:
+            pending.append(pool.submit(render_frame_into, frame, number))
+
+    with deferred():  # Ctrl-C or SIGTERM is raised between these calls, never inside the pool's own code
+        for number, frame in numbered:
+            submit(number, frame)
             if len(pending) >= window:
                 break
+    done = 0
     while pending:
         with deferred():
             rgb = pending.popleft().result()
-            following = next(upcoming, None)
+            if rgb is None:
+                assert shared is not None
+                rgb = shared.slot(done).copy()  # before the slot is given to the frame `window` places on
+            done += 1
+            following = next(numbered, None)
             if following is not None:
-                pending.append(pool.submit(render_frame, following))
+                submit(*following)
         yield rgb
 
 
