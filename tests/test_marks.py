@@ -19,7 +19,7 @@ from test_engine import assert_engine_equals_plain_redraw
 
 from scenespec.compile import ArtistGraph
 from scenespec.errors import SpecError
-from scenespec.layers._head_labels import repel
+from scenespec.paint._head_labels import repel
 from scenespec.pipeline import build, load_and_validate, prepare, scene_style
 from scenespec.resolve.trace import Trace
 
