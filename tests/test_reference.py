@@ -42,5 +42,5 @@ def test_one_command_regenerates_every_generated_file(tmp_path: Path) -> None:
     assert main(["--root", str(tmp_path)]) == 0
     assert stale(tmp_path) == []
     assert (tmp_path / "docs" / "reference.md").read_text(encoding="utf-8") == REFERENCE.read_text(encoding="utf-8")
-    table = root / "scenespec" / "validate" / "mpl_names.py"
-    assert (tmp_path / "scenespec" / "validate" / "mpl_names.py").read_text(encoding="utf-8") == table.read_text("utf-8")
+    table = Path("scenespec") / "validate" / "mpl_names.py"
+    assert (tmp_path / table).read_text(encoding="utf-8") == (root / table).read_text(encoding="utf-8")

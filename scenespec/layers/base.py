@@ -176,7 +176,9 @@ class LayerKind:
         """The painter class, imported from its module the first time a render asks for it."""
         if isinstance(self._painter, str):
             module, name = self._painter.split(":")
-            self._painter = getattr(importlib.import_module(module), name)
+            painter: type[Painter[Any]] = getattr(importlib.import_module(module), name)
+            self._painter = painter
+            return painter
         return self._painter
 
 
