@@ -220,3 +220,22 @@ def test_a_marker_without_math_is_what_matplotlib_takes(marker: str) -> None:
 @given(st.text(alphabet="$\\ab{}", max_size=10))
 def test_math_is_told_from_text_as_matplotlib_does(text: str) -> None:
     assert is_math_text(text) == cbook.is_math_text(text)
+
+
+def test_the_schema_and_load_and_validate_import_no_matplotlib(tmp_path: Path) -> None:
+    script = (
+        "import json, sys\n"
+        "from scenespec.checking import load_and_validate\n"
+        "from scenespec.schema import generate\n"
+        f"loaded, scene = load_and_validate({str(REPO / 'specs' / 'bowl_path_3d.toml')!r})\n"
+        "print(json.dumps({'kinds': sorted({layer.kind for panel in scene.panels for layer in panel.layers}),\n"
+        "                  'schema': '\"surface\"' in generate(), 'modules': sorted(sys.modules)}))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), *sys.path])}
+    run = subprocess.run(
+        [sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert run.returncode == 0, run.stderr
+    report = json.loads(run.stdout.strip().splitlines()[-1])
+    assert "path" in report["kinds"] and "surface" in report["kinds"] and report["schema"]
+    assert heavy(set(report["modules"])) == set()
