@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from typing import Literal
 
-import numpy as np
 from pydantic import Field
 
 from scenespec.layers.base import XYLayer, register_layer
@@ -61,12 +60,6 @@ class BandLayer(XYLayer):
         'layers = [{ kind = "band", x = "net.eval_x", y = "net.pred", spread = "net.error", smooth = 15, '
         'label = "loss" }]'
     )
-
-
-def _points(values: np.ndarray, stepped: bool) -> int:
-    """Number of points per step of a field (a static field is one row)."""
-    row = values[0] if stepped and len(values) else values
-    return int(np.asarray(row).size)
 
 
 register_layer(BandLayer, "scenespec.paint.band:BandPainter")

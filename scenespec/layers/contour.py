@@ -14,8 +14,6 @@ from scenespec.layers.text import format_problem
 from scenespec.validate.base import Binding, SpecModel
 
 MAX_LEVELS = 1000
-LOG_RANGE = 1e-8
-"""A log norm spans at most this ratio below z's maximum (z near 0 at a minimum would add empty decades)."""
 
 
 class LevelRange(SpecModel):

@@ -28,8 +28,6 @@ SAMPLES: dict[str, tuple[object, ...]] = {"value": (1.5, 2), "last": (1.5, 2), "
 INSET = 0.03
 """Distance of a corner counter from the panel's edges, as a fraction of the panel."""
 
-COUNTER_ZORDER = 4.0
-"""Above lines (2), markers and texts (3), below a legend (5): the counter is read over the data."""
 
 PLACES: dict[str, tuple[float, float, str, str]] = {
     "upper left": (INSET, 1 - INSET, "left", "top"),

@@ -118,8 +118,4 @@ class EmbeddingLayer(LayerSpec):
         return value
 
 
-LAYERED = 1e-7
-"""zorder steps between the parts of a highlighted layer: less than the compiler's step between layers."""
-
-
 register_layer(EmbeddingLayer, "scenespec.paint.embedding:EmbeddingPainter")

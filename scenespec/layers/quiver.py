@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Literal
 
-import numpy as np
 from pydantic import Field, PositiveFloat, PositiveInt, model_validator
 
 from scenespec.layers.base import ColormapLayer, register_layer
@@ -53,16 +52,6 @@ class QuiverLayer(ColormapLayer):
         return self
 
     example = 'layers = [{ kind = "quiver", x = "bowl.X", y = "bowl.Y", u = "bowl.GX", v = "bowl.GY", arrows = 20 }]'
-
-
-def thin(values: np.ndarray, arrows: int) -> np.ndarray:
-    """Evenly spaced rows and columns of a grid (or points of a 1-D array), at most `arrows` per axis."""
-    values = np.asarray(values, dtype=float)
-    if values.ndim == 1:
-        return values[np.unique(np.linspace(0, len(values) - 1, min(arrows**2, len(values))).round().astype(int))]
-    rows = np.unique(np.linspace(0, values.shape[0] - 1, min(arrows, values.shape[0])).round().astype(int))
-    cols = np.unique(np.linspace(0, values.shape[1] - 1, min(arrows, values.shape[1])).round().astype(int))
-    return values[np.ix_(rows, cols)]
 
 
 register_layer(QuiverLayer, "scenespec.paint.quiver:QuiverPainter")

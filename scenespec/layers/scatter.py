@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Literal
 
-import numpy as np
 from pydantic import Field, PositiveFloat, PositiveInt, field_validator
 
 from scenespec.layers.base import XYLayer, register_layer
@@ -48,13 +47,6 @@ class ScatterLayer(XYLayer):
     @classmethod
     def _valid_marker(cls, value: str | None) -> str | None:
         return check_marker(value)
-
-
-def subsample(n: int, max_points: int | None) -> np.ndarray | None:
-    """Indices of the points drawn out of `n` (None: all of them), evenly spaced and deterministic."""
-    if max_points is None or n <= max_points:
-        return None
-    return np.unique(np.linspace(0, n - 1, max_points).round().astype(np.int64))
 
 
 register_layer(ScatterLayer, "scenespec.paint.scatter:ScatterPainter")

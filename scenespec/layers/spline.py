@@ -12,25 +12,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Literal
 
-import numpy as np
 from pydantic import Field, PositiveFloat, PositiveInt
 
-from scenespec.layers._pchip import pchip
 from scenespec.layers.base import ColorChecked, register_layer
 from scenespec.layers.channels import Channel, constant
 from scenespec.validate.base import Binding
 from scenespec.validate.drawable import Label
 from scenespec.validate.limits import FieldSize, Usage, number
-
-
-def interpolated(method: str, steps: np.ndarray, values: np.ndarray, dense: np.ndarray) -> np.ndarray:
-    """The smooth curve through the knots at `dense`: PCHIP in numpy, the others by scipy, imported when used."""
-    if method == "pchip":
-        return pchip(steps, values, dense)
-    from scipy.interpolate import Akima1DInterpolator, CubicSpline
-
-    interpolator = {"cubic": CubicSpline, "akima": Akima1DInterpolator}[method]
-    return np.asarray(interpolator(steps, values)(dense))
 
 
 class SplineLayer(ColorChecked):

@@ -11,12 +11,6 @@ from scenespec.layers.channels import ByField, Channel, constant, theme
 from scenespec.validate.base import Binding
 from scenespec.validate.drawable import Label
 
-FLOOR_COLOR = "0.5"
-FLOOR_ALPHA = 0.6
-FLOOR_LINEWIDTH = 0.6
-FLOOR_ZORDER = 0.5
-"""Floor contours: neutral grey, drawn first (the surface's faces have zorder 1), so nothing hides under them."""
-
 
 class SurfaceLayer(ColormapLayer):
     """z over the grid (x, y) in a 3D panel; the panel becomes 3D when it holds a surface."""

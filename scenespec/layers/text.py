@@ -96,8 +96,4 @@ class TextLayer(ColorChecked):
         return {name: name for _, name, _ in template_fields(self.text) if name and name not in BUILTIN_NAMES}
 
 
-FAR_OFF = 1e5
-"""Pixels beyond the figure's edges past which a text is neither drawn nor laid out."""
-
-
 register_layer(TextLayer, "scenespec.paint.text:TextPainter")

@@ -6,9 +6,15 @@ import numpy as np
 
 from scenespec.errors import Problem, SpecError
 from scenespec.frame import Frame
-from scenespec.layers.band import BandLayer, _points
+from scenespec.layers.band import BandLayer
 from scenespec.paint.base import BuildContext, Extent, Painter
 from scenespec.transform.moving_average import moving_average
+
+
+def _points(values: np.ndarray, stepped: bool) -> int:
+    """Number of points per step of a field (a static field is one row)."""
+    row = values[0] if stepped and len(values) else values
+    return int(np.asarray(row).size)
 
 
 class BandPainter(Painter[BandLayer]):

@@ -9,8 +9,11 @@ from matplotlib.contour import ContourSet
 from matplotlib.ticker import MaxNLocator
 
 from scenespec.frame import Frame
-from scenespec.layers.contour import LOG_RANGE, ContourLayer, LevelRange
+from scenespec.layers.contour import ContourLayer, LevelRange
 from scenespec.paint.base import BuildContext, Extent, Painter, add_colorbar, redrawn
+
+LOG_RANGE = 1e-8
+"""A log norm spans at most this ratio below z's maximum (z near 0 at a minimum would add empty decades)."""
 
 
 def contour_levels(z: np.ndarray, levels: int | list[float] | LevelRange, log: bool, filled: bool) -> np.ndarray:

@@ -11,12 +11,15 @@ from scenespec.errors import Problem, SpecError
 from scenespec.frame import Frame
 from scenespec.layers._numbers import fill, parse_template
 from scenespec.layers._tween import number_at
-from scenespec.layers.counter import COUNTER_ZORDER, NAMES, PLACES, SAMPLES, CounterLayer
+from scenespec.layers.counter import NAMES, PLACES, SAMPLES, CounterLayer
 from scenespec.layers.text import format_problem
 from scenespec.paint.base import BuildContext, Painter
 from scenespec.paint.text import PlacedText
 from scenespec.resolve.trace import TraceField
 from scenespec.validate.base import split_binding
+
+COUNTER_ZORDER = 4.0
+"""Above lines (2), markers and texts (3), below a legend (5): the counter is read over the data."""
 
 
 class CounterPainter(Painter[CounterLayer]):

@@ -19,26 +19,53 @@ from scenespec.frame import Frame
 from scenespec.layers._numbers import fill, parse_template
 from scenespec.layers._trail import Trail, TrailStyle, trail
 from scenespec.layers._tween import between_recorded, field_history, is_count
-from scenespec.layers.path import (
-    DEPTH_PIECE,
-    DEPTH_TOLERANCE,
-    DOTS_ABOVE,
-    GOAL_COLOR,
-    HEAD_LABEL_NAMES,
-    HEAD_LABEL_SAMPLES,
-    HIDDEN_DASHES,
-    NEST_WIDENING,
-    SHADOW_ALPHA,
-    SHADOW_COLOR,
-    SHADOW_ZORDER,
-    PathLayer,
-    as_columns,
-)
+from scenespec.layers.path import HEAD_LABEL_NAMES, HEAD_LABEL_SAMPLES, PathLayer
 from scenespec.layers.text import format_problem
 from scenespec.paint._depth import HeightGrid, eye_of, height_grid, hidden, subdivided
 from scenespec.paint._head_labels import HeadLabels
 from scenespec.paint.base import BuildContext, Extent, Painter, as_3d
 from scenespec.resolve.trace import TraceField
+
+
+def as_columns(values: np.ndarray) -> np.ndarray:
+    """Rows are steps, columns are paths: a 1-D field is a single path."""
+    values = np.asarray(values, dtype=float)
+    return values[:, None] if values.ndim == 1 else values.reshape(len(values), -1)
+
+
+SHADOW_COLOR = "0.5"
+
+
+SHADOW_ALPHA = 0.6
+
+
+SHADOW_ZORDER = 0.6
+"""A shadow is neutral grey, under the surface (zorder 1) and above the floor's contours."""
+
+
+DOTS_ABOVE = 1e-7
+"""A trail's markers lie just above its line (less than the compiler's step between layers)."""
+
+
+HIDDEN_DASHES = (0, (2.0, 2.0))
+"""Dashes of a hidden stretch, in line widths: short, so that even a short stretch shows a gap."""
+
+
+DEPTH_TOLERANCE = 2e-3
+"""How far (a fraction of the z range) a ray may pass below or above the surface without crossing it: the path
+lies on its surface, and the surface drawn is a mesh of flat faces."""
+
+
+DEPTH_PIECE = 1 / 120
+"""Longest piece (a fraction of the box) a 3D path is cut into for its depth test."""
+
+
+NEST_WIDENING = 0.75
+"""How much wider than the last-drawn path the first one is drawn (`nested`), as a fraction of the last's width."""
+
+
+GOAL_COLOR = "gold"
+"""The goal star's fill: bright on light and dark themes alike; its edge is the theme's text colour."""
 
 
 class PathPainter(Painter[PathLayer]):

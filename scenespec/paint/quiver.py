@@ -5,8 +5,18 @@ from __future__ import annotations
 import numpy as np
 
 from scenespec.frame import Frame
-from scenespec.layers.quiver import QuiverLayer, thin
+from scenespec.layers.quiver import QuiverLayer
 from scenespec.paint.base import BuildContext, Extent, Painter, add_colorbar
+
+
+def thin(values: np.ndarray, arrows: int) -> np.ndarray:
+    """Evenly spaced rows and columns of a grid (or points of a 1-D array), at most `arrows` per axis."""
+    values = np.asarray(values, dtype=float)
+    if values.ndim == 1:
+        return values[np.unique(np.linspace(0, len(values) - 1, min(arrows**2, len(values))).round().astype(int))]
+    rows = np.unique(np.linspace(0, values.shape[0] - 1, min(arrows, values.shape[0])).round().astype(int))
+    cols = np.unique(np.linspace(0, values.shape[1] - 1, min(arrows, values.shape[1])).round().astype(int))
+    return values[np.ix_(rows, cols)]
 
 
 class QuiverPainter(Painter[QuiverLayer]):

@@ -5,8 +5,15 @@ from __future__ import annotations
 import numpy as np
 
 from scenespec.frame import Frame
-from scenespec.layers.scatter import ScatterLayer, subsample
+from scenespec.layers.scatter import ScatterLayer
 from scenespec.paint.base import BuildContext, Extent, Painter
+
+
+def subsample(n: int, max_points: int | None) -> np.ndarray | None:
+    """Indices of the points drawn out of `n` (None: all of them), evenly spaced and deterministic."""
+    if max_points is None or n <= max_points:
+        return None
+    return np.unique(np.linspace(0, n - 1, max_points).round().astype(np.int64))
 
 
 class ScatterPainter(Painter[ScatterLayer]):

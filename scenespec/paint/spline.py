@@ -7,9 +7,20 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from scenespec.frame import Frame
-from scenespec.layers.spline import SplineLayer, interpolated
+from scenespec.layers._pchip import pchip
+from scenespec.layers.spline import SplineLayer
 from scenespec.paint.base import BuildContext, Extent, Painter
 from scenespec.resolve.trace import TraceField
+
+
+def interpolated(method: str, steps: np.ndarray, values: np.ndarray, dense: np.ndarray) -> np.ndarray:
+    """The smooth curve through the knots at `dense`: PCHIP in numpy, the others by scipy, imported when used."""
+    if method == "pchip":
+        return pchip(steps, values, dense)
+    from scipy.interpolate import Akima1DInterpolator, CubicSpline
+
+    interpolator = {"cubic": CubicSpline, "akima": Akima1DInterpolator}[method]
+    return np.asarray(interpolator(steps, values)(dense))
 
 
 class SplinePainter(Painter[SplineLayer]):

@@ -6,8 +6,20 @@ import numpy as np
 from matplotlib.collections import Collection
 
 from scenespec.frame import Frame
-from scenespec.layers.surface import FLOOR_ALPHA, FLOOR_COLOR, FLOOR_LINEWIDTH, FLOOR_ZORDER, SurfaceLayer
+from scenespec.layers.surface import SurfaceLayer
 from scenespec.paint.base import BuildContext, Extent, Painter, add_colorbar, as_3d, redrawn
+
+FLOOR_COLOR = "0.5"
+
+
+FLOOR_ALPHA = 0.6
+
+
+FLOOR_LINEWIDTH = 0.6
+
+
+FLOOR_ZORDER = 0.5
+"""Floor contours: neutral grey, drawn first (the surface's faces have zorder 1), so nothing hides under them."""
 
 
 class SurfacePainter(Painter[SurfaceLayer]):

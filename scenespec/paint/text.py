@@ -13,16 +13,13 @@ from mpl_toolkits.mplot3d import Axes3D
 from scenespec.errors import Problem, SpecError
 from scenespec.frame import Frame
 from scenespec.layers._tween import number_at
-from scenespec.layers.text import (
-    BUILTIN_NAMES,
-    FAR_OFF,
-    TextLayer,
-    format_problem,
-    template_fields,
-)
+from scenespec.layers.text import BUILTIN_NAMES, TextLayer, format_problem, template_fields
 from scenespec.paint._glyphs import cached_glyphs
 from scenespec.paint.base import BuildContext, Painter
 from scenespec.resolve.trace import TraceField
+
+FAR_OFF = 1e5
+"""Pixels beyond the figure's edges past which a text is neither drawn nor laid out."""
 
 
 class PlacedText(Text):
