@@ -22,7 +22,7 @@ from scenespec.layers._tween import between_recorded, field_history, is_count
 from scenespec.layers.path import HEAD_LABEL_NAMES, HEAD_LABEL_SAMPLES, PathLayer
 from scenespec.layers.text import format_problem
 from scenespec.paint._depth import HeightGrid, eye_of, height_grid, hidden, subdivided
-from scenespec.paint._head_labels import HeadLabels
+from scenespec.paint._head_labels import BOX_PAD, HeadLabels
 from scenespec.paint.base import BuildContext, Extent, Painter, as_3d
 from scenespec.resolve.trace import TraceField
 
@@ -62,6 +62,14 @@ DEPTH_PIECE = 1 / 120
 
 NEST_WIDENING = 0.75
 """How much wider than the last-drawn path the first one is drawn (`nested`), as a fraction of the last's width."""
+
+RING_POINTS = 1.6
+"""With `nested`, how much larger in radius (points) each path's head and start circle is than the next drawn's:
+more than the white edge of a head (`NESTED_HEAD_EDGE`) and a start circle's own edge, so that marks on one
+point show as distinct concentric rings."""
+
+NESTED_HEAD_EDGE = 0.6
+"""The white edge of nested heads, in points (1.2 otherwise): thin enough to leave each ring its colour."""
 
 
 GOAL_COLOR = "gold"
@@ -151,7 +159,9 @@ class PathPainter(Painter[PathLayer]):
         self.base_alpha = kwargs.get("alpha", 1.0)
         self.handles: list[Line2D] = []
         order = self.drawing_order(count)
-        factors = dict(zip(order, self.nesting(count), strict=True))  # path -> its size factor
+        factors = dict(zip(order, self.nesting(count), strict=True))  # path -> its line width factor
+        nested = self.spec.nested and count > 1
+        mark_sizes = {i: head_size + 2 * RING_POINTS * (count - 1 - rank) * nested for rank, i in enumerate(order)}
         for i in order:  # the paths that travel furthest first, widest (`nested`)
             color, label, width = colors[i], labels[i], base_width * factors[i]
             column = [c[:, i] for c in coords]
@@ -173,8 +183,8 @@ class PathPainter(Painter[PathLayer]):
             first = [as_columns(self.fields[k].data)[:1] for k in ("x", "y", "z") if k in self.fields]
             for i in order:
                 (start,) = ctx.ax.plot(
-                    *[c[:, i] for c in first], marker="o", ms=head_size * factors[i], mfc="none", mec=colors[i],
-                    mew=1.5, ls="none", **kwargs,
+                    *[c[:, i] for c in first], marker="o", ms=mark_sizes[i], mfc="none", mec=colors[i],
+                    mew=1.2 if nested else 1.5, ls="none", **kwargs,
                 )  # fmt: skip
                 self.starts.append(start)
         if self.spec.goal is not None:
@@ -182,8 +192,8 @@ class PathPainter(Painter[PathLayer]):
         if self.spec.head:  # after every line, so that no path's line covers another's head
             for i in order:
                 (head,) = ctx.ax.plot(
-                    *[c[-1:, i] for c in coords], color=colors[i], marker="o", ms=head_size * factors[i],
-                    mec="white", mew=1.2, ls="none", **kwargs,
+                    *[c[-1:, i] for c in coords], color=colors[i], marker="o", ms=mark_sizes[i],
+                    mec="white", mew=NESTED_HEAD_EDGE if nested else 1.2, ls="none", **kwargs,
                 )  # fmt: skip
                 self.heads.append(head)
         # built in drawing order; kept in path order, as the data's columns and the legend are
@@ -197,7 +207,7 @@ class PathPainter(Painter[PathLayer]):
             face = ctx.ax.get_facecolor()
             texts = [
                 Text(0, 0, "", color=color, alpha=kwargs.get("alpha"),
-                     bbox={"boxstyle": "round,pad=0.15", "facecolor": face, "edgecolor": "none", "alpha": 0.7})
+                     bbox={"boxstyle": f"round,pad={BOX_PAD}", "facecolor": face, "edgecolor": "none", "alpha": 0.7})
                 for color in colors
             ]  # fmt: skip
             self.head_labels = HeadLabels(ctx.ax, texts)
@@ -230,9 +240,9 @@ class PathPainter(Painter[PathLayer]):
         return [int(i) for i in np.argsort(-lengths, kind="stable")]
 
     def nesting(self, count: int) -> list[float]:
-        """Size factors of lines and heads in drawing order: the first widest (1 + `NEST_WIDENING`), falling
-        evenly to 1 for the last, so that paths or heads on one spot show as concentric rims; all 1 without
-        `nested`."""
+        """Line width factors in drawing order: the first widest (1 + `NEST_WIDENING`), falling evenly to 1 for
+        the last, so that paths on one stretch show as rims around each other; all 1 without `nested`. (Heads
+        and start circles grow by `RING_POINTS` a path instead.)"""
         if not self.spec.nested or count < 2:
             return [1.0] * count
         return [1.0 + NEST_WIDENING * (count - 1 - i) / (count - 1) for i in range(count)]
@@ -363,7 +373,7 @@ class PathPainter(Painter[PathLayer]):
                 text = as_3d(ctx.ax).text(goal[0], goal[1], goal[2], "  " + self.spec.goal_label, va="bottom", **kwargs)
             else:
                 text = ctx.ax.annotate(self.spec.goal_label, tuple(goal), **offset, **kwargs)  # type: ignore[arg-type]
-            text.set_bbox({"boxstyle": "round,pad=0.15", "facecolor": ctx.ax.get_facecolor(), "edgecolor": "none",
+            text.set_bbox({"boxstyle": f"round,pad={BOX_PAD}", "facecolor": ctx.ax.get_facecolor(), "edgecolor": "none",
                            "alpha": 0.7})  # fmt: skip
             artists.append(text)
         return artists
