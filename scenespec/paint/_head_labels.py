@@ -147,7 +147,7 @@ class HeadLabels(Artist):
             shown.append(text)
             anchors.append(float(points[-1][1]))
         boxes = [text.get_window_extent(renderer) for text in shown]  # the text's, without its box's padding
-        pad = max((BOX_PAD * text.get_fontsize() * dpi_scale for text in shown), default=0.0)
+        pad = max((BOX_PAD * float(text.get_fontsize()) * dpi_scale for text in shown), default=0.0)
         gap = 2 * pad + LABEL_GAP_POINTS * dpi_scale  # so that the boxes, not only the texts, stand apart
         for text, shift in zip(shown, repel(boxes, anchors, gap=gap), strict=True):
             x, y = text.get_position()
