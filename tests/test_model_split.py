@@ -7,6 +7,7 @@ are compared with matplotlib's own answers.
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import subprocess
@@ -239,3 +240,38 @@ def test_the_schema_and_load_and_validate_import_no_matplotlib(tmp_path: Path) -
     report = json.loads(run.stdout.strip().splitlines()[-1])
     assert "path" in report["kinds"] and "surface" in report["kinds"] and report["schema"]
     assert heavy(set(report["modules"])) == set()
+
+
+CHECKING_MODULES = [
+    *sorted((REPO / "scenespec" / "layers").glob("*.py")),
+    *sorted((REPO / "scenespec" / "validate").glob("*.py")),
+    *sorted((REPO / "scenespec" / "themes").glob("*.py")),
+    REPO / "scenespec" / "checking.py",
+]
+PAINTERS_ONLY = {"_classes.py"}
+"""A helper of the embedding and sprites painters that stayed in layers/ (benchmarks import it from there)."""
+
+
+def top_level_imports(file: Path) -> set[str]:
+    """Modules a file imports when it is imported: its module-level imports, not those in functions or under
+    `if TYPE_CHECKING:`."""
+    names: set[str] = set()
+    for node in ast.parse(file.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module is not None:
+            names.add(node.module)
+    return names
+
+
+@pytest.mark.parametrize("file", CHECKING_MODULES, ids=lambda file: f"{file.parent.name}/{file.name}")
+def test_models_import_neither_painters_nor_matplotlib(file: Path) -> None:
+    if file.name in PAINTERS_ONLY:
+        assert "matplotlib" in top_level_imports(file)  # still true: or it can leave this list
+        return
+    refused = [
+        name
+        for name in top_level_imports(file)
+        if name.split(".")[0] in HEAVY or name.startswith(("scenespec.paint", "scenespec.compile"))
+    ]
+    assert refused == []
