@@ -434,7 +434,9 @@ def _cmd_projector(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from scenespec.api import load
+    # not through scenespec.api, whose render part imports matplotlib: checking a spec needs none of it
+    from scenespec.checking import check_spec
+    from scenespec.load.loader import open_spec
 
     failed = 0
     files = _spec_files(args.specs)
@@ -443,7 +445,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         return EXIT_SPEC_ERROR
     for file in files:
         try:
-            load(file, args.overrides, split=args.split)
+            check_spec(open_spec(file, list(args.overrides)), split=args.split)
         except SpecError as exc:
             failed += 1
             print(f"error: {exc}", file=sys.stderr)

@@ -155,7 +155,7 @@ def _text_for(target: Path, loaded: LoadedSpec | None) -> str:
 def _data_files(loaded: LoadedSpec) -> list[tuple[Path, Path | None]]:
     """The files and folders the spec's sources read, and the bases and fragments it builds on, each with its path
     relative to the spec's folder (None when outside it: an absolute path stays valid wherever the spec goes)."""
-    from scenespec.pipeline import check_scene
+    from scenespec.checking import check_scene
     from scenespec.resolve.resolve import context
 
     scene = check_scene(loaded)

@@ -1,9 +1,12 @@
-"""Regenerate the committed docs that come from the models: the spec reference and the JSON Schema.
+"""Regenerate the committed files that come from the models and matplotlib: the spec reference, the JSON Schema
+and the table of matplotlib's names.
 
-    python -m scenespec.regenerate            # write docs/reference.md and docs/scenespec.schema.json
+    python -m scenespec.regenerate            # write docs/reference.md, docs/scenespec.schema.json and
+                                              # scenespec/validate/mpl_names.py
     python -m scenespec.regenerate --check    # exit 1 naming the stale files, write nothing
 
-Run it after adding or changing a layer, source, transform or output kind; tests fail while either is stale.
+Run it after adding or changing a layer, source, transform or output kind, or after upgrading matplotlib; tests
+fail while any is stale.
 """
 
 from __future__ import annotations
@@ -13,12 +16,14 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from scenespec.mpl_names_source import generate as mpl_names
 from scenespec.reference import generate as reference
 from scenespec.schema import generate as schema
 
 GENERATED: dict[str, Callable[[], str]] = {
     "docs/reference.md": reference,
     "docs/scenespec.schema.json": schema,
+    "scenespec/validate/mpl_names.py": mpl_names,
 }
 
 
@@ -44,6 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"stale: {name} (run python -m scenespec.regenerate)", file=sys.stderr)
         return 1 if names else 0
     for name, generate in GENERATED.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_text(generate(), encoding="utf-8")
         print(f"wrote {name}")
     return 0

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from matplotlib.colors import to_hex, to_rgba
 
-from scenespec.layers.path import PathPainter
+from scenespec.paint.path import PathPainter
 from scenespec.pipeline import build, prepare, scene_style
 
 SPECS = Path(__file__).resolve().parents[1] / "specs"

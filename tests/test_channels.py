@@ -401,7 +401,8 @@ def test_other_defaults_reach_the_artists(tmp_path: Path) -> None:
     assert band.artists[0].get_alpha() == 0.3
     assert matplotlib.colors.same_color(band.artists[0].get_facecolor()[0][:3], "steelblue")
     assert [line.get_markersize() for line in path.lines] == [4.0, 4.0, 4.0]
-    assert [line.get_linewidth() for line in path.lines] == [1.5, 1.5, 1.5]
+    # the theme's 1.5 for the last drawn of three nested paths, 1.375 and 1.75 times it for the others
+    assert sorted(line.get_linewidth() for line in path.lines) == pytest.approx([1.5, 1.5 * 1.375, 1.5 * 1.75])
     assert [line.get_color() for line in path.lines] == ["C0", "C1", "C2"]
 
 

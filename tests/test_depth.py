@@ -19,9 +19,9 @@ from matplotlib.collections import LineCollection
 from matplotlib.lines import Line2D
 from pydantic import ValidationError
 
-from scenespec.layers._depth import eye_of, height_grid, hidden, subdivided
 from scenespec.layers._trail import TrailStyle, fade_factors, trail
 from scenespec.layers.path import PathLayer
+from scenespec.paint._depth import eye_of, height_grid, hidden, subdivided
 from scenespec.pipeline import build, prepare, scene_style
 
 matplotlib.use("Agg")

@@ -17,8 +17,8 @@ from matplotlib.figure import Figure
 
 import scenespec
 from scenespec.errors import Problem, SpecError, format_path
-from scenespec.layers.text import FAR_OFF, PlacedText
 from scenespec.load.nesting import MAX_NESTING
+from scenespec.paint.text import FAR_OFF, PlacedText
 from scenespec.pipeline import load_and_validate, prepare
 from scenespec.validate.values import MAX_WHOLE
 

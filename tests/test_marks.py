@@ -19,7 +19,7 @@ from test_engine import assert_engine_equals_plain_redraw
 
 from scenespec.compile import ArtistGraph
 from scenespec.errors import SpecError
-from scenespec.layers._head_labels import repel
+from scenespec.paint._head_labels import repel
 from scenespec.pipeline import build, load_and_validate, prepare, scene_style
 from scenespec.resolve.trace import Trace
 
@@ -200,9 +200,8 @@ def test_nested_paths_draw_the_furthest_travelled_first_and_widest(tmp_path: Pat
     assert [ax_lines.index(path.lines[i]) for i in (1, 2, 0)] == sorted(ax_lines.index(line) for line in path.lines)
     assert [path.lines[i].get_linewidth() for i in (1, 2, 0)] == pytest.approx([3.5, 2.75, 2.0])
     head_sizes = [path.heads[i].get_markersize() for i in (1, 2, 0)]
-    assert head_sizes[0] / head_sizes[2] == pytest.approx(1.75) and head_sizes[1] / head_sizes[2] == pytest.approx(
-        1.375
-    )
+    # heads grow by 1.6 points of radius per path drawn above them: distinct rings where they coincide
+    assert [size - head_sizes[2] for size in head_sizes] == pytest.approx([6.4, 3.2, 0.0])
     # the narrowest head is lifted highest, so the heads of paths ending on one point show as rings
     assert path.heads[1].get_zorder() < path.heads[2].get_zorder() < path.heads[0].get_zorder()
 
@@ -252,6 +251,9 @@ def test_head_labels_of_coinciding_heads_are_stacked_apart(tmp_path: Path) -> No
     assert alpha.y1 < beta.y0  # beta's head is the higher one
     assert not gamma.overlaps(alpha) and not gamma.overlaps(beta)
     assert gamma.y0 > alpha.y1  # far away, where its own head is
+    # the boxes drawn behind the labels stand apart too, not only their texts (a box pads its text by 0.15 em)
+    alpha_box, beta_box = (t.get_bbox_patch().get_window_extent(renderer) for t in path.head_labels.texts[:2])
+    assert alpha_box.y1 < beta_box.y0
 
 
 def test_repel_stacks_overlapping_boxes_and_leaves_others() -> None:

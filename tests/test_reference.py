@@ -29,7 +29,7 @@ def test_every_kind_and_field_is_documented() -> None:
     assert "| `end_pause` | number (≥ 0) | `0.0` |" in text
 
 
-def test_one_command_regenerates_both_generated_docs(tmp_path: Path) -> None:
+def test_one_command_regenerates_every_generated_file(tmp_path: Path) -> None:
     from scenespec.regenerate import main, stale
 
     root = REFERENCE.parent.parent
@@ -37,8 +37,10 @@ def test_one_command_regenerates_both_generated_docs(tmp_path: Path) -> None:
     assert main(["--root", str(root), "--check"]) == 0
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "reference.md").write_text("old", encoding="utf-8")
-    assert stale(tmp_path) == ["docs/reference.md", "docs/scenespec.schema.json"]
+    assert stale(tmp_path) == ["docs/reference.md", "docs/scenespec.schema.json", "scenespec/validate/mpl_names.py"]
     assert main(["--root", str(tmp_path), "--check"]) == 1
     assert main(["--root", str(tmp_path)]) == 0
     assert stale(tmp_path) == []
     assert (tmp_path / "docs" / "reference.md").read_text(encoding="utf-8") == REFERENCE.read_text(encoding="utf-8")
+    table = Path("scenespec") / "validate" / "mpl_names.py"
+    assert (tmp_path / table).read_text(encoding="utf-8") == (root / table).read_text(encoding="utf-8")

@@ -22,9 +22,9 @@ from matplotlib.text import Text
 from scipy.interpolate import PchipInterpolator
 
 import scenespec
-from scenespec.layers._glyphs import _bitmaps
 from scenespec.layers._pchip import pchip
-from scenespec.layers.text import PlacedText
+from scenespec.paint._glyphs import _bitmaps
+from scenespec.paint.text import PlacedText
 from scenespec.pipeline import prepare
 from scenespec.render.engine import rgb_of
 from scenespec.render.executors import AdaptiveExecutor, SerialExecutor

@@ -16,29 +16,9 @@ import numpy as np
 from matplotlib.colors import ListedColormap
 from matplotlib.lines import Line2D
 
-from scenespec.errors import Problem, did_you_mean
+from scenespec.errors import Problem
+from scenespec.layers._palette import DEFAULT_PALETTE as DEFAULT_PALETTE
 from scenespec.resolve.trace import TraceField
-
-DEFAULT_PALETTE = "tab10"
-
-
-def check_palette(value: str | list[str] | None) -> str | list[str] | None:
-    """A palette is a matplotlib colormap name or a non-empty list of colours; refuse others when validating."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        if value not in matplotlib.colormaps:
-            raise ValueError(
-                f"unknown palette {value!r}{did_you_mean(value, sorted(matplotlib.colormaps))} "
-                "(a colormap name like 'tab10', or a list of colours)"
-            )
-        return value
-    if not value:
-        raise ValueError("give at least one colour")
-    for item in value:
-        if not mcolors.is_color_like(item):
-            raise ValueError(f"{item!r} is not a matplotlib colour (a name like 'red', 'C0', or '#1f77b4')")
-    return value
 
 
 def palette_colors(palette: str | list[str], count: int) -> np.ndarray:

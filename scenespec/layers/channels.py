@@ -32,14 +32,14 @@ from __future__ import annotations
 import types
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union, get_args, get_origin
 
-import matplotlib
-import matplotlib.style
 import numpy as np
-from matplotlib.typing import RcKeyType
 
 from scenespec.validate.base import BINDING_PATTERN
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 
 Timing = Literal["stepped", "static", "either"]
 MATCHED = "matched:"
@@ -118,6 +118,8 @@ class Theme:
     scale: float = 1.0
 
     def resolve(self) -> Any:
+        import matplotlib  # a theme default is read when a layer is built, never when a spec is checked
+
         value = next((matplotlib.rcParams[k] for k in self.keys if matplotlib.rcParams[k] is not None), None)
         if value is None:
             return None
@@ -125,6 +127,8 @@ class Theme:
         return value * self.scale if self.scale != 1.0 else value
 
     def describe(self) -> str:
+        import matplotlib.style
+
         with matplotlib.style.context("default"):
             value = self.resolve()
         name = ", else ".join(f"`{k}`" for k in self.keys) + ("²" if self.power == 2 else "")

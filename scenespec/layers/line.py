@@ -5,13 +5,12 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from matplotlib.colors import get_named_colors_mapping, is_color_like
-from matplotlib.lines import Line2D
 from pydantic import Field, PositiveFloat, field_validator
 
-from scenespec.frame import Frame
-from scenespec.layers.base import BuildContext, Painter, XYLayer, register_layer
+from scenespec.layers.base import XYLayer, register_layer
 from scenespec.layers.channels import CYCLE, Channel, constant
+from scenespec.validate.colors import is_color
+from scenespec.validate.mpl_names import COLOR_NAMES, LINE_STYLES, MARKERS
 
 FORMAT_GRAMMAR = "expected [marker][line][colour] in any order, e.g. `ro`, `g--`, `C1:`, or one colour like `red`"
 
@@ -22,10 +21,11 @@ def check_format(fmt: str) -> None:
     matplotlib's grammar (the *Format Strings* notes of `Axes.plot`): a whole colour alone (`red`,
     `#ff0000`, `0.5`, `C1`; but `0` and `1` are markers, not greys), or at most one marker, one line
     style and one colour in any order, the colour a one-letter name or `C` + digits. Built from the
-    public tables `Line2D.markers`, `Line2D.lineStyles` and the named colours; tests/test_line_format.py
+    public tables `Line2D.markers`, `Line2D.lineStyles` and the named colours (their copy in
+    `validate/mpl_names.py`, so no matplotlib is imported); tests/test_line_format.py
     checks it agrees with `Axes.plot` itself.
     """
-    if fmt not in ("0", "1") and is_color_like(fmt):
+    if fmt not in ("0", "1") and is_color(fmt):
         return
     found: dict[str, str] = {}
 
@@ -36,16 +36,16 @@ def check_format(fmt: str) -> None:
 
     i = 0
     while i < len(fmt):
-        if fmt[i : i + 2] in Line2D.lineStyles:
+        if fmt[i : i + 2] in LINE_STYLES:
             take("line style", fmt[i : i + 2])
             i += 2
-        elif fmt[i] in Line2D.lineStyles:
+        elif fmt[i] in LINE_STYLES:
             take("line style", fmt[i])
             i += 1
-        elif fmt[i] in Line2D.markers:
+        elif fmt[i] in MARKERS:
             take("marker", fmt[i])
             i += 1
-        elif fmt[i] in get_named_colors_mapping():
+        elif fmt[i] in COLOR_NAMES:
             take("colour", fmt[i])
             i += 1
         elif fmt[i] == "C":
@@ -84,15 +84,4 @@ class LineLayer(XYLayer):
         return value
 
 
-class LinePainter(Painter[LineLayer]):
-    def build(self, ctx: BuildContext, frame: Frame) -> None:
-        args = [self.spec.style] if self.spec.style else []
-        kwargs = self.artist_kwargs(color="color", lw="linewidth")
-        (self.line,) = ctx.ax.plot(self.value_at("x", frame), self.value_at("y", frame), *args, **kwargs)
-        self.artists = [self.line]
-
-    def update(self, frame: Frame) -> None:
-        self.line.set_data(self.value_at("x", frame), self.value_at("y", frame))
-
-
-register_layer(LineLayer, LinePainter)
+register_layer(LineLayer, "scenespec.paint.line:LinePainter")

@@ -82,7 +82,7 @@ def write_projector(
     progress: bool | None = False,
 ) -> ProjectorResult:
     """Resolve the spec's embedding source (through the trace cache unless `cache=False`) and export it to `out`."""
-    from scenespec.pipeline import given_fields, load_and_validate
+    from scenespec.checking import given_fields, load_and_validate
 
     started = time.perf_counter()
     loaded, scene = load_and_validate(path, overrides)

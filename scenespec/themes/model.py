@@ -3,21 +3,21 @@
 A theme names things in a spec author's words (`colors.text`, `font.ticks`) and turns them into the rcParams
 matplotlib reads; anything else goes in its `rc` table under matplotlib's own names. Every rcParam a theme gives,
 named or raw, is checked with matplotlib's own validators (`matplotlib.rcParams.validate`), so a bad colour is a
-located error when the spec is validated, not a crash while a frame is drawn.
+located error when the spec is validated, not a crash while a frame is drawn. Colours are checked without
+matplotlib (`validate/colors.py`); matplotlib is imported only for a theme's `rc` table.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-import matplotlib
-import matplotlib.colors as mcolors
 from cycler import cycler
 from pydantic import AfterValidator, Field
 
 from scenespec.errors import did_you_mean
 from scenespec.simulate.optimizers import OPTIMIZER_NAMES
 from scenespec.validate.base import SpecModel
+from scenespec.validate.colors import NOT_A_COLOR, is_color
 
 FontSize = Annotated[float, Field(gt=0, le=200)]
 Width = Annotated[float, Field(ge=0, le=50)]
@@ -25,8 +25,8 @@ Width = Annotated[float, Field(ge=0, le=50)]
 
 def check_colour(value: str) -> str:
     """A colour matplotlib understands (a name, `C0`, `#1f77b4`), else a ValueError in the spec's words."""
-    if not mcolors.is_color_like(value):
-        raise ValueError(f"{value!r} is not a matplotlib colour (a name like 'red', 'C0', or '#1f77b4')")
+    if not is_color(value):
+        raise ValueError(f"{value!r} {NOT_A_COLOR}")
     return value
 
 
@@ -149,6 +149,8 @@ class ThemeFile(SpecModel):
 
 def check_rc(key: str, value: Any) -> Any:
     """`value` as matplotlib's validator for rcParam `key` makes it; a ValueError for an unknown key or a bad value."""
+    import matplotlib  # only a theme that gives rcParams needs matplotlib's validators
+
     validators = matplotlib.rcParams.validate
     if key not in validators:
         raise ValueError(f"unknown rcParam {key!r}{did_you_mean(key, list(validators))}")

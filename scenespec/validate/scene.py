@@ -13,9 +13,6 @@ from functools import cache
 from itertools import pairwise
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias, TypeGuard, Union
 
-import matplotlib.style
-from matplotlib.legend import Legend
-from matplotlib.typing import LegendLocType
 from pydantic import (
     AfterValidator,
     Field,
@@ -34,10 +31,14 @@ from scenespec.sources.base import SOURCES, SourceSpec
 from scenespec.themes.loading import Theme
 from scenespec.transform.base import TRANSFORMS, TransformSpec
 from scenespec.validate.base import SOURCE_NAME_RE, TRANSFORMS_SOURCE, Pair, SpecModel
+from scenespec.validate.colors import style_names
 from scenespec.validate.drawable import Label
 from scenespec.validate.limits import Limits
+from scenespec.validate.mpl_names import LEGEND_LOCATIONS
 
-LEGEND_LOCATIONS = tuple(Legend.codes)
+if TYPE_CHECKING:
+    from matplotlib.typing import LegendLocType
+
 
 MIN_INCHES = 0.1
 """The smallest side of the figure: at the smallest dpi (10), one pixel; less makes an empty image."""
@@ -159,7 +160,7 @@ class SceneMeta(SpecModel):
     @field_validator("style")
     @classmethod
     def _known_style(cls, value: str) -> str:
-        available = ["default", *matplotlib.style.available]
+        available = style_names(value)
         if value not in available:
             raise ValueError(f"unknown matplotlib style {value!r}{did_you_mean(value, available)}")
         return value

@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from matplotlib.animation import FuncAnimation
-from matplotlib.artist import Artist
-from matplotlib.figure import Figure
-
-from scenespec.compile.graph import ArtistGraph
 from scenespec.errors import RenderError
-from scenespec.frame import Frame
 from scenespec.render.sinks.base import SinkKind, register_sink
+
+if TYPE_CHECKING:  # matplotlib only when a window is opened: the sink registry is read when a spec is checked
+    from matplotlib.figure import Figure
+
+    from scenespec.compile.graph import ArtistGraph
+    from scenespec.frame import Frame
 
 INTERACTIVE_BACKENDS = ("QtAgg", "TkAgg", "GTK4Agg", "GTK3Agg", "MacOSX", "WXAgg")
 NO_DISPLAY = "no display to open a window on{why}; render to a file instead, e.g. `-o out.gif`"
@@ -52,32 +52,23 @@ def window_figure(size: tuple[float, float], dpi: int) -> Figure:
     )
 
 
-class TimedAnimation(FuncAnimation):
-    """Plays frames each for its own duration (a start pause, slow motion, the end pause), where FuncAnimation
-    waits one interval after every frame: after drawing a frame, matplotlib waits `_interval`, so each frame's
-    drawing sets it to that frame's duration."""
-
-    def __init__(self, graph: ArtistGraph, frames: list[Frame], loop: bool) -> None:
-        self.graph, self.shown_frames = graph, frames
-        self.moving = [a for node in graph.dynamic_layers for a in node.painter.artists]
-        # the first frame is drawn when the window is, then again at once (1 ms) by the timer, and lasts its
-        # duration; on a loop, the last frame's duration (its end pause included) passes before the first returns
-        super().__init__(graph.figure, self.show, frames=len(frames), interval=1, repeat=loop, repeat_delay=0)
-
-    def show(self, index: int) -> list[Artist]:
-        frame = self.shown_frames[index]
-        self.graph.show(frame)
-        self._interval = frame.duration_ms
-        return self.moving
-
-
 def play(graph: ArtistGraph, frames: list[Frame], loop: bool, block: bool = True) -> Any:
     """Play the frames in the figure's window; returns the animation (keep it alive while it runs)."""
     import matplotlib.pyplot as plt
 
+    from scenespec.render.sinks._timed import TimedAnimation
+
     animation = TimedAnimation(graph, frames, loop)
     plt.show(block=block)
     return animation
+
+
+def __getattr__(name: str) -> Any:
+    if name == "TimedAnimation":
+        from scenespec.render.sinks._timed import TimedAnimation
+
+        return TimedAnimation
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 register_sink(SinkKind("screen", "screen", "Plays the animation in a matplotlib window (needs a display)."))

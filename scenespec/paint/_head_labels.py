@@ -24,6 +24,12 @@ ARRIVAL_POINTS = 20.0
 """A path's direction at its head is taken from the last point at least this far behind it (in points), so that
 a head jittering in place (a converged optimizer) keeps its label where it was."""
 
+BOX_PAD = 0.15
+"""Padding of a label's box around its text, as a fraction of its font size (matplotlib's `pad` of a boxstyle)."""
+
+LABEL_GAP_POINTS = 2.0
+"""Space between the boxes of two stacked labels, in points."""
+
 HAlign = Literal["left", "center", "right"]
 VAlign = Literal["top", "center", "bottom"]
 
@@ -140,8 +146,10 @@ class HeadLabels(Artist):
             text.set_verticalalignment(va)
             shown.append(text)
             anchors.append(float(points[-1][1]))
-        boxes = [text.get_window_extent(renderer) for text in shown]
-        for text, shift in zip(shown, repel(boxes, anchors, gap=2 * dpi_scale), strict=True):
+        boxes = [text.get_window_extent(renderer) for text in shown]  # the text's, without its box's padding
+        pad = max((BOX_PAD * float(text.get_fontsize()) * dpi_scale for text in shown), default=0.0)
+        gap = 2 * pad + LABEL_GAP_POINTS * dpi_scale  # so that the boxes, not only the texts, stand apart
+        for text, shift in zip(shown, repel(boxes, anchors, gap=gap), strict=True):
             x, y = text.get_position()
             text.set_position((x, y + shift))
 

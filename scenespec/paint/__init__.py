@@ -1,0 +1,1 @@
+"""Painters: the matplotlib side of each layer kind, imported only when a render draws that kind."""
