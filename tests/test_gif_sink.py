@@ -348,15 +348,18 @@ def test_frames_encoded_by_forked_processes_equal_those_encoded_here(tmp_path: P
         assert difference.max() == 0 if colours == "few" else difference.mean(axis=(0, 1)).max() <= 2
 
 
-def test_a_long_animation_is_encoded_in_forked_processes_only_with_cores_to_spare(
+def test_a_long_animation_is_encoded_in_forked_processes_only_with_a_core_to_spare(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from scenespec.render.sinks import gif
 
     started: list[int] = []
     monkeypatch.setattr(gif, "ProcessPoolExecutor", lambda workers, **_: started.append(workers))
-    for cores, frames, pool in [(2, 48, True), (2, 47, False), (1, 500, False), (0, 500, False)]:
+    cases = [(2, 48, 0.9, True), (2, 47, 0.9, False), (2, 500, 1.6, False), (4, 500, 3.2, True), (1, 500, 0, False)]
+    cases.append((0, 500, 0.0, False))  # cannot fork
+    for cores, frames, load, pool in cases:
         started.clear()
         monkeypatch.setattr(gif, "_cores_to_fork", lambda cores=cores: cores)
+        monkeypatch.setattr(gif.os, "getloadavg", lambda load=load: (load, load, load))
         gif.FrameEncoder(io.BytesIO(), None, frames)
         assert started == ([cores] if pool else [])
