@@ -11,7 +11,7 @@ from helpers import moving_spec, moving_trace, write_spec
 from matplotlib.artist import Artist
 
 from scenespec.compile import ArtistGraph, compiler
-from scenespec.layers.base import BuildContext, Painter
+from scenespec.paint.base import BuildContext, Painter
 from scenespec.pipeline import Prepared, build, prepare, scene_style
 from scenespec.render.engine import FrameEngine
 from scenespec.render.renderer import frame_pixels, render_frames

@@ -19,7 +19,8 @@ from matplotlib.artist import Artist
 from scipy.interpolate import PchipInterpolator
 
 from scenespec.compile import ArtistGraph
-from scenespec.layers.base import LAYERS, Painter
+from scenespec.layers.base import LAYERS
+from scenespec.paint.base import Painter
 from scenespec.pipeline import Prepared, build, prepare, scene_style
 from scenespec.schedule import Frame
 

@@ -78,13 +78,13 @@ def test_trace_command_in_a_subprocess(tmp_path: Path) -> None:
     assert result.stderr == ""
     assert result.stdout.startswith("wrote out.npz: 1 source in ")
     assert "bowl: 31 steps (0..30)" in result.stdout
-    assert "bowl/stepped/x: 31×3 float64" in result.stdout
+    assert "bowl/stepped/x: 31×4 float64" in result.stdout
     assert "bowl/static/Z: 200×200 float64" in result.stdout
     arrays = npz(tmp_path / "out.npz")
     assert set(arrays) == layout("bowl")
     expected = prepare(BOWL_PATHS).traces["bowl"]
     assert_same_trace(arrays, "bowl", expected)
-    assert arrays["bowl/static/names"].tolist() == ["SGD", "Momentum", "AdaGrad"]
+    assert arrays["bowl/static/names"].tolist() == ["SGD", "Momentum", "AdaGrad", "Adam"]
     assert [p.name for p in tmp_path.iterdir()] == ["out.npz"]
 
 
@@ -97,7 +97,7 @@ def test_trace_command_in_process(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert set(arrays) == layout("bowl")
     expected = prepare(BOWL_PATHS, ["sources.bowl.resolution=[30, 20]", "sources.bowl.steps=8"]).traces["bowl"]
     assert arrays["bowl/static/Z"].shape == (20, 30)
-    assert arrays["bowl/stepped/loss"].shape == (9, 3)
+    assert arrays["bowl/stepped/loss"].shape == (9, 4)
     assert_same_trace(arrays, "bowl", expected)
     # Trace.load reads the same arrays back, with or without naming the only source.
     for loaded in (Trace.load(out), Trace.load(out, "bowl")):

@@ -18,7 +18,8 @@ from helpers import GRID_X, GRID_Y, MOVING_STEPS, moving_spec, moving_trace, wri
 from scipy.interpolate import PchipInterpolator
 
 from scenespec.compile import ArtistGraph
-from scenespec.layers.base import LAYERS, Painter
+from scenespec.layers.base import LAYERS
+from scenespec.paint.base import Painter
 from scenespec.pipeline import Prepared, build, prepare, scene_style
 from scenespec.resolve.trace import Trace
 from scenespec.schedule import Frame

@@ -24,7 +24,8 @@ from scenespec.compile.style import styling_of
 from scenespec.compile.ticks3d import declutter_tick_labels
 from scenespec.errors import KeyPath, Problem, SpecError
 from scenespec.frame import Frame
-from scenespec.layers.base import LAYERS, BuildContext, Extent, LayerSpec, Painter, as_3d
+from scenespec.layers.base import LAYERS, LayerSpec
+from scenespec.paint.base import BuildContext, Extent, Painter, as_3d
 from scenespec.resolve.trace import TraceField, TraceLike
 from scenespec.validate.base import TRANSFORMS_SOURCE, split_binding
 from scenespec.validate.references import Locate
@@ -62,7 +63,8 @@ def make_painter(
     the kind's channel table. `where` is the layer's key path (`("panels", p, "layers", i)`) for errors."""
     fields = layer_fields(layer, traces)
     with located(where, locate):
-        painter = LAYERS.load()[layer.kind].painter(layer, fields)
+        painter_class: type[Painter[Any]] = LAYERS.load()[layer.kind].painter
+        painter = painter_class(layer, fields)
     painter.series_optimizers = series_optimizers(layer, traces)
     return painter
 

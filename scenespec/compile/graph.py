@@ -18,7 +18,7 @@ from scenespec.compile.limits import data_range, widened
 from scenespec.compile.style import Styling, style_context
 from scenespec.compile.ticks3d import declutter_view
 from scenespec.frame import Frame
-from scenespec.layers.base import Painter, as_3d
+from scenespec.paint.base import Painter, as_3d
 from scenespec.validate.scene import PanelSpec
 
 GrowingAxis = tuple[

@@ -18,7 +18,7 @@ from matplotlib.axes import Axes
 from matplotlib.legend import Legend
 from matplotlib.typing import LegendLocType
 
-from scenespec.layers.base import Painter
+from scenespec.paint.base import Painter
 
 
 @dataclass

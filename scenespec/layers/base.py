@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from pydantic import ConfigDict, Field, field_validator
 
@@ -26,9 +26,6 @@ from scenespec.validate.base import Binding, SpecModel
 from scenespec.validate.colors import check_color, is_colormap, unknown_colormap
 from scenespec.validate.drawable import Label
 from scenespec.validate.limits import FieldSize, Usage
-
-if TYPE_CHECKING:
-    from scenespec.paint.base import Painter
 
 
 def _schema_defaults(schema: dict[str, Any], model: type[LayerSpec]) -> None:
@@ -147,36 +144,26 @@ class XYLayer(ColorChecked):
     label: Label | None = Field(None, description="Legend entry.")
 
 
-PAINTER_NAMES = frozenset(
-    {"Painter", "BuildContext", "Extent", "as_3d", "add_colorbar", "shows_something", "redrawn", "COMMON_KWARGS"}
-)
-"""Painter-side names that lived here when models and painters shared a module: still importable from here (a
-plug-in written then keeps working), loaded from `scenespec.paint.base`, and so importing matplotlib, only on use."""
-
-
-def __getattr__(name: str) -> Any:
-    if name in PAINTER_NAMES or name == "NO_MARKERS":
-        from scenespec.paint import base as paint_base
-
-        return getattr(paint_base, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+PainterClass = type
+"""A painter class (`scenespec.paint.base.Painter`'s subclass). Models never import painters, so it is typed as
+a class here; the compiler, which imports painters, knows it as `type[Painter]`."""
 
 
 class LayerKind:
     """A kind's model, known eagerly (the spec language, the schema), and its painter, imported on first use."""
 
-    def __init__(self, model: type[LayerSpec], painter: type[Painter[Any]] | str) -> None:
+    def __init__(self, model: type[LayerSpec], painter: PainterClass | str) -> None:
         if isinstance(painter, str) and painter.count(":") != 1:
             raise ValueError(f"a painter is a class or 'module:Class', not {painter!r}")
         self.model = model
         self._painter = painter
 
     @property
-    def painter(self) -> type[Painter[Any]]:
+    def painter(self) -> PainterClass:
         """The painter class, imported from its module the first time a render asks for it."""
         if isinstance(self._painter, str):
             module, name = self._painter.split(":")
-            painter: type[Painter[Any]] = getattr(importlib.import_module(module), name)
+            painter: PainterClass = getattr(importlib.import_module(module), name)
             self._painter = painter
             return painter
         return self._painter
@@ -185,7 +172,7 @@ class LayerKind:
 LAYERS: Registry[LayerKind] = Registry("layer", "scenespec.layers")
 
 
-def register_layer(model: type[LayerSpec], painter: type[Painter[Any]] | str) -> None:
+def register_layer(model: type[LayerSpec], painter: PainterClass | str) -> None:
     """Make a layer kind part of the spec language (its channel table must agree with its fields).
 
     `painter` is the painter class or, so that checking a spec need not import matplotlib, its place as

@@ -5,7 +5,8 @@ from typing import Literal
 from pydantic import Field
 
 from scenespec.frame import Frame
-from scenespec.layers.base import BuildContext, LayerSpec, Painter, register_layer
+from scenespec.layers.base import LayerSpec, register_layer
+from scenespec.paint.base import BuildContext, Painter
 
 
 class LevelLayer(LayerSpec):
