@@ -52,9 +52,10 @@ PROBE_FRAMES = 4
 WORKERS_PAY_AFTER = 0.5
 """Seconds of drawing left, estimated, above which `AdaptiveExecutor` starts workers for the rest. Forked workers
 that inherit the built engine start in tens of milliseconds, and a frame handed back through shared memory costs a
-copy (a tenth of a millisecond for 640×480), so with a free second core they save up to half of the time left, less that: from a few tenths of a second on
-(linreg's 200 frames get them, its 19 frames are drawn here). On a machine busy with other work the second core is
-not free, and they neither gain nor lose measurably (linreg's 200 frames: 1.25 s either way at load 2)."""
+copy (a tenth of a millisecond for 640×480), so with a free second core they save up to half of the time left,
+less that: from a few tenths of a second on (linreg's 200 frames get them, its 19 frames are drawn here). On a
+machine busy with other work the second core is not free, and they neither gain nor lose measurably (linreg's 200
+frames: 1.25 s either way at load 2)."""
 StartMethod = Literal["fork", "spawn", "forkserver"]
 
 
