@@ -226,32 +226,3 @@ def test_the_decision_weighs_the_time_left_against_the_threshold() -> None:
     assert adaptive.seconds_per_frame == 0.012
     assert adaptive._workers_pay(times, 80) is False  # 0.012 × 80 < 1 s
     assert AdaptiveExecutor(workers=1, pay_after=0.0)._workers_pay(times, 1000) is False
-
-
-SET_DOCS = """
-import sys
-{prepare}
-from matplotlib.artist import Artist
-from matplotlib.lines import Line2D
-from matplotlib.text import Text
-
-line = Line2D([0, 1], [0, 1])
-line.set(color="red", lw=3, label="fit")  # an alias too
-text = Text(0, 0, "a")
-text.set(text="b", fontsize=20)
-print(line.get_color(), line.get_linewidth(), line.get_label(), text.get_text(), text.get_fontsize())
-print(Line2D.set is not Artist.set and Text.set is not Line2D.set, Line2D.set.__doc__ is not None)
-"""
-
-
-@pytest.mark.parametrize("skipped", [True, False])
-def test_a_render_command_skips_the_docstrings_of_artists_set_methods_and_set_works_the_same(skipped: bool) -> None:
-    """What the render command's process does before importing matplotlib (`_without_set_docstrings`), against a
-    plain import: `set` takes the same properties and aliases, only its generated docstring is left out."""
-    prepare = "from scenespec.cli import _without_set_docstrings; _without_set_docstrings()" if skipped else ""
-    run = subprocess.run(
-        [sys.executable, "-c", SET_DOCS.format(prepare=prepare)], capture_output=True, text=True, check=True
-    )
-    values, classes = run.stdout.splitlines()
-    assert values == "red 3.0 fit b 20.0"
-    assert classes == f"True {not skipped}"
