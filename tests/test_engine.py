@@ -120,7 +120,7 @@ def assert_engine_equals_plain_redraw(prepared: Prepared, monkeypatch: pytest.Mo
 
 
 CASES = [pytest.param(path, (), id=path.stem) for path in sorted(SPECS.glob("*.toml"))]
-CASES.append(pytest.param(SPECS / "bowl_path_3d.toml", ("panels.0.camera.rotate=0",), id="bowl_path_3d-still"))
+CASES.append(pytest.param(SPECS / "bowl_path_3d.toml", ("panels.0.camera.keys=[]",), id="bowl_path_3d-still"))
 
 
 @pytest.mark.parametrize(("path", "extra"), CASES)

@@ -331,7 +331,9 @@ def test_text_of_a_field_with_one_value_per_optimizer_lists_them(tmp_path: Path)
 
 
 def test_rotating_camera_turns_linearly_from_azim_to_azim_plus_rotate(tmp_path: Path) -> None:
-    prepared, graph = compiled(tmp_path, SPECS / "bowl_path_3d.toml", (*PATH_3D, "panels.0.camera.rotate=90"))
+    prepared, graph = compiled(
+        tmp_path, SPECS / "bowl_path_3d.toml", (*PATH_3D, "panels.0.camera.keys=[]", "panels.0.camera.rotate=90")
+    )
     ax = graph.panels[0].ax
     camera = prepared.scene.panels[0].camera
     assert (camera.elev, camera.azim, camera.rotate) == (35, -70, 90)
