@@ -8,6 +8,7 @@ The atomic-output tests run in-process so they can break the GIF sink halfway.
 
 from __future__ import annotations
 
+import logging
 import re
 import shutil
 import subprocess
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 
+import matplotlib
 import numpy as np
 import pytest
 from helpers import FAST, LINREG, SPEC, line_of, run_cli, run_cli_many, spec_variant, write_spec
@@ -319,11 +321,16 @@ def test_failed_render_keeps_earlier_output(
         written.append(frame.index)
 
     monkeypatch.setattr(GifSink, "write", write_two_then_fail)
-    with pytest.raises(type(failure)):
+    rc_before = dict(matplotlib.rcParams)
+    with pytest.raises(type(failure)) as raised:
         render_in_process(spec, out=str(out), overrides=(*FAST, "scene.title=Changed"), progress=False)
     assert written == [0, 1]
     assert out.read_bytes() == before
     assert sorted(p.name for p in out.parent.iterdir()) == ["linreg.toml", "out.gif"]
+    # the scene's style was left with the render, while the exception (and the frames it stopped) is still held
+    assert raised.value is failure
+    assert logging.getLogger("matplotlib.mathtext").filters == []
+    assert dict(matplotlib.rcParams) == rc_before
 
 
 def test_a_folder_of_other_files_is_never_replaced(tmp_path: Path) -> None:

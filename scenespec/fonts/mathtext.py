@@ -40,7 +40,7 @@ class _Collect(logging.Filter):
 def glyph_messages_collected() -> Iterator[list[str]]:
     """Within the block, mathtext's missing-glyph messages are not logged; yields the characters they name."""
     collect = _Collect()
-    LOGGER.addFilter(collect)
+    LOGGER.filters.insert(0, collect)  # first: an enclosing block's filter, which drops the record, comes after
     try:
         yield collect.chars
     finally:

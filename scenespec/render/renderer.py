@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -33,10 +34,15 @@ def write_frames(
     frames: list[Frame], images: Iterable[np.ndarray], sink: Sink, progress: Progress | None = None
 ) -> tuple[int, int]:
     """Hand each frame's pixels to `sink` in order; on any failure (or Ctrl-C, or SIGTERM) the sink discards its
-    partial output. Returns the frame size (width, height)."""
+    partial output. Returns the frame size (width, height).
+
+    `images` is closed when this returns or fails: a generator that draws inside a style (an executor's `frames`)
+    then leaves it at once, instead of whenever the exception that stopped it is let go, which may be never in a
+    process that keeps it (a notebook, a test): its rcParams, warning filters and glyph-message filter would
+    outlive the render."""
     size = (0, 0)
     try:
-        with sink:
+        with sink, closing_iterator(images):
             for frame, rgb in zip(frames, images, strict=True):
                 raise_if_interrupted()  # a signal whose exception Python dropped while a worker was forked
                 size = (rgb.shape[1], rgb.shape[0])
@@ -48,6 +54,17 @@ def write_frames(
         if progress:
             progress.finish()
     return size
+
+
+@contextmanager
+def closing_iterator(images: Iterable[np.ndarray]) -> Iterator[None]:
+    """Close `images` on the way out if it is a generator (or anything with `close`)."""
+    try:
+        yield
+    finally:
+        close = getattr(images, "close", None)
+        if callable(close):
+            close()
 
 
 def drawn_frames(graph: ArtistGraph, frames: list[Frame]) -> Iterator[np.ndarray]:
