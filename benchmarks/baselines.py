@@ -160,7 +160,7 @@ def _projector(prepared: Prepared, out: Path, highlight: int | None, dim_alpha: 
     clock starts, so both sides draw the same points."""
     from matplotlib.offsetbox import AnnotationBbox, OffsetImage
 
-    from scenespec.layers._classes import stratified  # the same thumbnails as the spec's `sample`
+    from scenespec.paint._classes import stratified  # the same thumbnails as the spec's `sample`
 
     scene, digits = prepared.scene, prepared.traces["digits"]
     layouts = np.asarray(prepared.traces["transforms"].field("layout").data)  # checkpoints × points × 2

@@ -22,8 +22,8 @@ from matplotlib.text import Text
 from scipy.interpolate import PchipInterpolator
 
 import scenespec
-from scenespec.layers._pchip import pchip
 from scenespec.paint._glyphs import _bitmaps
+from scenespec.paint._pchip import pchip
 from scenespec.paint.text import PlacedText
 from scenespec.pipeline import prepare
 from scenespec.render.engine import rgb_of

@@ -46,6 +46,9 @@ class PanelNode:
     """The panels sharing this one's limits (`share`), itself included; empty: itself alone."""
     legend: PanelLegend | None = None
     """The panel's legend, listing the layers that have drawn something (None: the panel has none)."""
+    decluttered_for: tuple[object, ...] | None = None
+    """The camera view and limits a moving camera's tick labels were last decluttered for: a view held between
+    keys, or frames shown again, need no new measuring (a draw of the panel's axes)."""
 
     def grow(self, frame: Frame) -> None:
         """Widen each axis whose data at `frame` leaves its limits (the frame engine then redraws its background)."""
@@ -116,10 +119,14 @@ class ArtistGraph:
             panel.grow(frame)
         for panel in self.rotating_panels:
             ax = as_3d(panel.ax)
-            look(ax, view_at(panel.spec.camera, frame.progress))
+            view = view_at(panel.spec.camera, frame.progress)
+            look(ax, view)
             canvas = self.figure.canvas
-            if isinstance(canvas, FigureCanvasAgg):  # frames are drawn on Agg; where not, labels stay as they are
+            seen_as = (view.values, tuple(ax.get_w_lims()))
+            # frames are drawn on Agg; where not, labels stay as they are
+            if isinstance(canvas, FigureCanvasAgg) and seen_as != panel.decluttered_for:
                 declutter_view(ax, canvas.get_renderer())
+                panel.decluttered_for = seen_as
 
     def styled(self) -> AbstractContextManager[None]:
         """The scene's style, to draw frames in."""

@@ -5,16 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
-from matplotlib.artist import Artist
 
 from scenespec.errors import Problem, SpecError
 from scenespec.frame import Frame
 from scenespec.layers._numbers import fill, parse_template
-from scenespec.layers._tween import number_at
 from scenespec.layers.counter import NAMES, PLACES, SAMPLES, CounterLayer
 from scenespec.layers.text import format_problem
-from scenespec.paint.base import BuildContext, Painter
-from scenespec.paint.text import PlacedText
+from scenespec.paint._tween import number_at
+from scenespec.paint.base import BuildContext
+from scenespec.paint.text import FilledTextPainter
 from scenespec.resolve.trace import TraceField
 from scenespec.validate.base import split_binding
 
@@ -22,7 +21,7 @@ COUNTER_ZORDER = 4.0
 """Above lines (2), markers and texts (3), below a legend (5): the counter is read over the data."""
 
 
-class CounterPainter(Painter[CounterLayer]):
+class CounterPainter(FilledTextPainter[CounterLayer]):
     def __init__(self, spec: CounterLayer, fields: Mapping[str, TraceField]) -> None:
         super().__init__(spec, fields)
         self.parts = parse_template(spec.format, NAMES, SAMPLES)
@@ -44,9 +43,6 @@ class CounterPainter(Painter[CounterLayer]):
     @property
     def dynamic(self) -> bool:
         return True  # the frame's step, or a field recorded per step
-
-    def extent(self, frame_steps: np.ndarray) -> None:
-        return None
 
     def count(self, step: int) -> object:
         """The count shown at `step`: the step itself, or the bound field's value recorded there."""
@@ -72,16 +68,7 @@ class CounterPainter(Painter[CounterLayer]):
         x, y, ha, va = PLACES[s.at] if isinstance(s.at, str) else (*s.at, "left", "bottom")
         kwargs = self.artist_kwargs(color="color", fontsize="size")
         kwargs.setdefault("zorder", COUNTER_ZORDER)
-        self.text = PlacedText(x, y, self.render_text(frame), transform=ctx.ax.transAxes, ha=ha, va=va, **kwargs)
+        text = self.add_text(ctx, frame, x, y, transform=ctx.ax.transAxes, ha=ha, va=va, **kwargs)
         if s.box:
             face = ctx.ax.get_facecolor()
-            self.text.set_bbox({"boxstyle": "round,pad=0.3", "facecolor": face, "edgecolor": "none", "alpha": 0.8})
-        self.text.set_clip_on(False)
-        ctx.ax.add_artist(self.text)
-        self.artists = [self.text]
-
-    def update(self, frame: Frame) -> None:
-        self.text.set_text(self.render_text(frame))
-
-    def legend_handles(self) -> list[Artist]:
-        return []
+            text.set_bbox({"boxstyle": "round,pad=0.3", "facecolor": face, "edgecolor": "none", "alpha": 0.8})

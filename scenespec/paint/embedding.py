@@ -14,8 +14,8 @@ from mpl_toolkits.mplot3d.art3d import Path3DCollection
 
 from scenespec.errors import Problem, SpecError
 from scenespec.frame import Frame
-from scenespec.layers._classes import Classes, label_problems, stratified
 from scenespec.layers.embedding import EmbeddingLayer
+from scenespec.paint._classes import Classes, label_problems, stratified
 from scenespec.paint._stamps import Stamps, text_stamps
 from scenespec.paint.base import BuildContext, Extent, Painter
 from scenespec.resolve.trace import TraceField

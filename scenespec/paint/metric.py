@@ -8,8 +8,8 @@ import numpy as np
 from matplotlib.lines import Line2D
 
 from scenespec.frame import Frame
-from scenespec.layers._tween import history
 from scenespec.layers.metric import MetricLayer
+from scenespec.paint._tween import history
 from scenespec.paint.base import BuildContext, Extent, Painter
 from scenespec.resolve.trace import TraceField
 from scenespec.transform.trailing_average import trailing_average

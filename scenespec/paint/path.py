@@ -18,11 +18,11 @@ from scenespec.errors import Problem, SpecError
 from scenespec.frame import Frame
 from scenespec.layers._numbers import fill, parse_template
 from scenespec.layers._trail import Trail, TrailStyle, trail
-from scenespec.layers._tween import between_recorded, field_history, is_count
 from scenespec.layers.path import HEAD_LABEL_NAMES, HEAD_LABEL_SAMPLES, PathLayer
 from scenespec.layers.text import format_problem
 from scenespec.paint._depth import HeightGrid, eye_of, height_grid, hidden, subdivided
 from scenespec.paint._head_labels import BOX_PAD, HeadLabels
+from scenespec.paint._tween import between_recorded, field_history, is_count
 from scenespec.paint.base import BuildContext, Extent, Painter, as_3d
 from scenespec.resolve.trace import TraceField
 

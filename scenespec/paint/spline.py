@@ -7,8 +7,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from scenespec.frame import Frame
-from scenespec.layers._pchip import pchip
 from scenespec.layers.spline import SplineLayer
+from scenespec.paint._pchip import pchip
 from scenespec.paint.base import BuildContext, Extent, Painter
 from scenespec.resolve.trace import TraceField
 

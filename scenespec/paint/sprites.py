@@ -10,8 +10,8 @@ from matplotlib.artist import Artist
 
 from scenespec.errors import Problem, SpecError
 from scenespec.frame import Frame
-from scenespec.layers._classes import Classes, label_problems, stratified
 from scenespec.layers.sprites import SpritesLayer, scaled
+from scenespec.paint._classes import Classes, label_problems, stratified
 from scenespec.paint._stamps import Stamps
 from scenespec.paint.base import BuildContext, Extent, Painter
 from scenespec.resolve.trace import TraceField

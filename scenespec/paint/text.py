@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from matplotlib.artist import Artist
@@ -12,9 +12,10 @@ from mpl_toolkits.mplot3d import Axes3D
 
 from scenespec.errors import Problem, SpecError
 from scenespec.frame import Frame
-from scenespec.layers._tween import number_at
+from scenespec.layers.base import LayerSpec
 from scenespec.layers.text import BUILTIN_NAMES, TextLayer, format_problem, template_fields
 from scenespec.paint._glyphs import cached_glyphs
+from scenespec.paint._tween import number_at
 from scenespec.paint.base import BuildContext, Painter
 from scenespec.resolve.trace import TraceField
 
@@ -45,7 +46,39 @@ class PlacedText(Text):
         return super().get_tightbbox(renderer) if self.on_canvas() else None
 
 
-class TextPainter(Painter[TextLayer]):
+S = TypeVar("S", bound=LayerSpec)
+
+
+class FilledTextPainter(Painter[S]):
+    """A painter of one text whose template is filled in anew for each frame (`text`, `counter`): it adds no axis
+    limits and no legend entry, and an update only sets the text."""
+
+    text: PlacedText
+
+    def render_text(self, frame: Frame) -> str:
+        """The text shown at `frame`."""
+        raise NotImplementedError
+
+    def extent(self, frame_steps: np.ndarray) -> None:
+        return None
+
+    def add_text(self, ctx: BuildContext, frame: Frame, x: float, y: float, **kwargs: Any) -> PlacedText:
+        """The text at (x, y), showing `frame`, added to the panel as this layer's one artist; like `Axes.text`
+        makes it, it may stand outside its panel (not clipped)."""
+        self.text = PlacedText(x, y, self.render_text(frame), **kwargs)
+        self.text.set_clip_on(False)
+        ctx.ax.add_artist(self.text)
+        self.artists = [self.text]
+        return self.text
+
+    def update(self, frame: Frame) -> None:
+        self.text.set_text(self.render_text(frame))
+
+    def legend_handles(self) -> list[Artist]:
+        return []
+
+
+class TextPainter(FilledTextPainter[TextLayer]):
     def __init__(self, spec: TextLayer, fields: Mapping[str, TraceField]) -> None:
         super().__init__(spec, fields)
         self.parts = template_fields(spec.text)
@@ -64,9 +97,6 @@ class TextPainter(Painter[TextLayer]):
     @property
     def dynamic(self) -> bool:
         return any(name in BUILTIN_NAMES for _, name, _ in self.parts) or super().dynamic
-
-    def extent(self, frame_steps: np.ndarray) -> None:
-        return None
 
     def render_text(self, frame: Frame) -> str:
         """The template filled in for `frame`: `{step}` and `{frame}` come from the frame context; a bound number
@@ -93,13 +123,4 @@ class TextPainter(Painter[TextLayer]):
         # a 3D panel has no 2D data coordinates: the text is placed on the panel
         on_panel = s.coords == "axes" or isinstance(ctx.ax, Axes3D)
         transform = ctx.ax.transAxes if on_panel else ctx.ax.transData
-        self.text = PlacedText(*s.at, self.render_text(frame), transform=transform, ha=s.ha, va=s.va, **kwargs)
-        self.text.set_clip_on(False)  # as `Axes.text` makes it: a text may stand outside its panel
-        ctx.ax.add_artist(self.text)
-        self.artists = [self.text]
-
-    def update(self, frame: Frame) -> None:
-        self.text.set_text(self.render_text(frame))
-
-    def legend_handles(self) -> list[Artist]:
-        return []
+        self.add_text(ctx, frame, *s.at, transform=transform, ha=s.ha, va=s.va, **kwargs)
