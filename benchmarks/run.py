@@ -17,7 +17,11 @@ Three measurements per scene, side by side, each in a fresh child process:
   imports matplotlib, scipy and the baseline, reads the numbers (from scenespec's trace cache,
   warmed before) and draws. Both read the same cached numbers, so neither trains.
 - start-up: the commands `--help`, `--version` and `validate` of the first scene's spec, whole
-  processes, and the imports of its render (the sum of `python -X importtime`'s own times).
+  processes, and the imports of its render (the sum of `python -X importtime`'s own times). Beside
+  them, the floor any render stands on: the interpreter alone, importing matplotlib's figure and
+  Agg canvas alone, and a render of the first scene's first frame only (`--frame 0`, a PNG). A
+  whole-process ratio cannot exceed the baseline's seconds over that one-frame render's: the
+  ceiling printed last.
 
 See docs/performance.md for the measured table.
 """
@@ -175,7 +179,27 @@ def startup(scene: BenchScene, repeat: int, folder: Path) -> dict[str, float]:
         "--version": [*command, "--version"],
         f"validate {scene.spec}": [*command, "validate", scene.spec],
     }
-    times = {label: min(timed(args) for _ in range(repeat)) for label, args in runs.items()}
+    sets = [arg for item in scene.overrides for arg in ("--set", item)]
+    floor = {
+        "python -c pass": [sys.executable, "-c", "pass"],
+        "import matplotlib.figure and the Agg canvas": [
+            sys.executable,
+            "-c",
+            "import matplotlib.figure, matplotlib.backends.backend_agg",
+        ],
+        f"render {scene.spec}, its first frame only (PNG)": [
+            *command,
+            "render",
+            scene.spec,
+            *sets,
+            "--frame",
+            "0",
+            "-o",
+            str(folder / "first.png"),
+            "-q",
+        ],
+    }
+    times = {label: min(timed(args) for _ in range(repeat)) for label, args in (runs | floor).items()}
     times[f"render {scene.spec}: imports"] = min(render_imports(scene, folder) for _ in range(repeat))
     return times
 
@@ -219,6 +243,12 @@ def main() -> None:
             print(f"{name}: baseline {base['seconds']:.2f} s, scenespec {fast['seconds']:.2f} s", file=sys.stderr)
     print_table(rows)
     print_startup(starts)
+    name, scene, *_, whole_base, _ = rows[0]
+    one_frame = next(seconds for label, seconds in starts.items() if "first frame only" in label)
+    print(
+        f"\nceiling of the whole-process ratio for {name}: baseline {whole_base:.2f} s / one-frame render "
+        f"{one_frame:.2f} s = {whole_base / one_frame:.1f}×"
+    )
 
 
 def best(impl: str, name: str, scene: BenchScene, workers: int | None, folder: Path, repeat: int) -> dict:

@@ -151,9 +151,21 @@ def shaped(renderer: RendererAgg, text: str, prop: Any) -> Shaped | None:
     return result
 
 
-def _measure(renderer: RendererAgg, text: str, prop: Any, ismath: Any) -> tuple[float, float, float]:
+Recent = dict[tuple[str, Any], Shaped | None]
+"""The strings one text's draw shaped, by string and font properties: its measuring and its drawing look the font
+up once (the font a text's properties name cannot change during its draw)."""
+
+
+def _shaped_recently(renderer: RendererAgg, recent: Recent, text: str, prop: Any) -> Shaped | None:
+    key = (text, prop)
+    if key not in recent:
+        recent[key] = shaped(renderer, text, prop)
+    return recent[key]
+
+
+def _measure(renderer: RendererAgg, recent: Recent, text: str, prop: Any, ismath: Any) -> tuple[float, float, float]:
     """`RendererAgg.get_text_width_height_descent`, from the string's one shaping where it can."""
-    found = None if ismath else shaped(renderer, text, prop)
+    found = None if ismath else _shaped_recently(renderer, recent, text, prop)
     if found is None:
         return RendererAgg.get_text_width_height_descent(renderer, text, prop, ismath)
     return found[1]
@@ -161,6 +173,7 @@ def _measure(renderer: RendererAgg, text: str, prop: Any, ismath: Any) -> tuple[
 
 def _draw_text(
     renderer: RendererAgg,
+    recent: Recent,
     gc: Any,
     x: float,
     y: float,
@@ -172,7 +185,7 @@ def _draw_text(
 ) -> None:
     """`RendererAgg.draw_text`, from the string's one shaping where it can (the glyphs from the cache either way)."""
     styled = mtext is not None and (mtext.get_fontfeatures() is not None or mtext.get_language() is not None)
-    found = None if ismath or styled else shaped(renderer, text, prop)
+    found = None if ismath or styled else _shaped_recently(renderer, recent, text, prop)
     if found is None:
         RendererAgg.draw_text(renderer, gc, x, y, text, prop, angle, ismath=ismath, mtext=mtext)
         return
@@ -193,8 +206,9 @@ def cached_glyphs(renderer: Any) -> Iterator[None]:
         return
     overrides: dict[str, Any] = {"_draw_text_glyphs_and_boxes": lambda *args: _draw_glyphs(renderer, *args)}
     if _SHAPES_ONCE:
-        overrides["get_text_width_height_descent"] = lambda *args: _measure(renderer, *args)
-        overrides["draw_text"] = lambda *args, **kwargs: _draw_text(renderer, *args, **kwargs)
+        recent: Recent = {}
+        overrides["get_text_width_height_descent"] = lambda *args: _measure(renderer, recent, *args)
+        overrides["draw_text"] = lambda *args, **kwargs: _draw_text(renderer, recent, *args, **kwargs)
     # on the instance, for this text's draw only: the class's methods stay as matplotlib made them
     installed = [name for name in overrides if name not in vars(renderer)]
     for name in installed:
