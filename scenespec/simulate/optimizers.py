@@ -204,7 +204,6 @@ OptimizerSpec = Annotated[Optimizer, Field(discriminator="name")]
 """An optimizer in a spec, selected by its `name`."""
 
 
-
 # --- The update rules -------------------------------------------------------------------------------------------
 
 
