@@ -323,13 +323,3 @@ def test_zero_steps() -> None:
     descent = descend(spec_of({"name": "adam"}), (-7.0, 2.0), elliptic_gradient, 0)
     np.testing.assert_array_equal(descent.positions, [[-7.0, 2.0]])
     np.testing.assert_array_equal(descent.gradients, [[-0.7, 4.0]])
-
-
-def test_names_are_the_models_names() -> None:
-    """The names a theme checks its colours against (kept apart from the models, which are slow to import) are
-    the `name` of each optimizer model, in the models' order."""
-    from typing import get_args
-
-    from scenespec.simulate.optimizers import Optimizer
-
-    assert tuple(model.model_fields["name"].default for model in get_args(Optimizer)) == OPTIMIZER_NAMES

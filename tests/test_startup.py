@@ -2,8 +2,8 @@
 
 Import checks run `python -X importtime -m scenespec ...` in a fresh process and read the modules it
 imported (one line each on stderr). Replacements are checked against what they replace: PCHIP against
-scipy's, nearest palette colours against distances computed here, cached glyphs against matplotlib's own
-text drawing, the adaptive executor's frames against a serial render's.
+scipy's, nearest palette colours against distances computed here, the adaptive executor's frames against a serial
+render's (cached glyphs against matplotlib's own text drawing: tests/test_text_shaping.py).
 """
 
 from __future__ import annotations
@@ -16,15 +16,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 from helpers import FAST, LINREG
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.text import Text
 from scipy.interpolate import PchipInterpolator
 
 import scenespec
-from scenespec.paint._glyphs import _bitmaps
 from scenespec.paint._pchip import pchip
-from scenespec.paint.text import PlacedText
 from scenespec.pipeline import prepare
 from scenespec.render.engine import rgb_of
 from scenespec.render.executors import AdaptiveExecutor, SerialExecutor
@@ -133,35 +128,6 @@ def test_rgb_of_is_the_first_three_channels() -> None:
     rgb = rgb_of(rgba)
     assert rgb.shape == (37, 53, 3) and rgb.flags.c_contiguous
     assert np.array_equal(rgb, rgba[:, :, :3])
-
-
-def _texts(cls: type[Text], strings: list[str]) -> list[np.ndarray]:
-    """Each string drawn by `cls` on the same figure, frame after frame, as RGBA pixels."""
-    figure = Figure(figsize=(3, 1.5), dpi=100)
-    canvas = FigureCanvasAgg(figure)
-    texts = [
-        cls(0.05, 0.6, "", transform=figure.transFigure, fontsize=16, color="r"),
-        cls(0.5, 0.2, "", transform=figure.transFigure, fontsize=9.5, color="navy", rotation=30, ha="center"),
-    ]
-    for text in texts:
-        figure.add_artist(text)
-    frames = []
-    for string in strings:
-        for text in texts:
-            text.set_text(string)
-        canvas.draw()
-        frames.append(np.asarray(canvas.buffer_rgba()).copy())
-    return frames
-
-
-def test_cached_glyphs_draw_what_matplotlib_draws() -> None:
-    strings = [f"Cost: {value:.3f}" for value in (12.3456, 7.25, 0.125, 12.3456, 3.5)] + ["step 120", "ÅgÿQ 1/2"]
-    _bitmaps.clear()
-    cached = _texts(PlacedText, strings)
-    assert _bitmaps  # the glyphs were drawn from the cache
-    plain = _texts(Text, strings)
-    for ours, theirs in zip(cached, plain, strict=True):
-        assert np.array_equal(ours, theirs)
 
 
 @pytest.fixture(scope="module")

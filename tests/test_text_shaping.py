@@ -1,6 +1,7 @@
-"""Per-frame text shaped once: the extent taken from one `FT2Font._layout` equals what matplotlib's
-`set_text` measures, and texts drawn that way are matplotlib's pixels, for plain strings and for the strings
-that must go matplotlib's own way (ligatures, missing glyphs, combining marks, mathtext, font features)."""
+"""Per-frame text drawn from cached glyph bitmaps and shaped once: the extent taken from one
+`FT2Font._layout` equals what matplotlib's `set_text` measures, and texts drawn that way are matplotlib's pixels,
+for plain strings and for the strings that must go matplotlib's own way (ligatures, missing glyphs, combining
+marks, mathtext, font features)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.text import Text
 
-from scenespec.paint._glyphs import _SHAPES_ONCE, _shaped, cached_glyphs, shaped
+from scenespec.paint._glyphs import _SHAPES_ONCE, _bitmaps, _shaped, cached_glyphs, shaped
 from scenespec.paint.text import PlacedText
 
 
@@ -107,12 +108,14 @@ STRINGS = [
 
 def test_texts_drawn_with_one_shaping_are_matplotlibs_pixels() -> None:
     _shaped.clear()
+    _bitmaps.clear()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        ours = _frames(PlacedText, STRINGS)
+        ours = _frames(PlacedText, STRINGS + STRINGS[:2])  # the first two again: their glyphs from the cache
         assert any(value is not None for value in _shaped.values())  # the one-shaping way was taken
-        theirs = _frames(Text, STRINGS)
-    for string, mine, reference in zip(STRINGS, ours, theirs, strict=True):
+        assert _bitmaps  # the glyphs were drawn from the cache
+        theirs = _frames(Text, STRINGS + STRINGS[:2])
+    for string, mine, reference in zip(STRINGS + STRINGS[:2], ours, theirs, strict=True):
         assert np.array_equal(mine, reference), string
 
 

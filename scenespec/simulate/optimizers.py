@@ -24,7 +24,6 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import Field, field_validator, model_validator
 
-from scenespec.simulate.names import OPTIMIZER_NAMES as OPTIMIZER_NAMES  # re-exported: the models and their names
 from scenespec.steps_done import report
 from scenespec.validate.base import Pair, Seed, SpecModel
 from scenespec.validate.drawable import Label
@@ -202,6 +201,8 @@ Optimizer = SGDSpec | MomentumSpec | NesterovSpec | AdagradSpec | RMSpropSpec | 
 
 OptimizerSpec = Annotated[Optimizer, Field(discriminator="name")]
 """An optimizer in a spec, selected by its `name`."""
+
+OPTIMIZER_NAMES: tuple[str, ...] = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw")
 
 
 # --- The update rules -------------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from cycler import cycler
 from pydantic import AfterValidator, Field
 
 from scenespec.errors import did_you_mean
-from scenespec.simulate.names import OPTIMIZER_NAMES
+from scenespec.simulate.optimizers import OPTIMIZER_NAMES
 from scenespec.validate.base import SpecModel
 from scenespec.validate.colors import NOT_A_COLOR, is_color
 
