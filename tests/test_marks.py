@@ -269,3 +269,28 @@ def test_frames_with_marks_and_labels_equal_a_plain_redraw(tmp_path: Path, monke
     )
     engine = assert_engine_equals_plain_redraw(prepare(spec, cache=False), monkeypatch)
     assert engine.blits
+
+
+def test_a_counter_of_a_source_that_ended_early_names_the_step_its_value_was_recorded_at(tmp_path: Path) -> None:
+    """The frames run over g's steps 0..4; h recorded only steps 0 and 2 (an optimizer that ran fewer steps):
+    from step 2 on, its counter holds h's last value and names step 2, while `{step}` goes on."""
+    write_trace(tmp_path / "g.npz")
+    Trace(steps=np.array([0, 2]), stepped={"loss": np.array([9.0, 4.0])}).save(tmp_path / "h.npz")
+    text = scene_text('{ kind = "counter", value = "h.loss", format = "{step}: step {value_step}: f = {value}" }')
+    text = text.replace("[frames]", '[sources.h]\nkind = "trace"\npath = "h.npz"\n\n[frames]')
+    prepared = prepare(write_spec(tmp_path, text), cache=False)
+    with scene_style(prepared.scene):
+        graph = build(prepared)
+        counter = graph.layers[0].painter
+        shown = []
+        for frame in prepared.frames:
+            graph.show(frame)
+            shown.append(counter.text.get_text())
+    assert shown == ["0: step 0: f = 9", "1: step 0: f = 9", "2: step 2: f = 4", "3: step 2: f = 4", "4: step 2: f = 4"]
+
+
+def test_a_step_counter_names_the_frames_step_as_its_value_step(tmp_path: Path) -> None:
+    graph, prepared = compiled(tmp_path, '{ kind = "counter", format = "{value} {value_step}" }')
+    counter = graph.layers[0].painter
+    graph.show(prepared.frames[3])
+    assert counter.text.get_text() == "3 3"

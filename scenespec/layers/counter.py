@@ -20,10 +20,16 @@ from scenespec.validate.base import Binding, Pair
 
 Corner = Literal["upper left", "upper center", "upper right", "lower left", "lower center", "lower right"]
 
-NAMES = ("value", "last", "name", "step")
+NAMES = ("value", "last", "name", "step", "value_step")
 """The fields a counter's `format` may use."""
 
-SAMPLES: dict[str, tuple[object, ...]] = {"value": (1.5, 2), "last": (1.5, 2), "name": ("a",), "step": (1,)}
+SAMPLES: dict[str, tuple[object, ...]] = {
+    "value": (1.5, 2),
+    "last": (1.5, 2),
+    "name": ("a",),
+    "step": (1,),
+    "value_step": (1,),
+}
 
 INSET = 0.03
 """Distance of a corner counter from the panel's edges, as a fraction of the panel."""
@@ -52,8 +58,10 @@ class CounterLayer(ColorChecked):
     format: str = Field(
         "{name} {value}",
         description="Template: `{value}` (the count at this frame), `{last}` (at the animation's last frame), "
-        "`{name}` (`step`, or the bound field's name), `{step}`; a format spec as in Python (`{value:.3e}`), "
-        "else a number is written with 4 significant digits and a whole number as an integer.",
+        "`{name}` (`step`, or the bound field's name), `{step}` (the frame's step), `{value_step}` (the step "
+        "`{value}` was recorded at: the last one up to the frame's step, which stays put once a source that "
+        "ran fewer steps than the animation has ended); a format spec as in Python (`{value:.3e}`), else a "
+        "number is written with 4 significant digits and a whole number as an integer.",
     )
     at: Corner | Pair[float] = Field(
         "upper left", description="A corner of the panel, or a position [x, y] in 0..1 fractions of the panel."

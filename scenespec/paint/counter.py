@@ -58,8 +58,22 @@ class CounterPainter(FilledTextPainter[CounterLayer]):
             return frame.step
         return np.asarray(number_at(self.fields["value"], frame)).ravel()[0].item()
 
+    def value_step(self, step: int) -> int:
+        """The step the value shown at `step` was recorded at: the last recorded step up to `step` (a source that
+        ran fewer steps than the animation holds its last value, and this its last step)."""
+        field = self.fields.get("value")
+        if field is None or field.steps is None:
+            return step
+        return int(field.steps[field.index_of(step)])
+
     def render_text(self, frame: Frame) -> str:
-        values = {"value": self.count_at(frame), "last": self.last, "name": self.name, "step": frame.step}
+        values = {
+            "value": self.count_at(frame),
+            "last": self.last,
+            "name": self.name,
+            "step": frame.step,
+            "value_step": self.value_step(frame.step),
+        }
         return fill(self.parts, values)
 
     def build(self, ctx: BuildContext, frame: Frame) -> None:
