@@ -19,7 +19,7 @@ from test_engine import assert_engine_equals_plain_redraw
 
 from scenespec.compile import ArtistGraph
 from scenespec.errors import SpecError
-from scenespec.paint._head_labels import repel
+from scenespec.paint._head_labels import COMPASS, OFFSET_POINTS, along, disc_overlap, repel, sides
 from scenespec.pipeline import build, load_and_validate, prepare, scene_style
 from scenespec.resolve.trace import Trace
 
@@ -261,6 +261,8 @@ def test_repel_stacks_overlapping_boxes_and_leaves_others() -> None:
     far = Bbox.from_extents(50, 0, 60, 4)
     shifts = repel([same, same, far], [2.0, 2.0, 2.0], gap=1.0)
     assert shifts == [2.5, -2.5, 0.0]  # 5 apart (height 4 + gap 1), centred where they were
+    below = Bbox.from_extents(2, -10, 12, -6)  # under `same`, sideways over it, already more than the gap apart
+    assert repel([same, below], [2.0, 5.0], gap=1.0) == [0.0, 0.0]  # left where they are, whichever head is higher
 
 
 def test_frames_with_marks_and_labels_equal_a_plain_redraw(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -294,3 +296,76 @@ def test_a_step_counter_names_the_frames_step_as_its_value_step(tmp_path: Path) 
     counter = graph.layers[0].painter
     graph.show(prepared.frames[3])
     assert counter.text.get_text() == "3 3"
+
+
+def test_label_sides_turn_away_from_ahead_left_before_right() -> None:
+    assert sides((1, 0)) == [(1, 0), (1, 1), (1, -1), (0, 1), (0, -1), (-1, 1), (-1, -1), (-1, 0)]
+    assert sides((0, -1))[:3] == [(0, -1), (1, -1), (-1, -1)]
+    assert sorted(sides((-1, 1))) == sorted(COMPASS)
+
+
+def test_a_disc_reaching_into_a_box_counts_its_depth_squared() -> None:
+    box = Bbox.from_extents(0, 0, 10, 4)
+    assert disc_overlap(box, np.array([13.0, 2.0]), 5.0) == pytest.approx(4.0)  # 3 px from the side: 2 px deep
+    assert disc_overlap(box, np.array([16.0, 2.0]), 5.0) == 0.0
+    assert disc_overlap(box, np.array([5.0, 2.0]), 5.0) == pytest.approx(25.0)  # inside: its whole radius
+    assert disc_overlap(box, np.array([13.0, 8.0]), 5.0) == 0.0  # 5 px from the corner: touching only
+
+
+def test_points_along_a_path_are_taken_every_few_pixels_near_its_head() -> None:
+    path = np.array([[0.0, 0.0], [30.0, 0.0], [30.0, 300.0], [30.0, 600.0]])  # its head far from the first leg
+    near_start = along(path, np.array([0.0, 0.0]), 10.0)
+    assert near_start[:, 1].max() <= 300.0  # the leg from (30, 300) to the head comes nowhere near
+    assert np.allclose(near_start[:10, 0], np.arange(10) * 3.0)  # every 3 pixels along the first leg
+    assert not any(np.array_equal(point, path[-1]) for point in along(path, path[-1], 1000.0))  # head left out
+
+
+def write_two_paths(tmp_path: Path, px: np.ndarray, py: np.ndarray) -> Path:
+    Trace(
+        steps=np.arange(len(px)),
+        static={"names": np.array(["first", "second"])},
+        stepped={"px": px, "py": py},
+    ).save(tmp_path / "g.npz")
+    text = scene_text(PATH + ', head_label = "{name}" }', dpi=100)
+    limits = "legend = false\nxlim = [0, 10]\nylim = [-5, 5]"
+    return write_spec(tmp_path, text.replace('legend = "center right"', limits))
+
+
+def test_a_label_keeps_off_another_paths_head_on_its_way(tmp_path: Path) -> None:
+    """The first path runs right to (4, 0), where its label would go ahead of it; the second ends at (4.6, 0.05),
+    right there: the first label takes another side, and neither covers a head."""
+    px = np.column_stack([np.linspace(0, 4, 5), np.linspace(8, 4.6, 5)])
+    py = np.column_stack([np.zeros(5), np.linspace(4, 0.05, 5)])
+    prepared = prepare(write_two_paths(tmp_path, px, py), cache=False)
+    with scene_style(prepared.scene):
+        graph = build(prepared)
+        path = graph.layers[0].painter
+        renderer = drawn(graph, prepared.frames[-1])
+        ax = graph.panels[0].ax
+        heads = ax.transData.transform([[4.0, 0.0], [4.6, 0.05]])
+        radius = [head.get_markersize() / 2 * renderer.points_to_pixels(1.0) for head in path.heads]
+        first, second = (text.get_window_extent(renderer) for text in path.head_labels.texts)
+    for box in (first, second):
+        for centre, r in zip(heads, radius, strict=True):
+            assert disc_overlap(box, centre, r) == 0.0  # no label over any head
+    assert not first.overlaps(second)
+    assert first.x1 <= heads[1][0] + 40  # still beside its own head, not pushed far away
+    assert np.hypot(*(first.corners() - heads[0]).T).min() < 25
+
+
+def test_a_label_stands_clear_of_its_heads_rings(tmp_path: Path) -> None:
+    """Two paths ending on one point: the heads ring each other (nested), and each label keeps off the outer ring."""
+    px = np.column_stack([np.linspace(0, 4, 5), np.linspace(0, 4, 5)])
+    py = np.column_stack([np.linspace(2, 0, 5), np.linspace(-2, 0, 5)])
+    prepared = prepare(write_two_paths(tmp_path, px, py), cache=False)
+    with scene_style(prepared.scene):
+        graph = build(prepared)
+        path = graph.layers[0].painter
+        renderer = drawn(graph, prepared.frames[-1])
+        centre = graph.panels[0].ax.transData.transform([[4.0, 0.0]])[0]
+        outer = max(head.get_markersize() for head in path.heads) / 2 * renderer.points_to_pixels(1.0)
+        boxes = [text.get_window_extent(renderer) for text in path.head_labels.texts]
+    assert outer > OFFSET_POINTS * renderer.points_to_pixels(1.0) * 0.5  # rings wide enough to matter
+    for box in boxes:
+        assert disc_overlap(box, centre, outer) == 0.0
+    assert not boxes[0].overlaps(boxes[1])

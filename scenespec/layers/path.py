@@ -82,7 +82,8 @@ class PathLayer(ColorChecked):
         None,
         description="A label beside each path's head, e.g. `{name} {value:.3g}`: `{name}` (from `names` or "
         "`label`), `{value}` (the path's `head_value` at this frame) and `{step}`; a number without a format "
-        "spec has 4 significant digits. Labels that would overlap are pushed apart. An alternative to a legend.",
+        "spec has 4 significant digits. A label stands ahead of its head, else on the nearest side clear of other "
+        "heads, labels and lines; labels of heads close together are stacked apart. An alternative to a legend.",
     )
     head_value: Binding | None = Field(
         None, description="The value `{value}` writes in `head_label`, one per path per step, e.g. `race.loss`."

@@ -1,5 +1,6 @@
 """Direct labels at the heads of paths: each label stands next to its moving head, ahead of it (where its line
-has not been), and labels that would overlap are pushed apart vertically.
+has not been) unless another path's head or an earlier label is there, then on the nearest free side; labels
+that would still overlap are pushed apart vertically.
 
 Where a label goes depends on the display: on the panel's limits and, in 3D, on the camera. So the labels are
 placed when they are drawn, by one artist (`HeadLabels`) holding a text per path, from the heads' data
@@ -30,6 +31,13 @@ BOX_PAD = 0.15
 LABEL_GAP_POINTS = 2.0
 """Space between the boxes of two stacked labels, in points."""
 
+CLEARANCE_POINTS = 2.0
+"""Space kept between a head's marker (its rings included) and a label, in points."""
+
+POINT_WEIGHT = 9.0
+"""What a point taken along a path (its own or another's, every `SAMPLE_PIXELS`) under a label counts for, in
+square pixels of overlap: a path crossing a label costs about its length in pixels times 3."""
+
 HAlign = Literal["left", "center", "right"]
 VAlign = Literal["top", "center", "bottom"]
 
@@ -45,6 +53,9 @@ ALIGN: dict[tuple[int, int], tuple[HAlign, VAlign]] = {
     (1, -1): ("left", "top"),
 }
 
+COMPASS = ((1, 0), (1, 1), (0, 1), (-1, 1), (-1, 0), (-1, -1), (0, -1), (1, -1))
+"""The compass directions of `ALIGN`, anticlockwise from east."""
+
 
 def ahead(points: np.ndarray, reach: float) -> tuple[int, int]:
     """The compass direction (of `ALIGN`) in which a path whose display points are `points` (rows, last = head)
@@ -56,14 +67,96 @@ def ahead(points: np.ndarray, reach: float) -> tuple[int, int]:
     dx, dy = head - points[far[-1]]
     angle = np.arctan2(dy, dx)
     k = int(np.round(angle / (np.pi / 4))) % 8
-    return ((1, 0), (1, 1), (0, 1), (-1, 1), (-1, 0), (-1, -1), (0, -1), (1, -1))[k]
+    return COMPASS[k]
+
+
+def sides(direction: tuple[int, int]) -> list[tuple[int, int]]:
+    """Every compass direction, `direction` first, then turning ever further from it: left before right."""
+    k = COMPASS.index(direction)
+    order = [0] + [turn for step in (1, 2, 3) for turn in (step, -step)] + [4]
+    return [COMPASS[(k + turn) % 8] for turn in order]
+
+
+def box_at(anchor: np.ndarray, width: float, height: float, ha: HAlign, va: VAlign) -> Bbox:
+    """The box of a `width` × `height` text aligned `ha`, `va` at `anchor` (display pixels)."""
+    x0 = anchor[0] - {"left": 0.0, "center": width / 2, "right": width}[ha]
+    y0 = anchor[1] - {"bottom": 0.0, "center": height / 2, "top": height}[va]
+    return Bbox.from_bounds(x0, y0, width, height)
+
+
+def overlap(a: Bbox, b: Bbox) -> float:
+    """The area two boxes share (0 when they only touch or not at all)."""
+    width = min(a.x1, b.x1) - max(a.x0, b.x0)
+    height = min(a.y1, b.y1) - max(a.y0, b.y0)
+    return max(width, 0.0) * max(height, 0.0)
+
+
+def disc_overlap(box: Bbox, centre: np.ndarray, radius: float) -> float:
+    """How far a disc reaches into a box, squared (square pixels; 0 when they do not meet)."""
+    nearest = np.clip(centre, [box.x0, box.y0], [box.x1, box.y1])
+    depth = radius - float(np.hypot(*(centre - nearest)))
+    return max(depth, 0.0) ** 2
+
+
+Disc = tuple[np.ndarray, float]
+"""A head marker in display pixels: its centre and radius (its clearance included)."""
+
+
+SAMPLE_PIXELS = 3.0
+"""Spacing of the points taken along a path's segments when judging what a label would cover."""
+
+
+def along(points: np.ndarray, centre: np.ndarray, within: float) -> np.ndarray:
+    """Points every `SAMPLE_PIXELS` along the segments of the path `points` (display pixels) that come within
+    `within` pixels of `centre`, its head's marker left out (heads are judged as markers)."""
+    if len(points) < 2:
+        return np.empty((0, 2))
+    starts, ends = points[:-1], points[1:]
+    legs = ends - starts
+    lengths = np.hypot(*legs.T)
+    # each segment's point nearest to `centre`
+    t = np.clip(np.einsum("ij,ij->i", centre - starts, legs) / np.maximum(lengths**2, 1e-12), 0.0, 1.0)
+    close = np.hypot(*(starts + legs * t[:, None] - centre).T) <= within
+    samples = [np.empty((0, 2))]
+    for start, end, length in zip(starts[close], ends[close], lengths[close], strict=True):
+        count = max(int(length / SAMPLE_PIXELS), 1)
+        fractions = np.arange(count) / count  # the segment's end is the next segment's start (or the head)
+        samples.append(start + (end - start) * fractions[:, None])
+    found = np.concatenate(samples)
+    return found[np.hypot(*(found - points[-1]).T) > 0]
+
+
+def best_side(
+    head: np.ndarray,
+    direction: tuple[int, int],
+    size: tuple[float, float],
+    offset: float,
+    obstacles: tuple[list[Disc], list[Bbox]],
+    trail: np.ndarray,
+) -> tuple[int, int]:
+    """The side of its head a label takes: the first of `sides(direction)` whose box covers the least of the
+    `obstacles` (other heads' markers, earlier labels' boxes) and of the paths' points `trail` (display pixels)."""
+    discs, boxes = obstacles
+    best, least = direction, np.inf
+    for side in sides(direction):
+        unit = np.array(side, dtype=float) / np.hypot(*side)
+        box = box_at(head + unit * offset, *size, *ALIGN[side])
+        covered = sum(disc_overlap(box, centre, radius) for centre, radius in discs)
+        covered += sum(overlap(box, other) for other in boxes)
+        inside = (trail[:, 0] > box.x0) & (trail[:, 0] < box.x1) & (trail[:, 1] > box.y0) & (trail[:, 1] < box.y1)
+        covered += POINT_WEIGHT * int(inside.sum())
+        if covered < least - 1e-9:
+            best, least = side, covered
+        if least == 0:
+            break
+    return best
 
 
 def repel(boxes: list[Bbox], anchors: list[float], gap: float) -> list[float]:
     """Vertical shifts (pixels) that stack overlapping boxes with `gap` between them: from the highest anchor (a
     label's heads's height) down, the earlier path's first at the same height, each box goes below the boxes
-    above it that it overlaps sideways; then each stack is moved back up by its mean shift, to stay centred
-    where its labels were."""
+    above it that it overlaps (sideways, and less than `gap` apart up or down); then each stack is moved back up
+    by its mean shift, to stay centred where its labels were."""
     order = sorted(range(len(boxes)), key=lambda i: (-round(anchors[i], 3), i))
     shifts = [0.0] * len(boxes)
     group = list(range(len(boxes)))  # the stack each box belongs to (union-find by the box that started it)
@@ -79,6 +172,8 @@ def repel(boxes: list[Bbox], anchors: list[float], gap: float) -> list[float]:
             above = boxes[j].translated(0, shifts[j])
             if above.x1 <= box.x0 or box.x1 <= above.x0:
                 continue
+            if box.y0 + shifts[i] >= above.y1 + gap or box.y1 + shifts[i] <= above.y0 - gap:
+                continue  # already apart: on different sides of their heads
             limit = above.y0 - gap - box.y1  # the shift that puts box just below `above`
             if shifts[i] > limit:
                 shifts[i] = limit
@@ -97,8 +192,11 @@ def repel(boxes: list[Bbox], anchors: list[float], gap: float) -> list[float]:
 class HeadLabels(Artist):
     """One label per path, placed at draw time next to its head (see the module's docstring)."""
 
-    def __init__(self, ax: Axes, texts: list[Text]) -> None:
+    def __init__(self, ax: Axes, texts: list[Text], head_sizes: list[float] | None = None) -> None:
+        """`head_sizes`: the diameter of each path's head marker in points (rings included; 0 without heads),
+        which its label keeps clear of and the other labels avoid."""
         super().__init__()
+        self.head_sizes = head_sizes if head_sizes is not None else [0.0] * len(texts)
         self.set_zorder(3)  # a text's zorder, above lines and markers
         self.ax = ax
         self.texts = texts
@@ -128,27 +226,52 @@ class HeadLabels(Artist):
         return np.asarray(self.ax.transData.transform(points))
 
     def place(self, renderer: Any) -> None:
-        """Put each text ahead of its head, then push overlapping ones apart."""
+        """Put each text beside its head, ahead of it where that side is free (`best_side`), then push
+        overlapping ones apart."""
         dpi_scale = renderer.points_to_pixels(1.0)
-        offset, reach = OFFSET_POINTS * dpi_scale, ARRIVAL_POINTS * dpi_scale
-        shown, anchors = [], []
-        for text, path in zip(self.texts, self.paths, strict=True):
+        reach, clearance = ARRIVAL_POINTS * dpi_scale, CLEARANCE_POINTS * dpi_scale
+        tracks = []  # (text, display points, head radius in pixels) of each path with a label to show
+        heads = []  # every path's head and its marker's radius: what labels keep clear of
+        lines: list[np.ndarray] = []  # every path's display points: what labels would rather not cover
+        for text, path, size in zip(self.texts, self.paths, self.head_sizes, strict=True):
             finite = path[np.all(np.isfinite(path), axis=1)] if len(path) else path
+            radius = size / 2 * dpi_scale
+            if len(finite):
+                points = self.display(finite)
+                heads.append((points[-1], radius))
             text.set_visible(bool(len(finite)) and bool(text.get_text()))
-            if not text.get_visible():
-                continue
-            points = self.display(finite)
-            direction = ahead(points, reach)
-            ha, va = ALIGN[direction]
-            unit = np.array(direction, dtype=float) / np.hypot(*direction)
-            text.set_position(tuple(points[-1] + unit * offset))
+            if len(finite):
+                lines.append(points)
+            if text.get_visible():
+                tracks.append((text, points, radius))
+        pad = max((BOX_PAD * float(text.get_fontsize()) * dpi_scale for text, _, _ in tracks), default=0.0)
+        gap = 2 * pad + LABEL_GAP_POINTS * dpi_scale  # so that the boxes, not only the texts, stand apart
+        shown: list[Text] = []
+        anchors: list[float] = []
+        placed: list[tuple[np.ndarray, Bbox]] = []  # each label's head and its box, with the gap around it
+        for text, points, radius in tracks:
+            head = points[-1]
+            # clear of every head marker that covers this head (its own; heads on the same spot ring each other)
+            distance = [float(np.hypot(*(centre - head))) for centre, _ in heads]
+            covering = [d + r + clearance for d, (_, r) in zip(distance, heads, strict=True) if d < r + clearance]
+            offset = max(OFFSET_POINTS * dpi_scale, radius + clearance, *covering)
+            extent = text.get_window_extent(renderer)
+            discs = [(c, r + clearance) for d, (c, r) in zip(distance, heads, strict=True) if d >= r + clearance]
+            within = offset + float(np.hypot(extent.width, extent.height))
+            near = np.concatenate([along(track, head, within) for track in lines])
+            # labels of heads close together are stacked by `repel` below; those of heads apart avoid each other
+            apart = [box for other, box in placed if np.hypot(*(other - head)) > offset]
+            side = best_side(head, ahead(points, reach), (extent.width, extent.height), offset, (discs, apart), near)
+            ha, va = ALIGN[side]
+            unit = np.array(side, dtype=float) / np.hypot(*side)
+            text.set_position(tuple(head + unit * offset))
             text.set_horizontalalignment(ha)
             text.set_verticalalignment(va)
+            # an earlier label is avoided with the gap stacked labels keep, not only where the texts would touch
+            placed.append((head, box_at(head + unit * offset, extent.width, extent.height, ha, va).padded(gap)))
             shown.append(text)
-            anchors.append(float(points[-1][1]))
+            anchors.append(float(head[1]))
         boxes = [text.get_window_extent(renderer) for text in shown]  # the text's, without its box's padding
-        pad = max((BOX_PAD * float(text.get_fontsize()) * dpi_scale for text in shown), default=0.0)
-        gap = 2 * pad + LABEL_GAP_POINTS * dpi_scale  # so that the boxes, not only the texts, stand apart
         for text, shift in zip(shown, repel(boxes, anchors, gap=gap), strict=True):
             x, y = text.get_position()
             text.set_position((x, y + shift))

@@ -210,7 +210,9 @@ class PathPainter(Painter[PathLayer]):
                      bbox={"boxstyle": f"round,pad={BOX_PAD}", "facecolor": face, "edgecolor": "none", "alpha": 0.7})
                 for color in colors
             ]  # fmt: skip
-            self.head_labels = HeadLabels(ctx.ax, texts)
+            # what each label keeps clear of: its head marker (rings included), else the line's own marker
+            ends = [mark_sizes[i] if self.spec.head else (size if marker else 0.0) for i in range(count)]
+            self.head_labels = HeadLabels(ctx.ax, texts, head_sizes=ends)
             if "zorder" in kwargs:
                 self.head_labels.set_zorder(kwargs["zorder"])
             ctx.ax.add_artist(self.head_labels)
