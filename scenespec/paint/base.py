@@ -10,7 +10,7 @@ draws (`LayerKind.painter`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -31,8 +31,23 @@ from scenespec.layers.channels import (
     resolve_default,
     shape_problems,
 )
+from scenespec.layers.text import format_problem
 from scenespec.resolve.trace import TraceField
 from scenespec.themes.active import series_colors
+
+
+def check_format_specs(
+    parts: Sequence[tuple[str, str, str]], field_of: Callable[[str], TraceField | None], where: str, key: str
+) -> None:
+    """Each `{name:spec}` of a text template must format the values of the field `field_of(name)` (None: no field
+    stands behind that name): `{value:d}` fits integers, not a float field. Judged on the field's first value;
+    the problem names `where` (e.g. `counter layer`) and the spec's `key`."""
+    for _, name, spec in parts:
+        field = field_of(name) if spec else None
+        values = np.asarray(field.data).ravel() if field is not None else np.empty(0)
+        problem = format_problem(spec, (values[0].item(),)) if values.size else None
+        if problem is not None:
+            raise SpecError([Problem(f"{where}: {{{name}:{spec}}}: {problem}", (key,))])
 
 
 def as_3d(ax: Axes) -> Axes3D:

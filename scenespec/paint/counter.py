@@ -6,13 +6,11 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from scenespec.errors import Problem, SpecError
 from scenespec.frame import Frame
 from scenespec.layers._numbers import fill, parse_template
 from scenespec.layers.counter import NAMES, PLACES, SAMPLES, CounterLayer
-from scenespec.layers.text import format_problem
 from scenespec.paint._tween import number_at
-from scenespec.paint.base import BuildContext
+from scenespec.paint.base import BuildContext, check_format_specs
 from scenespec.paint.text import FilledTextPainter
 from scenespec.resolve.trace import TraceField
 from scenespec.validate.base import split_binding
@@ -30,15 +28,11 @@ class CounterPainter(FilledTextPainter[CounterLayer]):
         self.check_formats()
 
     def check_formats(self) -> None:
-        """A format spec must format the bound field's values: `{value:d}` fits integers, not a float field."""
-        if "value" not in self.fields:
-            return
-        values = np.asarray(self.fields["value"].data).ravel()
-        for _, name, spec in self.parts:
-            if spec and name in ("value", "last") and values.size:
-                problem = format_problem(spec, (values[0].item(),))
-                if problem is not None:
-                    raise SpecError([Problem(f"counter layer: {{{name}:{spec}}}: {problem}", ("format",))])
+        """`{value:d}` and `{last:d}` must fit the bound field's values (integers, not floats)."""
+        check_format_specs(
+            self.parts, lambda name: self.fields.get("value") if name in ("value", "last") else None,
+            "counter layer", "format",
+        )  # fmt: skip
 
     @property
     def dynamic(self) -> bool:

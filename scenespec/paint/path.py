@@ -14,16 +14,14 @@ from matplotlib.lines import Line2D
 from matplotlib.text import Text
 from mpl_toolkits.mplot3d.art3d import Line3D, Line3DCollection, Path3DCollection
 
-from scenespec.errors import Problem, SpecError
 from scenespec.frame import Frame
 from scenespec.layers._numbers import fill, parse_template
 from scenespec.layers._trail import Trail, TrailStyle, trail
 from scenespec.layers.path import HEAD_LABEL_NAMES, HEAD_LABEL_SAMPLES, PathLayer
-from scenespec.layers.text import format_problem
 from scenespec.paint._depth import HeightGrid, eye_of, height_grid, hidden, subdivided
 from scenespec.paint._head_labels import BOX_PAD, HeadLabels
 from scenespec.paint._tween import between_recorded, field_history, is_count
-from scenespec.paint.base import BuildContext, Extent, Painter, as_3d
+from scenespec.paint.base import BuildContext, Extent, Painter, as_3d, check_format_specs
 from scenespec.resolve.trace import TraceField
 
 
@@ -86,14 +84,10 @@ class PathPainter(Painter[PathLayer]):
 
     def check_formats(self) -> None:
         """`{value:d}` in a head label must fit the bound field's values (integers, not floats)."""
-        if "head_value" not in self.fields:
-            return
-        values = np.asarray(self.fields["head_value"].data).ravel()
-        for _, name, spec in self.label_parts:
-            if spec and name == "value" and values.size:
-                problem = format_problem(spec, (values[0].item(),))
-                if problem is not None:
-                    raise SpecError([Problem(f"path layer: {{value:{spec}}}: {problem}", ("head_label",))])
+        check_format_specs(
+            self.label_parts, lambda name: self.fields.get("head_value") if name == "value" else None,
+            "path layer", "head_label",
+        )  # fmt: skip
 
     def _coords(self, frame: Frame) -> list[np.ndarray]:
         """x, y (and z) of every step up to the frame's, limited to the tail, as (rows, paths) arrays. On an

@@ -10,13 +10,12 @@ from matplotlib.artist import Artist
 from matplotlib.text import Text
 from mpl_toolkits.mplot3d import Axes3D
 
-from scenespec.errors import Problem, SpecError
 from scenespec.frame import Frame
 from scenespec.layers.base import LayerSpec
-from scenespec.layers.text import BUILTIN_NAMES, TextLayer, format_problem, template_fields
+from scenespec.layers.text import BUILTIN_NAMES, TextLayer, template_fields
 from scenespec.paint._glyphs import cached_glyphs
 from scenespec.paint._tween import number_at
-from scenespec.paint.base import BuildContext, Painter
+from scenespec.paint.base import BuildContext, Painter, check_format_specs
 from scenespec.resolve.trace import TraceField
 
 FAR_OFF = 1e5
@@ -86,13 +85,7 @@ class TextPainter(FilledTextPainter[TextLayer]):
 
     def check_formats(self) -> None:
         """Each format spec must format its field's values: `{net.epoch:d}` fits integers, not a float field."""
-        for _, name, spec in self.parts:
-            if not spec or name not in self.fields:
-                continue
-            values = np.asarray(self.fields[name].data).ravel()
-            problem = format_problem(spec, (values[0].item(),)) if values.size else None
-            if problem is not None:
-                raise SpecError([Problem(f"text layer: {{{name}:{spec}}}: {problem}", ("text",))])
+        check_format_specs(self.parts, self.fields.get, "text layer", "text")
 
     @property
     def dynamic(self) -> bool:
