@@ -231,17 +231,16 @@ class HeadLabels(Artist):
         dpi_scale = renderer.points_to_pixels(1.0)
         reach, clearance = ARRIVAL_POINTS * dpi_scale, CLEARANCE_POINTS * dpi_scale
         tracks = []  # (text, display points, head radius in pixels) of each path with a label to show
+        lines: list[np.ndarray] = []  # every path's display points: lines labels would rather not cover
         heads = []  # every path's head and its marker's radius: what labels keep clear of
-        lines: list[np.ndarray] = []  # every path's display points: what labels would rather not cover
         for text, path, size in zip(self.texts, self.paths, self.head_sizes, strict=True):
             finite = path[np.all(np.isfinite(path), axis=1)] if len(path) else path
-            radius = size / 2 * dpi_scale
-            if len(finite):
-                points = self.display(finite)
-                heads.append((points[-1], radius))
             text.set_visible(bool(len(finite)) and bool(text.get_text()))
-            if len(finite):
-                lines.append(points)
+            if not len(finite):
+                continue
+            points, radius = self.display(finite), size / 2 * dpi_scale
+            lines.append(points)
+            heads.append((points[-1], radius))
             if text.get_visible():
                 tracks.append((text, points, radius))
         pad = max((BOX_PAD * float(text.get_fontsize()) * dpi_scale for text, _, _ in tracks), default=0.0)
